@@ -1,0 +1,101 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "cloakroom",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Cloakroom", targets: ["Cloakroom"]),
+        .library(name: "CloakroomSQLite", targets: ["CloakroomSQLite"]),
+        .library(name: "CloakroomTesting", targets: ["CloakroomTesting"]),
+        .library(name: "CloakroomServer", targets: ["CloakroomServer"]),
+        .executable(name: "cloakroomd", targets: ["cloakroomd"]),
+        .executable(name: "cloakroom", targets: ["cloakroom"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(
+            url: "https://github.com/apple/swift-configuration",
+            from: "1.4.0",
+            traits: [.defaults, "CommandLineArguments"]
+        ),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        .target(
+            name: "Cloakroom",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CloakroomSQLite",
+            dependencies: [
+                "Cloakroom",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CloakroomTesting",
+            dependencies: ["Cloakroom"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CloakroomServer",
+            dependencies: [
+                "Cloakroom",
+                "CloakroomSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cloakroomd",
+            dependencies: ["CloakroomServer"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cloakroom",
+            dependencies: [
+                "CloakroomServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CloakroomTests",
+            dependencies: ["Cloakroom", "CloakroomTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CloakroomSQLiteTests",
+            dependencies: ["CloakroomSQLite", "CloakroomTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CloakroomServerTests",
+            dependencies: [
+                "CloakroomServer",
+                "CloakroomTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,117 @@
+import Crypto
+import Foundation
+
+/// Seals and opens session data with AES-256-GCM and a key ring.
+///
+/// The session key is the associated data, so a ciphertext moved to another record fails to
+/// open. Data is sealed with the current key (the first of the ring) and opened with whichever
+/// key sealed it; a record sealed with an older key is re-sealed with the current one on its next
+/// write. Without keys, data is stored in clear (and still tagged, so turning encryption on later
+/// reads old records).
+///
+/// Payload layout: one format byte, then for `sealed` the key ID's length (one byte), the ID, and
+/// GCM's nonce, ciphertext and tag.
+public struct SessionCipher: Sendable {
+    enum Format: UInt8 {
+        case plain = 0x00
+        case sealed = 0x01
+    }
+
+    /// The keys, the current one first.
+    public let keys: [EncryptionKey]
+
+    /// A cipher that stores data in clear.
+    public static let plaintext = SessionCipher(validatedKeys: [])
+
+    /// Creates a cipher with a key ring; the first key is current.
+    ///
+    /// - Throws: ``CloakroomError/Code/invalidConfiguration`` when two keys share an ID.
+    public init(keys: [EncryptionKey]) throws(CloakroomError) {
+        var seen = Set<String>()
+        for key in keys where !seen.insert(key.id).inserted {
+            throw CloakroomError(
+                .invalidConfiguration,
+                "encryption key ID '\(key.id)' appears twice; give each key its own ID"
+            )
+        }
+        self.keys = keys
+    }
+
+    private init(validatedKeys: [EncryptionKey]) {
+        self.keys = validatedKeys
+    }
+
+    /// Whether data is encrypted at rest.
+    public var isEncrypting: Bool { !keys.isEmpty }
+
+    /// The ID of the key new payloads are sealed with, if any.
+    public var currentKeyID: String? { keys.first?.id }
+
+    /// Seals JSON bytes for the record keyed `key`.
+    public func seal(_ plaintext: [UInt8], for key: SessionKey) throws(CloakroomError) -> [UInt8] {
+        guard let current = keys.first else {
+            return [Format.plain.rawValue] + plaintext
+        }
+        do {
+            let box = try AES.GCM.seal(plaintext, using: current.key, authenticating: key.bytes)
+            guard let combined = box.combined else {
+                throw CloakroomError(.invalidData, "AES-GCM produced no combined output")
+            }
+            let id = Array(current.id.utf8)
+            return [Format.sealed.rawValue, UInt8(id.count)] + id + Array(combined)
+        } catch let error as CloakroomError {
+            throw error
+        } catch {
+            throw CloakroomError(.invalidData, "session data could not be sealed: \(error)")
+        }
+    }
+
+    /// Opens a payload written by ``seal(_:for:)`` for the record keyed `key`.
+    ///
+    /// - Throws: ``CloakroomError/Code/decryptionFailed`` when the key that sealed it is not in the
+    ///   ring or the payload was altered or moved; ``CloakroomError/Code/corruptRecord`` when the
+    ///   bytes are not a payload at all.
+    public func open(_ payload: [UInt8], for key: SessionKey) throws(CloakroomError) -> [UInt8] {
+        guard let first = payload.first, let format = Format(rawValue: first) else {
+            throw CloakroomError(.corruptRecord, "stored session \(key.handle) has an unknown payload format")
+        }
+        switch format {
+        case .plain:
+            return Array(payload.dropFirst())
+        case .sealed:
+            guard payload.count >= 2 else {
+                throw CloakroomError(.corruptRecord, "stored session \(key.handle) has a truncated payload")
+            }
+            let idLength = Int(payload[1])
+            let idEnd = 2 + idLength
+            guard payload.count >= idEnd + 12 + 16 else {
+                throw CloakroomError(.corruptRecord, "stored session \(key.handle) has a truncated payload")
+            }
+            let id = String(decoding: payload[2..<idEnd], as: UTF8.self)
+            guard let sealingKey = keys.first(where: { $0.id == id }) else {
+                throw CloakroomError(
+                    .decryptionFailed,
+                    "stored session \(key.handle) was sealed with encryption key '\(id)', which is not configured; add it back to CLOAKROOM_ENCRYPTION_KEYS (after the current key)"
+                )
+            }
+            do {
+                let box = try AES.GCM.SealedBox(combined: payload[idEnd...])
+                return Array(try AES.GCM.open(box, using: sealingKey.key, authenticating: key.bytes))
+            } catch {
+                throw CloakroomError(
+                    .decryptionFailed,
+                    "stored session \(key.handle) failed authentication with key '\(id)': it was altered or belongs to another record"
+                )
+            }
+        }
+    }
+
+    /// Whether a payload should be re-sealed on its next write (clear or under an older key).
+    public func needsResealing(_ payload: [UInt8]) -> Bool {
+        guard let current = keys.first else { return payload.first != Format.plain.rawValue }
+        guard payload.count >= 2, payload[0] == Format.sealed.rawValue else { return true }
+        let idLength = Int(payload[1])
+        guard payload.count >= 2 + idLength else { return true }
+        return !payload[2..<(2 + idLength)].elementsEqual(current.id.utf8)
+    }
+}

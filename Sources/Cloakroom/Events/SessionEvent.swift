@@ -1,0 +1,71 @@
+import Foundation
+
+/// Something that happened to a session. Events name sessions by handle, never by ID.
+public struct SessionEvent: Sendable, Hashable, Codable {
+    /// What kind of thing happened.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// A session was created.
+        case created
+        /// A session was resumed.
+        case resumed
+        /// A session got a new ID.
+        case rotated
+        /// A session's data changed.
+        case updated
+        /// A session ended; ``SessionEvent/reason`` says why.
+        case ended
+        /// A used refresh token was presented again.
+        case refreshTokenReuse = "refresh_token_reuse"
+        /// A request was refused by a rate limit.
+        case rateLimited = "rate_limited"
+    }
+
+    /// Why a session ended.
+    public enum EndReason: String, Sendable, Hashable, Codable {
+        /// The user signed out.
+        case logout
+        /// A deadline passed.
+        case expired
+        /// The per-user limit made room for a newer session.
+        case evicted
+        /// An operator or "sign out everywhere" ended it.
+        case revoked
+        /// Rotation replaced it with a new ID.
+        case replaced
+    }
+
+    /// What happened.
+    public var kind: Kind
+    /// When it happened.
+    public var time: Date
+    /// The session's handle (a prefix of its key), never its ID.
+    public var handle: String?
+    /// The session's user, if any.
+    public var userID: String?
+    /// Why the session ended, for ``Kind/ended``.
+    public var reason: EndReason?
+    /// The client's IP address, when known.
+    public var ip: String?
+
+    /// Creates an event.
+    public init(
+        kind: Kind,
+        time: Date,
+        handle: String? = nil,
+        userID: String? = nil,
+        reason: EndReason? = nil,
+        ip: String? = nil
+    ) {
+        self.kind = kind
+        self.time = time
+        self.handle = handle
+        self.userID = userID
+        self.reason = reason
+        self.ip = ip
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, time, handle, reason, ip
+        case userID = "user_id"
+    }
+}

@@ -1,0 +1,334 @@
+import Foundation
+import Logging
+
+/// The single entry point to sessions: create, resume, update, rotate, end and list.
+///
+/// The manager applies the ``SessionPolicy``, the ``SessionCipher`` and the events; the
+/// ``SessionStore`` behind it only keeps records. It is a value type holding references to
+/// `Sendable` parts: copy it freely between tasks.
+public struct SessionManager: Sendable {
+    /// A freshly created or rotated session with the ID to hand to the client.
+    public struct IssuedSession: Sendable {
+        /// The new ID; give it to the client and nowhere else.
+        public var id: SessionID
+        /// The session as stored.
+        public var session: Session
+    }
+
+    /// The store the manager keeps sessions in.
+    public let store: any SessionStore
+    /// The rules applied to every session.
+    public let policy: SessionPolicy
+    /// Seals data at rest.
+    public let cipher: SessionCipher
+    /// Where the manager reads the time.
+    public let clock: any SessionClock
+    /// Where events go.
+    public let events: any SessionEventSink
+    let logger: Logger
+
+    /// How often an update is retried after losing a compare-and-set race before it gives up.
+    static let maximumUpdateAttempts = 100
+
+    /// Creates a manager.
+    ///
+    /// - Throws: ``CloakroomError/Code/invalidConfiguration`` when the policy's values do not fit.
+    public init(
+        store: any SessionStore,
+        policy: SessionPolicy = SessionPolicy(),
+        cipher: SessionCipher = .plaintext,
+        clock: any SessionClock = SystemSessionClock(),
+        events: any SessionEventSink = DiscardingEventSink(),
+        logger: Logger = Logger(label: "cloakroom")
+    ) throws(CloakroomError) {
+        try policy.validate()
+        self.store = store
+        self.policy = policy
+        self.cipher = cipher
+        self.clock = clock
+        self.events = events
+        self.logger = logger
+    }
+
+    // MARK: Create
+
+    /// Creates a session, optionally for a user, and returns it with its new ID.
+    ///
+    /// When the user already holds ``SessionPolicy/maximumSessionsPerUser`` sessions, the policy's
+    /// ``SessionPolicy/OverflowBehavior`` applies.
+    public func create(
+        userID: String? = nil,
+        data: SessionData = SessionData(),
+        client: ClientInfo = ClientInfo()
+    ) async throws -> IssuedSession {
+        if let userID { try policy.validate(userID: userID) }
+        let now = clock.now
+        let json = try encode(data)
+        if let userID { try await makeRoom(forUser: userID, now: now) }
+
+        let metadata = SessionMetadata(
+            createdAt: now,
+            lastSeenAt: now,
+            authenticatedAt: userID == nil ? nil : now,
+            ip: client.ip,
+            userAgent: client.userAgent,
+            device: DeviceLabel.label(for: client.userAgent)
+        )
+        let absoluteDeadline = now.addingTimeInterval(policy.absoluteTimeout.seconds)
+        let id = SessionID.generate()
+        let stored = StoredSession(
+            key: id.key,
+            userID: userID,
+            payload: try cipher.seal(json, for: id.key),
+            metadata: metadata,
+            idleDeadline: min(now.addingTimeInterval(policy.idleTimeout.seconds), absoluteDeadline),
+            absoluteDeadline: absoluteDeadline,
+            version: 1
+        )
+        try await store.insert(stored, now: now)
+        events.record(SessionEvent(kind: .created, time: now, handle: id.key.handle, userID: userID, ip: client.ip))
+        return IssuedSession(id: id, session: Session(stored: stored, data: data))
+    }
+
+    /// Applies the per-user limit before a new session for `userID` is created.
+    private func makeRoom(forUser userID: String, now: Date) async throws {
+        guard let maximum = policy.maximumSessionsPerUser else { return }
+        let existing = try await store.sessions(ofUser: userID, now: now)
+        guard existing.count >= maximum else { return }
+        switch policy.overflowBehavior {
+        case .refuse:
+            throw CloakroomError(
+                .tooManySessions,
+                "user already has \(existing.count) sessions, the most allowed is \(maximum); end one first"
+            )
+        case .endLeastRecentlyUsed:
+            let oldestFirst = existing.sorted { $0.metadata.lastSeenAt < $1.metadata.lastSeenAt }
+            for victim in oldestFirst.prefix(existing.count - maximum + 1) {
+                if try await store.delete(victim.key, now: now) {
+                    events.record(
+                        SessionEvent(
+                            kind: .ended,
+                            time: now,
+                            handle: victim.key.handle,
+                            userID: userID,
+                            reason: .evicted
+                        )
+                    )
+                }
+            }
+        }
+    }
+
+    // MARK: Resume
+
+    /// The live session with this ID, or `nil`.
+    ///
+    /// Records activity (last seen, sliding idle deadline) at most once per
+    /// ``SessionPolicy/touchInterval``, so most resumes are a single read.
+    public func resume(_ id: SessionID) async throws -> Session? {
+        let now = clock.now
+        guard var stored = try await store.load(id.key, now: now) else { return nil }
+        let data = try decode(stored)
+        if now.timeIntervalSince(stored.metadata.lastSeenAt) >= policy.touchInterval.seconds {
+            let idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+            guard try await store.touch(stored.key, lastSeenAt: now, idleDeadline: idleDeadline, now: now) else {
+                return nil
+            }
+            stored.metadata.lastSeenAt = now
+            stored.idleDeadline = max(stored.idleDeadline, idleDeadline)
+            events.record(SessionEvent(kind: .resumed, time: now, handle: stored.key.handle, userID: stored.userID))
+        }
+        return Session(stored: stored, data: data)
+    }
+
+    /// Resumes from the text a client sent; malformed text means "no session", never an error.
+    public func resume(encodedID: some StringProtocol) async throws -> Session? {
+        guard let id = try? SessionID(parsing: encodedID) else { return nil }
+        return try await resume(id)
+    }
+
+    // MARK: Update
+
+    /// Applies `changes` to the session's data and saves it.
+    ///
+    /// Without `ifVersion`, a save that loses a race with another writer reloads the session and
+    /// re-applies only these changes, so concurrent updates of different keys all survive. With
+    /// `ifVersion`, the update happens only if the stored version is still that one.
+    ///
+    /// - Throws: ``CloakroomError/Code/sessionNotFound``, ``CloakroomError/Code/versionConflict``,
+    ///   ``CloakroomError/Code/dataTooLarge``.
+    public func update(_ id: SessionID, changes: SessionChanges, ifVersion: UInt64? = nil) async throws -> Session {
+        let key = id.key
+        for _ in 0..<Self.maximumUpdateAttempts {
+            let now = clock.now
+            guard let stored = try await store.load(key, now: now) else { throw Self.notFound }
+            if let ifVersion, stored.version != ifVersion {
+                throw Self.conflict(expected: ifVersion, actual: stored.version)
+            }
+            var data = try decode(stored)
+            changes.apply(to: &data)
+            var next = stored
+            next.payload = try cipher.seal(try encode(data), for: key)
+            next.version = stored.version + 1
+            next.metadata.lastSeenAt = now
+            next.idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+            if try await store.compareAndSet(next, expectedVersion: stored.version, now: now) {
+                events.record(SessionEvent(kind: .updated, time: now, handle: key.handle, userID: stored.userID))
+                return Session(stored: next, data: data)
+            }
+            if let ifVersion {
+                throw Self.conflict(expected: ifVersion, actual: nil)
+            }
+            await Task.yield()
+        }
+        throw CloakroomError(
+            .versionConflict,
+            "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
+        )
+    }
+
+    // MARK: Rotate
+
+    /// Gives the session a new ID and kills the old one; optionally signs a user in at the same
+    /// time (the fixation defence for logins and privilege changes).
+    ///
+    /// - Throws: ``CloakroomError/Code/sessionNotFound`` when the old ID is not live.
+    public func rotate(_ id: SessionID, signingIn userID: String? = nil, client: ClientInfo? = nil) async throws
+        -> IssuedSession
+    {
+        if let userID { try policy.validate(userID: userID) }
+        let now = clock.now
+        guard let stored = try await store.load(id.key, now: now) else { throw Self.notFound }
+        let data = try decode(stored)
+        if let userID, userID != stored.userID { try await makeRoom(forUser: userID, now: now) }
+
+        let newID = SessionID.generate()
+        var next = stored
+        next.key = newID.key
+        next.payload = try cipher.seal(try encode(data), for: newID.key)
+        next.version = stored.version + 1
+        next.metadata.lastSeenAt = now
+        next.idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+        if let userID {
+            next.userID = userID
+            next.metadata.authenticatedAt = now
+        }
+        if let client {
+            next.metadata.ip = client.ip ?? next.metadata.ip
+            next.metadata.userAgent = client.userAgent ?? next.metadata.userAgent
+            next.metadata.device = DeviceLabel.label(for: next.metadata.userAgent)
+        }
+        try await store.insert(next, now: now)
+        // The old ID must die; if deleting it fails, take the new one back so that only one
+        // of them is ever live.
+        do {
+            try await store.delete(stored.key, now: now)
+        } catch {
+            _ = try? await store.delete(next.key, now: now)
+            throw error
+        }
+        events.record(
+            SessionEvent(kind: .ended, time: now, handle: stored.key.handle, userID: stored.userID, reason: .replaced)
+        )
+        events.record(SessionEvent(kind: .rotated, time: now, handle: next.key.handle, userID: next.userID))
+        return IssuedSession(id: newID, session: Session(stored: next, data: data))
+    }
+
+    // MARK: End
+
+    /// Ends the session; returns whether a live one was ended.
+    @discardableResult
+    public func end(_ id: SessionID, reason: SessionEvent.EndReason = .logout) async throws -> Bool {
+        let now = clock.now
+        let ended = try await store.delete(id.key, now: now)
+        if ended {
+            events.record(SessionEvent(kind: .ended, time: now, handle: id.key.handle, reason: reason))
+        }
+        return ended
+    }
+
+    /// Ends the user's session whose handle is `handle`; returns whether one was ended.
+    @discardableResult
+    public func end(handle: String, ofUser userID: String) async throws -> Bool {
+        try policy.validate(userID: userID)
+        guard handle.utf8.count == SessionKey.handleLength, Hex.decode(handle) != nil else { return false }
+        let now = clock.now
+        let match = try await store.sessions(ofUser: userID, now: now).first { $0.key.handle == handle }
+        guard let match, try await store.delete(match.key, now: now) else { return false }
+        events.record(SessionEvent(kind: .ended, time: now, handle: handle, userID: userID, reason: .revoked))
+        return true
+    }
+
+    /// Ends all of the user's sessions except the one with ID `except`; returns how many ended.
+    public func endAll(ofUser userID: String, except: SessionID? = nil) async throws -> Int {
+        try policy.validate(userID: userID)
+        let now = clock.now
+        let ended = try await store.deleteAll(ofUser: userID, except: except?.key, now: now)
+        if ended > 0 {
+            events.record(SessionEvent(kind: .ended, time: now, userID: userID, reason: .revoked))
+        }
+        return ended
+    }
+
+    // MARK: List
+
+    /// The user's live sessions, most recently used first.
+    public func sessions(ofUser userID: String) async throws -> [SessionSummary] {
+        try policy.validate(userID: userID)
+        return try await store.sessions(ofUser: userID, now: clock.now)
+            .map(SessionSummary.init)
+            .sorted { $0.metadata.lastSeenAt > $1.metadata.lastSeenAt }
+    }
+
+    // MARK: Helpers
+
+    private func encode(_ data: SessionData) throws(CloakroomError) -> [UInt8] {
+        let json = try data.encodedJSON()
+        guard json.count <= policy.maximumDataSize else {
+            throw CloakroomError(
+                .dataTooLarge,
+                "session data would be \(json.count) bytes of JSON, the most allowed is \(policy.maximumDataSize); store less"
+            )
+        }
+        return json
+    }
+
+    private func decode(_ stored: StoredSession) throws(CloakroomError) -> SessionData {
+        let json = try cipher.open(stored.payload, for: stored.key)
+        do {
+            return try SessionData.decode(json: json)
+        } catch {
+            throw CloakroomError(
+                .corruptRecord,
+                "stored session \(stored.key.handle) holds data that is not a JSON object"
+            )
+        }
+    }
+
+    private static let notFound = CloakroomError(
+        .sessionNotFound,
+        "no live session has this ID; it expired, ended or never existed"
+    )
+
+    private static func conflict(expected: UInt64, actual: UInt64?) -> CloakroomError {
+        let found = actual.map { "it is now at version \($0)" } ?? "it changed while saving"
+        return CloakroomError(
+            .versionConflict,
+            "the session is no longer at version \(expected) (\(found)); reload it and apply the change again"
+        )
+    }
+}
+
+extension Session {
+    init(stored: StoredSession, data: SessionData) {
+        self.init(
+            key: stored.key,
+            userID: stored.userID,
+            data: data,
+            metadata: stored.metadata,
+            idleDeadline: stored.idleDeadline,
+            absoluteDeadline: stored.absoluteDeadline,
+            version: stored.version
+        )
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The data of a session: a JSON object, with typed access through `Codable`.
+public struct SessionData: Sendable, Hashable, Codable {
+    /// The object's members.
+    public var values: [String: JSONValue]
+
+    /// Creates session data from members; empty by default.
+    public init(_ values: [String: JSONValue] = [:]) {
+        self.values = values
+    }
+
+    /// The raw JSON value of a key.
+    public subscript(key: String) -> JSONValue? {
+        get { values[key] }
+        set { values[key] = newValue }
+    }
+
+    /// Decodes the value of `key` as `T`; `nil` when the key is absent.
+    public func decode<T: Decodable>(_ type: T.Type, forKey key: String) throws -> T? {
+        guard let value = values[key] else { return nil }
+        let bytes = try JSONEncoder().encode(value)
+        return try JSONDecoder().decode(T.self, from: bytes)
+    }
+
+    /// Encodes `value` and stores it under `key`.
+    public mutating func set(_ value: some Encodable, forKey key: String) throws {
+        let bytes = try JSONEncoder().encode(value)
+        values[key] = try JSONDecoder().decode(JSONValue.self, from: bytes)
+    }
+
+    /// Decodes a whole session data object; throws ``CloakroomError/Code/invalidData`` unless the
+    /// bytes are a JSON object.
+    public static func decode(json bytes: some DataProtocol) throws(CloakroomError) -> SessionData {
+        do {
+            return SessionData(try JSONDecoder().decode([String: JSONValue].self, from: Data(bytes)))
+        } catch {
+            throw CloakroomError(.invalidData, "session data must be a JSON object")
+        }
+    }
+
+    /// The data as compact JSON with sorted keys.
+    public func encodedJSON() throws(CloakroomError) -> [UInt8] {
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return Array(try encoder.encode(values))
+        } catch {
+            throw CloakroomError(.invalidData, "session data could not be encoded as JSON (numbers must be finite)")
+        }
+    }
+
+    /// Decodes the whole object as `T`.
+    public init(from decoder: any Decoder) throws {
+        self.values = try [String: JSONValue](from: decoder)
+    }
+
+    /// Encodes the whole object.
+    public func encode(to encoder: any Encoder) throws {
+        try values.encode(to: encoder)
+    }
+}
+
+extension SessionData: ExpressibleByDictionaryLiteral {
+    /// Session data from literal members; a repeated key keeps its last value.
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// What Cloakroom records about a session besides its data.
+public struct SessionMetadata: Sendable, Hashable, Codable {
+    /// When the session was created.
+    public var createdAt: Date
+    /// When the session was last used, recorded at most once per touch interval.
+    public var lastSeenAt: Date
+    /// When a user last signed in to this session, if one did.
+    public var authenticatedAt: Date?
+    /// The client's IP address as given by the caller.
+    public var ip: String?
+    /// The client's user agent as given by the caller.
+    public var userAgent: String?
+    /// A short device label derived from the user agent, e.g. "Firefox on Linux".
+    public var device: String?
+
+    /// Creates metadata.
+    public init(
+        createdAt: Date,
+        lastSeenAt: Date,
+        authenticatedAt: Date? = nil,
+        ip: String? = nil,
+        userAgent: String? = nil,
+        device: String? = nil
+    ) {
+        self.createdAt = createdAt
+        self.lastSeenAt = lastSeenAt
+        self.authenticatedAt = authenticatedAt
+        self.ip = ip
+        self.userAgent = userAgent
+        self.device = device
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case createdAt = "c"
+        case lastSeenAt = "l"
+        case authenticatedAt = "a"
+        case ip = "i"
+        case userAgent = "u"
+        case device = "d"
+    }
+}

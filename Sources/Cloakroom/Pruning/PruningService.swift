@@ -1,0 +1,62 @@
+import Logging
+import ServiceLifecycle
+
+/// Removes expired records from a store in bounded batches, as a background `Service`.
+///
+/// Stores never return expired records anyway; pruning only reclaims space. Each round deletes
+/// batches of at most ``batchSize`` until a batch comes back short, then sleeps ``interval``.
+public struct PruningService: Service {
+    let store: any SessionStore
+    let clock: any SessionClock
+    /// The most records deleted per store call.
+    public let batchSize: Int
+    /// The pause between rounds.
+    public let interval: Duration
+    let logger: Logger
+
+    /// Creates a pruning service for `store`.
+    public init(
+        store: any SessionStore,
+        clock: any SessionClock = SystemSessionClock(),
+        batchSize: Int = 1000,
+        interval: Duration = .seconds(60),
+        logger: Logger = Logger(label: "cloakroom.pruning")
+    ) {
+        self.store = store
+        self.clock = clock
+        self.batchSize = max(1, batchSize)
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// Prunes until a batch comes back short; returns how many records were removed.
+    public func pruneOnce() async throws -> Int {
+        var total = 0
+        while !Task.isCancelled {
+            let pruned = try await store.pruneExpired(now: clock.now, limit: batchSize)
+            total += pruned
+            if pruned < batchSize { break }
+            await Task.yield()
+        }
+        return total
+    }
+
+    /// Runs rounds until graceful shutdown or cancellation.
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let pruned = try await pruneOnce()
+                if pruned > 0 {
+                    logger.debug("pruned expired sessions", metadata: ["count": "\(pruned)", "store": "\(store.name)"])
+                }
+            } catch {
+                logger.warning("pruning failed; will retry", metadata: ["store": "\(store.name)", "error": "\(error)"])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,339 @@
+import Crypto
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A store of one JSON file per session in a folder, safe for several processes on one host.
+///
+/// Layout under the folder:
+/// - `sessions/<key hex>.json`: the record. Written to `tmp/`, fsynced, then renamed into place,
+///   so a reader or a crash sees the old file or the new one, never half of one.
+/// - `users/<SHA-256 of user ID>/<key hex>`: empty marker files, the per-user index. A marker is
+///   written before its record and removed after it, so the index may briefly hold a marker
+///   whose record is gone (listing skips and removes it) but never misses a live record.
+/// - `.lock`: writers hold an exclusive `flock` on it, which serialises writers across processes.
+///
+/// Counting and pruning scan the folder; this store suits one host and modest numbers of
+/// sessions. Use SQLite for more.
+public final class FileSessionStore: SessionStore {
+    /// The folder the store keeps its files in.
+    public let directory: URL
+    /// `file`.
+    public let name = "file"
+
+    private let sessionsPath: String
+    private let usersPath: String
+    private let temporaryPath: String
+    private let lockDescriptor: Int32
+    // Serialises writers inside this process; `flock` serialises them across processes.
+    private let writerLock = Mutex(())
+
+    /// Opens (creating if needed) a store in `directory`.
+    ///
+    /// - Throws: ``CloakroomError/Code/storeUnavailable`` when the folder cannot be created or locked.
+    public init(directory: URL) throws(CloakroomError) {
+        self.directory = directory
+        let base = directory.path
+        sessionsPath = base + "/sessions"
+        usersPath = base + "/users"
+        temporaryPath = base + "/tmp"
+        for path in [base, sessionsPath, usersPath, temporaryPath] {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: path,
+                    withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700]
+                )
+            } catch {
+                throw CloakroomError(.storeUnavailable, "file store folder '\(path)' cannot be created: \(error)")
+            }
+        }
+        let descriptor = open(base + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw CloakroomError(.storeUnavailable, "file store lock '\(base)/.lock' cannot be opened (errno \(errno))")
+        }
+        lockDescriptor = descriptor
+    }
+
+    deinit {
+        Glibc.close(lockDescriptor)
+    }
+
+    // MARK: Contract
+
+    public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
+        guard let session = try read(key), session.isLive(at: now) else { return nil }
+        return session
+    }
+
+    public func insert(_ session: StoredSession, now: Date) async throws {
+        try withWriterLock { () throws(CloakroomError) in
+            if let existing = try? read(session.key), existing.isLive(at: now) {
+                throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
+            }
+            try write(session, replacing: nil)
+        }
+    }
+
+    public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
+        try withWriterLock { () throws(CloakroomError) in
+            guard let current = try read(session.key), current.isLive(at: now), current.version == expectedVersion
+            else { return false }
+            try write(session, replacing: current)
+            return true
+        }
+    }
+
+    public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
+        try withWriterLock { () throws(CloakroomError) in
+            guard var current = try read(key), current.isLive(at: now) else { return false }
+            let previous = current
+            current.metadata.lastSeenAt = max(current.metadata.lastSeenAt, lastSeenAt)
+            current.idleDeadline = max(current.idleDeadline, idleDeadline)
+            try write(current, replacing: previous)
+            return true
+        }
+    }
+
+    @discardableResult
+    public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
+        try withWriterLock { () throws(CloakroomError) in
+            let current = try? read(key)
+            try remove(key, userID: current?.userID)
+            return current?.isLive(at: now) ?? false
+        }
+    }
+
+    public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
+        var live: [StoredSession] = []
+        var stale: [SessionKey] = []
+        for key in markers(ofUser: userID) {
+            switch Result(catching: { () throws(CloakroomError) in try read(key) }) {
+            case .success(let session?) where session.isLive(at: now) && session.userID == userID:
+                live.append(session)
+            case .success:
+                stale.append(key)
+            case .failure:
+                continue  // A corrupt record stays listed nowhere, but is not deleted behind the operator's back.
+            }
+        }
+        if !stale.isEmpty {
+            try withWriterLock { () throws(CloakroomError) in
+                for key in stale where (try? read(key))?.isLive(at: now) != true {
+                    unlink(markerPath(userID: userID, key: key))
+                }
+            }
+        }
+        return live
+    }
+
+    public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
+        try withWriterLock { () throws(CloakroomError) in
+            var ended = 0
+            for key in markers(ofUser: userID) where key != except {
+                let current = try? read(key)
+                guard current == nil || current?.userID == userID else { continue }
+                try remove(key, userID: userID)
+                if current?.isLive(at: now) == true { ended += 1 }
+            }
+            return ended
+        }
+    }
+
+    public func pruneExpired(now: Date, limit: Int) async throws -> Int {
+        try withWriterLock { () throws(CloakroomError) in
+            var pruned = 0
+            for key in allKeys() {
+                guard pruned < limit else { break }
+                guard let session = try? read(key), !session.isLive(at: now) else { continue }
+                try remove(key, userID: session.userID)
+                pruned += 1
+            }
+            return pruned
+        }
+    }
+
+    public func count(now: Date) async throws -> Int {
+        allKeys().reduce(0) { count, key in
+            ((try? read(key))?.isLive(at: now) == true) ? count + 1 : count
+        }
+    }
+
+    public func health() async -> StoreHealth {
+        if access(sessionsPath, R_OK | W_OK | X_OK) == 0 {
+            return StoreHealth(store: name, isHealthy: true)
+        }
+        return StoreHealth(store: name, isHealthy: false, detail: "folder \(sessionsPath) is not readable and writable")
+    }
+
+    public func close() async {}
+
+    // MARK: Files
+
+    private func recordPath(_ key: SessionKey) -> String { "\(sessionsPath)/\(key.hex).json" }
+
+    private func userDirectory(_ userID: String) -> String {
+        "\(usersPath)/\(Hex.encode(SHA256.hash(data: Array(userID.utf8))))"
+    }
+
+    private func markerPath(userID: String, key: SessionKey) -> String { "\(userDirectory(userID))/\(key.hex)" }
+
+    private func withWriterLock<T>(_ body: () throws(CloakroomError) -> T) throws(CloakroomError) -> T {
+        try writerLock.withLock { _ throws(CloakroomError) -> T in
+            while flock(lockDescriptor, LOCK_EX) != 0 {
+                guard errno == EINTR else {
+                    throw CloakroomError(.storeUnavailable, "file store lock cannot be taken (errno \(errno))")
+                }
+            }
+            defer { flock(lockDescriptor, LOCK_UN) }
+            return try body()
+        }
+    }
+
+    /// Reads a record; `nil` when there is no file, an error when the file is not a record.
+    private func read(_ key: SessionKey) throws(CloakroomError) -> StoredSession? {
+        let path = recordPath(key)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if access(path, F_OK) == 0 {
+                throw CloakroomError(.storeUnavailable, "file store cannot read \(path); check its permissions")
+            }
+            return nil
+        }
+        guard let record = try? JSONDecoder().decode(FileRecord.self, from: data), let session = record.session,
+            session.key == key
+        else {
+            throw CloakroomError.corrupt(name, "file sessions/\(key.hex).json")
+        }
+        return session
+    }
+
+    /// Writes a record durably, keeping the user index in step.
+    private func write(_ session: StoredSession, replacing previous: StoredSession?) throws(CloakroomError) {
+        if let userID = session.userID {
+            try createMarker(userID: userID, key: session.key)
+        }
+        let bytes: Data
+        do {
+            bytes = try JSONEncoder().encode(FileRecord(session))
+        } catch {
+            throw CloakroomError(.invalidData, "session \(session.key.handle) cannot be encoded: \(error)")
+        }
+        try atomicWrite(bytes, to: recordPath(session.key))
+        if let previousUser = previous?.userID, previousUser != session.userID {
+            unlink(markerPath(userID: previousUser, key: session.key))
+        }
+    }
+
+    private func remove(_ key: SessionKey, userID: String?) throws(CloakroomError) {
+        if unlink(recordPath(key)) != 0 && errno != ENOENT {
+            throw CloakroomError(.storeUnavailable, "file store cannot delete a record (errno \(errno))")
+        }
+        if let userID { unlink(markerPath(userID: userID, key: key)) }
+    }
+
+    private func createMarker(userID: String, key: SessionKey) throws(CloakroomError) {
+        let folder = userDirectory(userID)
+        if mkdir(folder, 0o700) != 0 && errno != EEXIST {
+            throw CloakroomError(.storeUnavailable, "file store cannot create an index folder (errno \(errno))")
+        }
+        let descriptor = open(markerPath(userID: userID, key: key), O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw CloakroomError(.storeUnavailable, "file store cannot write an index entry (errno \(errno))")
+        }
+        Glibc.close(descriptor)
+    }
+
+    private func atomicWrite(_ bytes: Data, to path: String) throws(CloakroomError) {
+        let temporary = "\(temporaryPath)/\(UUID().uuidString)"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw CloakroomError(.storeUnavailable, "file store cannot create a temporary file (errno \(errno))")
+        }
+        let written = bytes.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let result = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += result
+            }
+            return true
+        }
+        let synced = written && fsync(descriptor) == 0
+        Glibc.close(descriptor)
+        guard synced, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw CloakroomError(
+                .storeUnavailable,
+                "file store cannot write a record (errno \(errno)); check free space"
+            )
+        }
+        let folder = open(sessionsPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if folder >= 0 {
+            fsync(folder)
+            Glibc.close(folder)
+        }
+    }
+
+    private func markers(ofUser userID: String) -> [SessionKey] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: userDirectory(userID))) ?? []
+        return names.compactMap { SessionKey(hex: $0) }
+    }
+
+    private func allKeys() -> [SessionKey] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: sessionsPath)) ?? []
+        return names.compactMap { name in
+            name.hasSuffix(".json") ? SessionKey(hex: name.dropLast(5)) : nil
+        }
+    }
+}
+
+/// The JSON form of a record in the file store.
+struct FileRecord: Codable {
+    var key: String
+    var userID: String?
+    var payload: Data
+    var metadata: SessionMetadata
+    var idleDeadline: Date
+    var absoluteDeadline: Date
+    var version: UInt64
+
+    init(_ session: StoredSession) {
+        key = session.key.hex
+        userID = session.userID
+        payload = Data(session.payload)
+        metadata = session.metadata
+        idleDeadline = session.idleDeadline
+        absoluteDeadline = session.absoluteDeadline
+        version = session.version
+    }
+
+    var session: StoredSession? {
+        guard let key = SessionKey(hex: key) else { return nil }
+        return StoredSession(
+            key: key,
+            userID: userID,
+            payload: Array(payload),
+            metadata: metadata,
+            idleDeadline: idleDeadline,
+            absoluteDeadline: absoluteDeadline,
+            version: version
+        )
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case key, payload, metadata, version
+        case userID = "user_id"
+        case idleDeadline = "idle_deadline"
+        case absoluteDeadline = "absolute_deadline"
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Synchronization
+
+/// A store in this process's memory: fast, bounded, and gone when the process ends.
+///
+/// Use it for tests, single-instance development, or as the last link of a fallback chain.
+public final class MemorySessionStore: SessionStore {
+    private struct State {
+        var sessions: [SessionKey: StoredSession] = [:]
+        var keysByUser: [String: Set<SessionKey>] = [:]
+
+        mutating func remove(_ key: SessionKey) -> StoredSession? {
+            guard let session = sessions.removeValue(forKey: key) else { return nil }
+            if let userID = session.userID {
+                keysByUser[userID]?.remove(key)
+                if keysByUser[userID]?.isEmpty == true { keysByUser[userID] = nil }
+            }
+            return session
+        }
+
+        mutating func put(_ session: StoredSession) {
+            if let previous = sessions.updateValue(session, forKey: session.key), previous.userID != session.userID,
+                let previousUser = previous.userID
+            {
+                keysByUser[previousUser]?.remove(session.key)
+                if keysByUser[previousUser]?.isEmpty == true { keysByUser[previousUser] = nil }
+            }
+            if let userID = session.userID {
+                keysByUser[userID, default: []].insert(session.key)
+            }
+        }
+    }
+
+    private let state = Mutex(State())
+
+    /// The most records the store holds; inserts beyond it fail with ``CloakroomError/Code/storeFull``.
+    public let maximumCount: Int
+
+    /// `memory`.
+    public let name = "memory"
+
+    /// Creates an empty store holding at most `maximumCount` records.
+    public init(maximumCount: Int = 1_000_000) {
+        precondition(maximumCount > 0, "maximumCount must be positive")
+        self.maximumCount = maximumCount
+    }
+
+    public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
+        state.withLock { state in
+            guard let session = state.sessions[key], session.isLive(at: now) else { return nil }
+            return session
+        }
+    }
+
+    public func insert(_ session: StoredSession, now: Date) async throws {
+        try state.withLock { state throws(CloakroomError) in
+            if let existing = state.sessions[session.key] {
+                guard !existing.isLive(at: now) else {
+                    throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
+                }
+                _ = state.remove(session.key)
+            }
+            if state.sessions.count >= maximumCount {
+                // Make room from the dead before refusing the living.
+                let expired = state.sessions.values.lazy.filter { !$0.isLive(at: now) }.prefix(1024).map(\.key)
+                for key in expired { _ = state.remove(key) }
+            }
+            guard state.sessions.count < maximumCount else {
+                throw CloakroomError(
+                    .storeFull,
+                    "the memory store holds its maximum of \(maximumCount) sessions; raise maximumCount or use a persistent store"
+                )
+            }
+            state.put(session)
+        }
+    }
+
+    public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
+        state.withLock { state in
+            guard let current = state.sessions[session.key], current.isLive(at: now), current.version == expectedVersion
+            else { return false }
+            state.put(session)
+            return true
+        }
+    }
+
+    public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
+        state.withLock { state in
+            guard var session = state.sessions[key], session.isLive(at: now) else { return false }
+            session.metadata.lastSeenAt = max(session.metadata.lastSeenAt, lastSeenAt)
+            session.idleDeadline = max(session.idleDeadline, idleDeadline)
+            state.sessions[key] = session
+            return true
+        }
+    }
+
+    @discardableResult
+    public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
+        state.withLock { state in
+            state.remove(key)?.isLive(at: now) ?? false
+        }
+    }
+
+    public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
+        state.withLock { state in
+            (state.keysByUser[userID] ?? []).compactMap { key in
+                state.sessions[key].flatMap { $0.isLive(at: now) ? $0 : nil }
+            }
+        }
+    }
+
+    public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
+        state.withLock { state in
+            var ended = 0
+            for key in state.keysByUser[userID] ?? [] where key != except {
+                if state.remove(key)?.isLive(at: now) == true { ended += 1 }
+            }
+            return ended
+        }
+    }
+
+    public func pruneExpired(now: Date, limit: Int) async throws -> Int {
+        state.withLock { state in
+            let expired = state.sessions.values.lazy.filter { !$0.isLive(at: now) }.prefix(limit).map(\.key)
+            var pruned = 0
+            for key in expired where state.remove(key) != nil { pruned += 1 }
+            return pruned
+        }
+    }
+
+    public func count(now: Date) async throws -> Int {
+        state.withLock { state in state.sessions.values.reduce(0) { $0 + ($1.isLive(at: now) ? 1 : 0) } }
+    }
+
+    public func health() async -> StoreHealth {
+        StoreHealth(store: name, isHealthy: true)
+    }
+
+    public func close() async {}
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// The backend contract every store implements: small, dumb and atomic per operation.
+///
+/// The ``SessionManager`` applies policy, cipher and events; a store only keeps records.
+/// Every operation takes `now` from the manager's clock, and no operation ever returns or
+/// lists a record whose ``StoredSession/deadline`` is not after `now`, whether or not pruning
+/// has removed it yet. `CloakroomTesting`'s conformance suite checks all of this.
+public protocol SessionStore: Sendable {
+    /// A short name for logs, health and metrics, e.g. `sqlite`.
+    var name: String { get }
+
+    /// The live record with this key, or `nil`.
+    func load(_ key: SessionKey, now: Date) async throws -> StoredSession?
+
+    /// Inserts a new record; throws ``CloakroomError/Code/duplicateKey`` if a live one with the
+    /// same key exists. An expired record with the same key is replaced.
+    func insert(_ session: StoredSession, now: Date) async throws
+
+    /// Replaces the live record with the same key if its version is `expectedVersion`.
+    ///
+    /// - Returns: `false` when the record is missing, expired or has another version.
+    func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool
+
+    /// Records activity without changing data or version: sets `lastSeenAt` and moves the idle
+    /// deadline to `idleDeadline` if that is later.
+    ///
+    /// - Returns: `false` when there is no live record with this key.
+    func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool
+
+    /// Deletes the record; returns whether a live one was there.
+    @discardableResult
+    func delete(_ key: SessionKey, now: Date) async throws -> Bool
+
+    /// The user's live records, in no particular order.
+    func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession]
+
+    /// Deletes all of the user's records except the one keyed `except`; returns how many live
+    /// ones were deleted.
+    func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int
+
+    /// Deletes up to `limit` records whose deadline is not after `now`; returns how many.
+    func pruneExpired(now: Date, limit: Int) async throws -> Int
+
+    /// The number of live records.
+    func count(now: Date) async throws -> Int
+
+    /// Whether the store can serve requests right now.
+    func health() async -> StoreHealth
+
+    /// Releases connections and files. Calls after `close` may fail.
+    func close() async
+}
+
+/// The answer of a store's health check.
+public struct StoreHealth: Sendable, Hashable {
+    /// The store's name.
+    public var store: String
+    /// Whether it answered as expected.
+    public var isHealthy: Bool
+    /// Why not, when it is not; never holds a secret.
+    public var detail: String?
+
+    /// Creates a health answer.
+    public init(store: String, isHealthy: Bool, detail: String? = nil) {
+        self.store = store
+        self.isHealthy = isHealthy
+        self.detail = detail
+    }
+}

@@ -1,0 +1,299 @@
+import Cloakroom
+import Foundation
+import GRDB
+
+/// The embedded default store: one SQLite database file in WAL mode, through GRDB.
+///
+/// Readers never block the writer and the writer never blocks readers (WAL); several processes
+/// may open the same file (writers wait up to ``busyTimeout`` for each other). The schema is
+/// versioned (``SQLiteSchema``) and migrated on open. Every read filters on the deadline, so an
+/// expired row is never returned even before pruning deletes it.
+public final class SQLiteSessionStore: SessionStore {
+    /// The database file.
+    public let path: String
+    /// `sqlite`.
+    public let name = "sqlite"
+    /// How long a writer waits for another process's write lock before failing.
+    public let busyTimeout: Duration
+
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    ///
+    /// - Throws: ``CloakroomError/Code/storeUnavailable`` when the file cannot be opened or migrated.
+    public init(path: String, busyTimeout: Duration = .seconds(5)) throws(CloakroomError) {
+        self.path = path
+        self.busyTimeout = busyTimeout
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try? FileManager.default.createDirectory(
+                atPath: folder,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(TimeInterval(busyTimeout.components.seconds))
+        configuration.label = "cloakroom"
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL sync is durable against process crashes and keeps commits cheap;
+            // a power loss can lose the last transactions but never corrupts the file.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch {
+            throw CloakroomError(
+                .storeUnavailable,
+                "SQLite database '\(path)' cannot be opened: \(error); check the path is writable"
+            )
+        }
+    }
+
+    // MARK: Contract
+
+    public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
+        try await reading { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM cloakroom_sessions WHERE key = ? AND deadline > ?",
+                arguments: [Data(key.bytes), now.timeIntervalSince1970]
+            ).map(Self.session(from:))
+        }
+    }
+
+    public func insert(_ session: StoredSession, now: Date) async throws {
+        let columns = try Columns(session)
+        let inserted = try await writing { db in
+            try db.execute(
+                sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?",
+                arguments: [columns.key, now.timeIntervalSince1970]
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO cloakroom_sessions
+                        (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (key) DO NOTHING
+                    """,
+                arguments: columns.arguments
+            )
+            return db.changesCount == 1
+        }
+        guard inserted else {
+            throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
+        }
+    }
+
+    public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
+        let columns = try Columns(session)
+        return try await writing { db in
+            try db.execute(
+                sql: """
+                    UPDATE cloakroom_sessions
+                    SET user_id = ?, payload = ?, metadata = ?, last_seen_at = ?, idle_deadline = ?,
+                        absolute_deadline = ?, deadline = ?, version = ?
+                    WHERE key = ? AND version = ? AND deadline > ?
+                    """,
+                arguments: [
+                    columns.userID, columns.payload, columns.metadata, columns.lastSeenAt, columns.idleDeadline,
+                    columns.absoluteDeadline, columns.deadline, columns.version,
+                    columns.key, Int64(bitPattern: expectedVersion), now.timeIntervalSince1970,
+                ]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
+        try await writing { db in
+            // In SQLite's SET clause every column reference reads the old row.
+            try db.execute(
+                sql: """
+                    UPDATE cloakroom_sessions
+                    SET last_seen_at = max(last_seen_at, ?1),
+                        idle_deadline = max(idle_deadline, ?2),
+                        deadline = min(max(idle_deadline, ?2), absolute_deadline)
+                    WHERE key = ?3 AND deadline > ?4
+                    """,
+                arguments: [
+                    lastSeenAt.timeIntervalSince1970, idleDeadline.timeIntervalSince1970, Data(key.bytes),
+                    now.timeIntervalSince1970,
+                ]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    @discardableResult
+    public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
+        try await writing { db in
+            let live = try Bool.fetchOne(
+                db,
+                sql: "SELECT deadline > ? FROM cloakroom_sessions WHERE key = ?",
+                arguments: [now.timeIntervalSince1970, Data(key.bytes)]
+            )
+            try db.execute(sql: "DELETE FROM cloakroom_sessions WHERE key = ?", arguments: [Data(key.bytes)])
+            return live ?? false
+        }
+    }
+
+    public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
+        try await reading { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM cloakroom_sessions WHERE user_id = ? AND deadline > ?",
+                arguments: [userID, now.timeIntervalSince1970]
+            ).map(Self.session(from:))
+        }
+    }
+
+    public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
+        let keep = except.map { Data($0.bytes) } ?? Data()
+        return try await writing { db in
+            let live =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT count(*) FROM cloakroom_sessions WHERE user_id = ? AND key != ? AND deadline > ?",
+                    arguments: [userID, keep, now.timeIntervalSince1970]
+                ) ?? 0
+            try db.execute(
+                sql: "DELETE FROM cloakroom_sessions WHERE user_id = ? AND key != ?",
+                arguments: [userID, keep]
+            )
+            return live
+        }
+    }
+
+    public func pruneExpired(now: Date, limit: Int) async throws -> Int {
+        try await writing { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM cloakroom_sessions WHERE key IN (
+                        SELECT key FROM cloakroom_sessions WHERE deadline <= ? ORDER BY deadline LIMIT ?
+                    )
+                    """,
+                arguments: [now.timeIntervalSince1970, limit]
+            )
+            return db.changesCount
+        }
+    }
+
+    public func count(now: Date) async throws -> Int {
+        try await reading { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM cloakroom_sessions WHERE deadline > ?",
+                arguments: [now.timeIntervalSince1970]
+            ) ?? 0
+        }
+    }
+
+    /// The number of rows whose deadline has passed but that pruning has not yet removed.
+    public func expiredCount(now: Date) async throws -> Int {
+        try await reading { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM cloakroom_sessions WHERE deadline <= ?",
+                arguments: [now.timeIntervalSince1970]
+            ) ?? 0
+        }
+    }
+
+    public func health() async -> StoreHealth {
+        do {
+            _ = try await reading { db in try Int.fetchOne(db, sql: "SELECT 1") }
+            return StoreHealth(store: name, isHealthy: true)
+        } catch {
+            return StoreHealth(store: name, isHealthy: false, detail: "\(error)")
+        }
+    }
+
+    public func close() async {
+        try? pool.close()
+    }
+
+    // MARK: Rows
+
+    private func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as CloakroomError {
+            throw error
+        } catch {
+            throw CloakroomError(.storeUnavailable, "SQLite read failed: \(error)")
+        }
+    }
+
+    private func writing<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as CloakroomError {
+            throw error
+        } catch {
+            throw CloakroomError(.storeUnavailable, "SQLite write failed: \(error)")
+        }
+    }
+
+    private static func session(from row: Row) throws(CloakroomError) -> StoredSession {
+        let keyBytes: Data? = row["key"]
+        guard let keyBytes, let key = SessionKey(bytes: keyBytes) else {
+            throw CloakroomError(.corruptRecord, "SQLite store holds a row with a malformed key; delete it")
+        }
+        let corrupt = CloakroomError(
+            .corruptRecord,
+            "SQLite store holds a row for session \(key.handle) that cannot be read; delete it or restore it from a backup"
+        )
+        guard let payload = row["payload"] as Data?, let metadataBytes = row["metadata"] as Data?,
+            var metadata = try? JSONDecoder().decode(SessionMetadata.self, from: metadataBytes),
+            let lastSeenAt = row["last_seen_at"] as Double?,
+            let idleDeadline = row["idle_deadline"] as Double?,
+            let absoluteDeadline = row["absolute_deadline"] as Double?,
+            let version = row["version"] as Int64?
+        else { throw corrupt }
+        metadata.lastSeenAt = Date(timeIntervalSince1970: lastSeenAt)
+        return StoredSession(
+            key: key,
+            userID: row["user_id"],
+            payload: Array(payload),
+            metadata: metadata,
+            idleDeadline: Date(timeIntervalSince1970: idleDeadline),
+            absoluteDeadline: Date(timeIntervalSince1970: absoluteDeadline),
+            version: UInt64(bitPattern: version)
+        )
+    }
+}
+
+/// A record laid out as the table's columns.
+private struct Columns: Sendable {
+    var key: Data
+    var userID: String?
+    var payload: Data
+    var metadata: Data
+    var lastSeenAt: Double
+    var idleDeadline: Double
+    var absoluteDeadline: Double
+    var deadline: Double
+    var version: Int64
+
+    init(_ session: StoredSession) throws(CloakroomError) {
+        key = Data(session.key.bytes)
+        userID = session.userID
+        payload = Data(session.payload)
+        do {
+            metadata = try JSONEncoder().encode(session.metadata)
+        } catch {
+            throw CloakroomError(.invalidData, "session metadata cannot be encoded: \(error)")
+        }
+        lastSeenAt = session.metadata.lastSeenAt.timeIntervalSince1970
+        idleDeadline = session.idleDeadline.timeIntervalSince1970
+        absoluteDeadline = session.absoluteDeadline.timeIntervalSince1970
+        deadline = session.deadline.timeIntervalSince1970
+        version = Int64(bitPattern: session.version)
+    }
+
+    var arguments: StatementArguments {
+        [key, userID, payload, metadata, lastSeenAt, idleDeadline, absoluteDeadline, deadline, version]
+    }
+}

@@ -1,0 +1,65 @@
+import Cloakroom
+import CloakroomTesting
+import Foundation
+import GRDB
+import Testing
+
+@testable import CloakroomSQLite
+
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    @Test(arguments: StoreConformance.Check.allCases)
+    func conformance(_ check: StoreConformance.Check) async throws {
+        let folder = try TemporaryFolder()
+        try await StoreConformance.run(check, corrupt: Self.corrupt) {
+            try SQLiteSessionStore(path: folder.url.appendingPathComponent("sessions.sqlite").path)
+        }
+    }
+
+    @Sendable static func corrupt(_ store: any SessionStore, _ key: SessionKey) async throws {
+        let store = try #require(store as? SQLiteSessionStore)
+        let queue = try DatabaseQueue(path: store.path)
+        try await queue.write { db in
+            try db.execute(
+                sql: "UPDATE cloakroom_sessions SET metadata = x'00ff13' WHERE key = ?",
+                arguments: [Data(key.bytes)]
+            )
+        }
+    }
+
+    @Test func sessionsSurviveReopeningAndSchemaIsVersioned() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.url.appendingPathComponent("nested/dir/sessions.sqlite").path
+        let clock = ManualClock()
+        let first = try SQLiteSessionStore(path: path)
+        let issued = try await SessionManager(store: first, clock: clock).create(userID: "u", data: ["k": "v"])
+        await first.close()
+
+        let second = try SQLiteSessionStore(path: path)
+        #expect(try await SessionManager(store: second, clock: clock).resume(issued.id)?.data["k"] == "v")
+        let journal = try await second.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(journal == "wal")
+        let migrations = try await second.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+        }
+        #expect(migrations == ["v1: sessions"])
+        await second.close()
+    }
+
+    @Test func noRawIDInAnyStoredByte() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.url.appendingPathComponent("sessions.sqlite").path
+        let store = try SQLiteSessionStore(path: path)
+        let cipher = try SessionCipher(keys: [EncryptionKey.generate(id: "k1")])
+        let manager = try SessionManager(store: store, cipher: cipher)
+        let issued = try await manager.create(userID: "u", data: ["marker": "PLAINTEXT-MARKER"])
+        await store.close()
+        var bytes = Data()
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.url.path) {
+            bytes.append(try Data(contentsOf: folder.url.appendingPathComponent(file)))
+        }
+        #expect(bytes.range(of: Data(issued.id.encoded.utf8)) == nil)
+        #expect(bytes.range(of: Data(issued.id.bytes)) == nil)
+        #expect(bytes.range(of: Data("PLAINTEXT-MARKER".utf8)) == nil)
+    }
+}

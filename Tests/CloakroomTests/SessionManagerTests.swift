@@ -1,0 +1,169 @@
+import Cloakroom
+import CloakroomTesting
+import Foundation
+import Synchronization
+import Testing
+
+/// Collects events in memory for assertions.
+final class RecordingEventSink: SessionEventSink {
+    private let recorded = Mutex<[SessionEvent]>([])
+    var events: [SessionEvent] { recorded.withLock { $0 } }
+    func record(_ event: SessionEvent) { recorded.withLock { $0.append(event) } }
+}
+
+@Suite("Session manager policy")
+struct SessionManagerTests {
+    let clock = ManualClock()
+    let store = MemorySessionStore()
+    let events = RecordingEventSink()
+
+    func manager(_ policy: SessionPolicy) throws -> SessionManager {
+        try SessionManager(store: store, policy: policy, clock: clock, events: events)
+    }
+
+    @Test func idleTimeoutSlidesOnlyOncePerTouchInterval() async throws {
+        let manager = try manager(
+            SessionPolicy(idleTimeout: .seconds(2), absoluteTimeout: .seconds(5), touchInterval: .seconds(1))
+        )
+        let issued = try await manager.create()
+        clock.advance(by: .milliseconds(900))
+        // Within the touch interval a resume is a pure read.
+        #expect(try await manager.resume(issued.id)?.idleDeadline == issued.session.idleDeadline)
+        clock.advance(by: .milliseconds(200))
+        let touched = try #require(try await manager.resume(issued.id))
+        #expect(touched.idleDeadline == clock.now.addingTimeInterval(2))
+        clock.advance(by: .milliseconds(1999))
+        #expect(try await manager.resume(issued.id) != nil)
+        clock.advance(by: .seconds(2))
+        #expect(try await manager.resume(issued.id) == nil)
+    }
+
+    @Test func absoluteLifetimeEndsABusySession() async throws {
+        let manager = try manager(
+            SessionPolicy(idleTimeout: .seconds(2), absoluteTimeout: .seconds(5), touchInterval: .seconds(1))
+        )
+        let issued = try await manager.create()
+        for _ in 0..<4 {
+            clock.advance(by: .seconds(1))
+            #expect(try await manager.resume(issued.id) != nil)
+        }
+        clock.advance(by: .milliseconds(999))
+        let last = try #require(try await manager.resume(issued.id))
+        #expect(last.idleDeadline <= last.absoluteDeadline)
+        clock.advance(by: .milliseconds(1))
+        #expect(try await manager.resume(issued.id) == nil)
+        await #expect(throws: CloakroomError.self) {
+            try await manager.update(issued.id, changes: SessionChanges(set: ["a": 1]))
+        }
+    }
+
+    @Test func perUserLimitEndsTheLeastRecentlyUsed() async throws {
+        let manager = try manager(SessionPolicy(maximumSessionsPerUser: 2))
+        let first = try await manager.create(userID: "u")
+        clock.advance(by: .seconds(120))
+        let second = try await manager.create(userID: "u")
+        clock.advance(by: .seconds(120))
+        _ = try await manager.resume(first.id)  // first is now more recent than second
+        let third = try await manager.create(userID: "u")
+        #expect(try await manager.resume(second.id) == nil)
+        #expect(try await manager.resume(first.id) != nil)
+        #expect(try await manager.resume(third.id) != nil)
+        #expect(events.events.contains { $0.kind == .ended && $0.reason == .evicted })
+    }
+
+    @Test func perUserLimitCanRefuse() async throws {
+        let manager = try manager(SessionPolicy(maximumSessionsPerUser: 1, overflowBehavior: .refuse))
+        _ = try await manager.create(userID: "u")
+        let error = await #expect(throws: CloakroomError.self) { try await manager.create(userID: "u") }
+        #expect(error?.code == .tooManySessions)
+        _ = try await manager.create(userID: "other")
+    }
+
+    @Test func dataLargerThanThePolicyIsRefusedAndNothingIsWritten() async throws {
+        let manager = try manager(SessionPolicy(maximumDataSize: 100))
+        let issued = try await manager.create(data: ["a": 1])
+        let error = await #expect(throws: CloakroomError.self) {
+            try await manager.update(
+                issued.id,
+                changes: SessionChanges(set: ["big": .string(String(repeating: "x", count: 200))])
+            )
+        }
+        #expect(error?.code == .dataTooLarge)
+        #expect(try await manager.resume(issued.id)?.data.values == ["a": 1])
+        #expect(try await manager.resume(issued.id)?.version == 1)
+    }
+
+    @Test func staleIfVersionIsAConflict() async throws {
+        let manager = try manager(SessionPolicy())
+        let issued = try await manager.create()
+        _ = try await manager.update(issued.id, changes: SessionChanges(set: ["a": 1]), ifVersion: 1)
+        let error = await #expect(throws: CloakroomError.self) {
+            try await manager.update(issued.id, changes: SessionChanges(set: ["a": 2]), ifVersion: 1)
+        }
+        #expect(error?.code == .versionConflict)
+    }
+
+    @Test(arguments: ["", String(repeating: "x", count: 257), "tab\there", "nul\u{0}"])
+    func badUserIDsAreRefused(_ userID: String) async throws {
+        let manager = try manager(SessionPolicy())
+        let error = await #expect(throws: CloakroomError.self) { try await manager.create(userID: userID) }
+        #expect(error?.code == .invalidUserID)
+    }
+
+    @Test func rotationSigningInSetsTheUser() async throws {
+        let manager = try manager(SessionPolicy())
+        let anonymous = try await manager.create(data: ["cart": [1]])
+        let signedIn = try await manager.rotate(anonymous.id, signingIn: "zoe")
+        #expect(signedIn.session.userID == "zoe")
+        #expect(signedIn.session.metadata.authenticatedAt == clock.now)
+        #expect(try await manager.sessions(ofUser: "zoe").map(\.key) == [signedIn.id.key])
+        #expect(try await manager.resume(anonymous.id) == nil)
+    }
+
+    @Test func endByHandleOnlyForTheOwner() async throws {
+        let manager = try manager(SessionPolicy())
+        let issued = try await manager.create(userID: "owner")
+        #expect(try await !manager.end(handle: issued.session.handle, ofUser: "someone-else"))
+        #expect(try await !manager.end(handle: "not-a-handle", ofUser: "owner"))
+        #expect(try await manager.end(handle: issued.session.handle, ofUser: "owner"))
+        #expect(try await manager.resume(issued.id) == nil)
+    }
+
+    @Test func eventsNeverCarryTheID() async throws {
+        let manager = try manager(SessionPolicy(touchInterval: .zero))
+        let issued = try await manager.create(userID: "u", client: ClientInfo(ip: "198.51.100.7"))
+        _ = try await manager.resume(issued.id)
+        _ = try await manager.update(issued.id, changes: SessionChanges(set: ["a": 1]))
+        let rotated = try await manager.rotate(issued.id)
+        try await manager.end(rotated.id)
+        let kinds = events.events.map(\.kind)
+        #expect(kinds == [.created, .resumed, .updated, .ended, .rotated, .ended])
+        let encoded = String(decoding: try JSONEncoder().encode(events.events), as: UTF8.self)
+        #expect(!encoded.contains(issued.id.encoded))
+        #expect(!encoded.contains(rotated.id.encoded))
+        #expect(!encoded.contains(issued.id.key.hex))
+    }
+
+    @Test func jsonLinesSinkWritesOneEventPerLine() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.url.appendingPathComponent("events.jsonl").path
+        let sink = try JSONLinesEventSink(path: path)
+        sink.record(SessionEvent(kind: .created, time: clock.now, handle: "0123456789abcdef", userID: "u"))
+        sink.record(SessionEvent(kind: .ended, time: clock.now, handle: "0123456789abcdef", reason: .logout))
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[1].contains(#""reason":"logout""#))
+    }
+
+    @Test func inconsistentPoliciesAreRejected() {
+        #expect(throws: CloakroomError.self) {
+            try SessionManager(
+                store: store,
+                policy: SessionPolicy(idleTimeout: .seconds(10), touchInterval: .seconds(10))
+            )
+        }
+        #expect(throws: CloakroomError.self) {
+            try SessionManager(store: store, policy: SessionPolicy(maximumSessionsPerUser: 0))
+        }
+    }
+}
