@@ -32,6 +32,11 @@ public final class SQLiteSessionStore: SessionStore {
                 attributes: [.posixPermissions: 0o700]
             )
         }
+        // Session rows are private: create the file readable by this user only. SQLite gives its
+        // -wal and -shm files the same permissions.
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(TimeInterval(busyTimeout.components.seconds))
         configuration.label = "cloakroom"

@@ -1,1 +1,4 @@
-print("x")
+import CloakroomServer
+import Foundation
+
+exit(await CloakroomDaemon.main())

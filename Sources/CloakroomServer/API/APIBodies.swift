@@ -1,0 +1,38 @@
+import Cloakroom
+
+/// `POST /v1/sessions`.
+struct CreateSessionBody: Decodable {
+    var userID: String?
+    var data: [String: JSONValue]?
+    var ip: String?
+    var userAgent: String?
+
+    enum CodingKeys: String, CodingKey {
+        case data, ip
+        case userID = "user_id"
+        case userAgent = "user_agent"
+    }
+}
+
+/// Any call that names one session: `{"id": "…"}`.
+struct SessionIDBody: Decodable {
+    var id: String
+}
+
+/// `POST /v1/sessions/update`.
+struct UpdateSessionBody: Decodable {
+    var id: String
+    var set: [String: JSONValue]?
+    var unset: [String]?
+    var ifVersion: UInt64?
+
+    enum CodingKeys: String, CodingKey {
+        case id, set, unset
+        case ifVersion = "if_version"
+    }
+}
+
+/// `DELETE /v1/users/{user_id}/sessions`.
+struct EndUserSessionsBody: Decodable {
+    var except: String?
+}

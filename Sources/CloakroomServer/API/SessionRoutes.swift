@@ -1,0 +1,146 @@
+import Cloakroom
+import Foundation
+import Hummingbird
+
+/// The `/v1/sessions` and `/v1/users` calls of the HTTP API.
+struct SessionRoutes: Sendable {
+    let manager: SessionManager
+    let bodyLimit: Int
+
+    /// The longest IP and user agent a caller may record.
+    static let maximumIPLength = 64
+    static let maximumUserAgentLength = 1024
+
+    func register(sessions: RouterGroup<APIRequestContext>, users: RouterGroup<APIRequestContext>) {
+        sessions.post(use: create)
+        sessions.post("resume", use: resume)
+        sessions.post("update", use: update)
+        sessions.post("rotate", use: rotate)
+        sessions.post("end", use: end)
+        users.get(":user_id/sessions", use: list)
+        users.delete(":user_id/sessions", use: endAll)
+        users.delete(":user_id/sessions/:handle", use: endOne)
+    }
+
+    @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(CreateSessionBody.self, from: request, limit: bodyLimit, allowEmpty: true)
+        if let ip = body.ip, ip.utf8.count > Self.maximumIPLength {
+            throw APIError.badRequest("'ip' must be at most \(Self.maximumIPLength) bytes")
+        }
+        if let userAgent = body.userAgent, userAgent.utf8.count > Self.maximumUserAgentLength {
+            throw APIError.badRequest("'user_agent' must be at most \(Self.maximumUserAgentLength) bytes")
+        }
+        let issued = try await manager.create(
+            userID: body.userID,
+            data: SessionData(body.data ?? [:]),
+            client: ClientInfo(ip: body.ip, userAgent: body.userAgent)
+        )
+        return try Self.json(.created, IssuedJSON(id: issued.id.encoded, session: SessionJSON(issued.session)))
+    }
+
+    @Sendable func resume(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let id = try await sessionID(from: request)
+        guard let session = try await manager.resume(id) else { throw Self.notFound }
+        return try Self.json(.ok, SessionEnvelope(session: SessionJSON(session)))
+    }
+
+    @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(UpdateSessionBody.self, from: request, limit: bodyLimit)
+        let id = try SessionID(parsing: body.id)
+        let changes = SessionChanges(set: body.set ?? [:], unset: Set(body.unset ?? []))
+        let session = try await manager.update(id, changes: changes, ifVersion: body.ifVersion)
+        return try Self.json(.ok, SessionEnvelope(session: SessionJSON(session)))
+    }
+
+    @Sendable func rotate(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let id = try await sessionID(from: request)
+        let issued = try await manager.rotate(id)
+        return try Self.json(.ok, IssuedJSON(id: issued.id.encoded, session: SessionJSON(issued.session)))
+    }
+
+    @Sendable func end(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let id = try await sessionID(from: request)
+        try await manager.end(id)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let userID = try Self.userID(from: context)
+        let sessions = try await manager.sessions(ofUser: userID)
+        return try Self.json(.ok, SessionList(sessions: sessions.map(SessionJSON.init(summary:))))
+    }
+
+    @Sendable func endAll(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let userID = try Self.userID(from: context)
+        let body = try await JSONBody.decode(
+            EndUserSessionsBody.self,
+            from: request,
+            limit: bodyLimit,
+            allowEmpty: true
+        )
+        let except = try body.except.map { text throws(CloakroomError) in try SessionID(parsing: text) }
+        let ended = try await manager.endAll(ofUser: userID, except: except)
+        return try Self.json(.ok, EndedCount(ended: ended))
+    }
+
+    @Sendable func endOne(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let userID = try Self.userID(from: context)
+        let handle = context.parameters.get("handle") ?? ""
+        guard try await manager.end(handle: handle, ofUser: userID) else {
+            throw APIError(.notFound, code: "session_not_found", message: "user has no live session with that handle")
+        }
+        return Response(status: .noContent)
+    }
+
+    // MARK: Helpers
+
+    private func sessionID(from request: Request) async throws -> SessionID {
+        let body = try await JSONBody.decode(SessionIDBody.self, from: request, limit: bodyLimit)
+        return try SessionID(parsing: body.id)
+    }
+
+    private static func userID(from context: APIRequestContext) throws -> String {
+        guard let raw = context.parameters.get("user_id"), let userID = raw.removingPercentEncoding else {
+            throw APIError(
+                .badRequest,
+                code: "invalid_user_id",
+                message: "the user ID in the path is not valid percent-encoding"
+            )
+        }
+        return userID
+    }
+
+    private static let notFound = APIError(
+        .notFound,
+        code: "session_not_found",
+        message: "no live session has this ID; it expired, ended or never existed"
+    )
+
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}
+
+struct IssuedJSON: Encodable {
+    var id: String
+    var session: SessionJSON
+}
+
+struct SessionEnvelope: Encodable {
+    var session: SessionJSON
+}
+
+struct SessionList: Encodable {
+    var sessions: [SessionJSON]
+}
+
+struct EndedCount: Encodable {
+    var ended: Int
+}

@@ -1,0 +1,100 @@
+import Cloakroom
+import Crypto
+import Foundation
+
+/// The API keys `cloakroomd` accepts, loaded from `CLOAKROOM_API_KEYS_FILE`.
+public struct APIKeyRing: Sendable {
+    /// The keys.
+    public let keys: [APIKey]
+    private let digests: [[UInt8]]
+
+    /// Creates a ring from key entries.
+    public init(keys: [APIKey]) {
+        self.keys = keys
+        self.digests = keys.map { Array($0.sha256.utf8) }
+    }
+
+    /// The key whose secret this is, or `nil`.
+    ///
+    /// Every entry is compared in constant time and the loop never stops early, so timing tells
+    /// nothing about which bytes matched.
+    public func key(forSecret secret: some StringProtocol) -> APIKey? {
+        let digest = Array(APIKey.digest(of: secret).utf8)
+        var match: Int?
+        for (index, candidate) in digests.enumerated() where Self.constantTimeEqual(candidate, digest) {
+            match = index
+        }
+        return match.map { keys[$0] }
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+
+    /// Loads the keys file at `path`.
+    ///
+    /// - Throws: ``Cloakroom/CloakroomError/Code/invalidConfiguration`` when the file is missing,
+    ///   unreadable or not a JSON array of `{name, scopes, sha256}`.
+    public static func load(path: String) throws(CloakroomError) -> APIKeyRing {
+        let setting = Setting.apiKeysFile.displayName
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CloakroomError(
+                .invalidConfiguration,
+                "\(setting): cannot read '\(path)'; check it exists and is readable"
+            )
+        }
+        let keys: [APIKey]
+        do {
+            keys = try JSONDecoder().decode([APIKey].self, from: data)
+        } catch {
+            throw CloakroomError(
+                .invalidConfiguration,
+                "\(setting): '\(path)' must be a JSON array of {\"name\", \"scopes\": [\"sessions\"|\"tokens\"|\"admin\"], \"sha256\": \"<64 hex>\"}: \(error)"
+            )
+        }
+        for key in keys {
+            guard key.sha256.count == 64, key.sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+                throw CloakroomError(
+                    .invalidConfiguration,
+                    "\(setting): key '\(key.name)' in '\(path)' needs sha256 as 64 lowercase hex characters (SHA-256 of the secret)"
+                )
+            }
+        }
+        return APIKeyRing(keys: keys)
+    }
+
+    /// Loads the keys file, or on first start creates it with one admin key.
+    ///
+    /// - Returns: the ring and, only when the file was just created, the new admin secret, to be
+    ///   shown once and never again.
+    public static func loadOrCreate(path: String) throws(CloakroomError) -> (ring: APIKeyRing, newSecret: String?) {
+        if FileManager.default.fileExists(atPath: path) {
+            return (try load(path: path), nil)
+        }
+        let (secret, key) = APIKey.generate(name: "admin", scopes: [.admin, .sessions, .tokens])
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            if !folder.isEmpty {
+                try FileManager.default.createDirectory(
+                    atPath: folder,
+                    withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700]
+                )
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode([key])
+            guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
+            else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            throw CloakroomError(
+                .invalidConfiguration,
+                "\(Setting.apiKeysFile.displayName): cannot create '\(path)': \(error); check the data folder is writable"
+            )
+        }
+        return (APIKeyRing(keys: [key]), secret)
+    }
+}

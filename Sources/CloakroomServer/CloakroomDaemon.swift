@@ -1,0 +1,136 @@
+import Cloakroom
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The `cloakroomd` entry point: read the configuration, open the store, serve until SIGTERM or
+/// SIGINT, then finish in-flight requests and close the store.
+public enum CloakroomDaemon {
+    /// Runs the daemon and returns the process exit code.
+    public static func main(
+        arguments: [String] = CommandLine.arguments,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async -> Int32 {
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(usage)
+            return 0
+        }
+        let configuration: ServerConfiguration
+        do {
+            configuration = try await ServerConfiguration.load(arguments: arguments, environment: environment)
+        } catch {
+            printError("cloakroomd: invalid configuration: \(error.message)")
+            return 2
+        }
+        var logger = Logger(label: "cloakroomd")
+        logger.logLevel = configuration.logLevel
+
+        let manager: SessionManager
+        let apiKeys: APIKeyRing
+        do {
+            (manager, apiKeys) = try setUp(configuration, logger: logger)
+        } catch {
+            printError("cloakroomd: cannot start: \(error.message)")
+            return 1
+        }
+        let app = CloakroomApplication.build(
+            configuration: configuration,
+            manager: manager,
+            apiKeys: apiKeys,
+            logger: logger,
+            onServerRunning: { channel in
+                let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? 0)" }
+                printOut("cloakroomd listening on \(address ?? "\(configuration.host):\(configuration.port)")")
+            }
+        )
+        do {
+            try await app.runService()
+        } catch {
+            await manager.store.close()
+            printError(
+                "cloakroomd: cannot serve on \(configuration.host):\(configuration.port): \(error); choose another address with \(Setting.listen.displayName)"
+            )
+            return 1
+        }
+        return 0
+    }
+
+    static func setUp(
+        _ configuration: ServerConfiguration,
+        logger: Logger
+    ) throws(CloakroomError) -> (SessionManager, APIKeyRing) {
+        let (apiKeys, newSecret) =
+            configuration.apiKeysFile == nil
+            ? try APIKeyRing.loadOrCreate(path: configuration.resolvedAPIKeysFile)
+            : (try APIKeyRing.load(path: configuration.resolvedAPIKeysFile), nil)
+        if let newSecret {
+            printOut(
+                """
+                Created \(configuration.resolvedAPIKeysFile) with one admin API key. It is shown only this once:
+
+                    \(newSecret)
+
+                Use it as 'Authorization: Bearer <key>'. Only its SHA-256 is stored.
+                """
+            )
+        }
+        let store = try configuration.store.open()
+        var sinks: [any SessionEventSink] = [LogEventSink(logger: logger, level: .debug)]
+        if let eventsFile = configuration.eventsFile {
+            sinks.append(try JSONLinesEventSink(path: eventsFile))
+        }
+        let cipher = try SessionCipher(keys: configuration.encryptionKeys)
+        if !cipher.isEncrypting {
+            logger.notice(
+                "session data is stored in clear; set \(Setting.encryptionKeys.environmentName) to encrypt it at rest"
+            )
+        }
+        logger.info(
+            "starting",
+            metadata: [
+                "store": "\(configuration.store)",
+                "idle_timeout": "\(configuration.policy.idleTimeout)",
+                "absolute_timeout": "\(configuration.policy.absoluteTimeout)",
+                "encryption_key": "\(cipher.currentKeyID ?? "none")",
+            ]
+        )
+        let manager = try SessionManager(
+            store: store,
+            policy: configuration.policy,
+            cipher: cipher,
+            events: MultiplexEventSink(sinks),
+            logger: logger
+        )
+        return (manager, apiKeys)
+    }
+
+    /// Writes a line to standard output at once (unbuffered, so it shows up even when piped).
+    static func printOut(_ message: String) {
+        FileHandle.standardOutput.write(Data((message + "\n").utf8))
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    /// The `--help` text with every setting.
+    public static var usage: String {
+        var lines = [
+            "cloakroomd: server-side sessions over HTTP",
+            "",
+            "Usage: cloakroomd [--setting value ...]",
+            "",
+            "Every setting can be a flag, an environment variable or a key in the JSON file named by --config-file.",
+            "Flags win over the environment, which wins over the file.",
+            "",
+        ]
+        for setting in Setting.allCases {
+            lines.append(
+                "  \(setting.flag.padding(toLength: 26, withPad: " ", startingAt: 0))\(setting.environmentName)"
+            )
+            lines.append("      \(setting.summary) (default: \(setting.defaultDescription))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

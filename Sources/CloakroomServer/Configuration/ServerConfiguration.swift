@@ -1,0 +1,203 @@
+import Cloakroom
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+
+/// Everything `cloakroomd` needs to start, read from flags, the environment and an optional
+/// JSON file (in that order of precedence). Every default is the safe choice.
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on. Default: `127.0.0.1`.
+    public var host: String = "127.0.0.1"
+    /// The port to listen on. Default: `8080`; `0` picks a free one.
+    public var port: Int = 8080
+    /// Where sessions live. Default: SQLite under the data folder.
+    public var store: StoreLocation = .sqlite(path: "./cloakroom-data/sessions.sqlite")
+    /// Folder for the default database and the generated API key file.
+    public var dataDirectory: String = "./cloakroom-data"
+    /// The session rules.
+    public var policy = SessionPolicy()
+    /// The encryption key ring; empty means data is stored in clear.
+    public var encryptionKeys: [EncryptionKey] = []
+    /// The API keys file; `nil` means `<data dir>/api-keys.json`, created on first start.
+    public var apiKeysFile: String?
+    /// A file to append session events to as JSON lines.
+    public var eventsFile: String?
+    /// The lowest log level printed.
+    public var logLevel: Logger.Level = .info
+
+    /// A configuration with every default.
+    public init() {}
+
+    /// The largest request body accepted: room for the largest data plus the rest of a request.
+    public var maximumBodySize: Int { policy.maximumDataSize * 2 + 16 * 1024 }
+
+    /// The API keys file in use.
+    public var resolvedAPIKeysFile: String { apiKeysFile ?? "\(dataDirectory)/api-keys.json" }
+
+    /// Reads the configuration from command-line arguments, environment variables and the
+    /// configuration file named by `CLOAKROOM_CONFIG_FILE` / `--config-file`.
+    ///
+    /// - Throws: ``Cloakroom/CloakroomError/Code/invalidConfiguration`` naming the first setting
+    ///   that cannot be used and what was expected.
+    public static func load(
+        arguments: [String] = CommandLine.arguments,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws(CloakroomError) -> ServerConfiguration {
+        let commandLine = CommandLineArgumentsProvider(arguments: arguments)
+        let variables = EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "cloakroom")
+        var providers: [any ConfigProvider] = [commandLine, variables]
+        let early = ConfigReader(providers: providers)
+        if let path = early.string(forKey: ConfigKey(Setting.configFile.key)), !path.isEmpty {
+            do {
+                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
+            } catch {
+                throw CloakroomError(
+                    .invalidConfiguration,
+                    "\(Setting.configFile.displayName): cannot read JSON configuration file '\(path)': \(error)"
+                )
+            }
+        }
+        return try ServerConfiguration(reader: SettingsReader(ConfigReader(providers: providers)))
+    }
+
+    init(reader: SettingsReader) throws(CloakroomError) {
+        if let listen = reader.string(.listen) {
+            (host, port) = try Self.parseListen(listen)
+        }
+        if let folder = reader.string(.dataDirectory) {
+            guard !folder.isEmpty else { throw reader.invalid(.dataDirectory, "a folder path", folder) }
+            dataDirectory = folder
+        }
+        store = .sqlite(path: "\(dataDirectory)/sessions.sqlite")
+        if let url = reader.string(.store) {
+            store = try StoreLocation(parsing: url, setting: Setting.store.displayName)
+        }
+        for setting in [Setting.storeDurable, .storeFallback] {
+            if let value = reader.string(setting), !value.isEmpty {
+                throw CloakroomError(
+                    .invalidConfiguration,
+                    "\(setting.displayName): store compositions are not available in this build yet; unset it"
+                )
+            }
+        }
+        if let value = reader.string(.idleTimeout) { policy.idleTimeout = try reader.duration(.idleTimeout, value) }
+        if let value = reader.string(.absoluteTimeout) {
+            policy.absoluteTimeout = try reader.duration(.absoluteTimeout, value)
+        }
+        if let value = reader.string(.touchInterval) {
+            policy.touchInterval = try reader.duration(.touchInterval, value, allowZero: true)
+        }
+        if let value = reader.string(.maxSessionsPerUser) {
+            guard let count = Int(value), count >= 1 else {
+                throw reader.invalid(.maxSessionsPerUser, "a whole number of at least 1", value)
+            }
+            policy.maximumSessionsPerUser = count
+        }
+        if let value = reader.string(.sessionLimitBehavior) {
+            switch value {
+            case "end-oldest": policy.overflowBehavior = .endLeastRecentlyUsed
+            case "refuse": policy.overflowBehavior = .refuse
+            default: throw reader.invalid(.sessionLimitBehavior, "end-oldest or refuse", value)
+            }
+        }
+        if let value = reader.string(.maxDataSize) {
+            guard let size = Int(value), size >= 2, size <= 16 * 1024 * 1024 else {
+                throw reader.invalid(.maxDataSize, "a number of bytes from 2 to 16777216", value)
+            }
+            policy.maximumDataSize = size
+        }
+        do {
+            try policy.validate()
+        } catch {
+            throw CloakroomError(
+                .invalidConfiguration,
+                "\(Setting.idleTimeout.displayName), \(Setting.absoluteTimeout.displayName), \(Setting.touchInterval.displayName): \(error.message)"
+            )
+        }
+        if let entries = reader.list(.encryptionKeys) {
+            encryptionKeys = try Self.parseEncryptionKeys(entries)
+        }
+        apiKeysFile = reader.string(.apiKeysFile).flatMap { $0.isEmpty ? nil : $0 }
+        eventsFile = reader.string(.eventsFile).flatMap { $0.isEmpty ? nil : $0 }
+        if let value = reader.string(.logLevel) {
+            guard let level = Logger.Level(rawValue: value.lowercased()) else {
+                throw reader.invalid(.logLevel, "trace, debug, info, notice, warning, error or critical", value)
+            }
+            logLevel = level
+        }
+    }
+
+    /// Parses `host:port`, `[v6]:port` or `:port`.
+    static func parseListen(_ text: String) throws(CloakroomError) -> (String, Int) {
+        let invalid = CloakroomError(
+            .invalidConfiguration,
+            "\(Setting.listen.displayName): expected host:port such as 127.0.0.1:8080, got '\(text.prefix(80))'"
+        )
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { throw invalid }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "127.0.0.1" }
+        guard !host.contains(" ") else { throw invalid }
+        return (host, port)
+    }
+
+    /// Parses `id:base64key` entries; the first is the current key.
+    static func parseEncryptionKeys(_ entries: [String]) throws(CloakroomError) -> [EncryptionKey] {
+        var keys: [EncryptionKey] = []
+        for entry in entries where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
+            let parts = entry.trimmingCharacters(in: .whitespaces).split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let bytes = Data(base64Encoded: String(parts[1])) else {
+                // Never echo the entry: it holds key material.
+                throw CloakroomError(
+                    .invalidConfiguration,
+                    "\(Setting.encryptionKeys.displayName): expected id:base64key entries separated by commas (create a key with `openssl rand -base64 32`); entry \(keys.count + 1) is not of that form"
+                )
+            }
+            do {
+                keys.append(try EncryptionKey(id: String(parts[0]), bytes: bytes))
+            } catch {
+                throw CloakroomError(.invalidConfiguration, "\(Setting.encryptionKeys.displayName): \(error.message)")
+            }
+        }
+        do {
+            _ = try SessionCipher(keys: keys)
+        } catch {
+            throw CloakroomError(.invalidConfiguration, "\(Setting.encryptionKeys.displayName): \(error.message)")
+        }
+        return keys
+    }
+}
+
+/// Reads settings by name from a `ConfigReader` and words errors about them.
+struct SettingsReader {
+    let reader: ConfigReader
+
+    init(_ reader: ConfigReader) {
+        self.reader = reader
+    }
+
+    func string(_ setting: Setting) -> String? {
+        if let value = reader.string(forKey: ConfigKey(setting.key)) { return value }
+        // A flag given a comma-separated value arrives as several values.
+        return reader.stringArray(forKey: ConfigKey(setting.key))?.joined(separator: ",")
+    }
+
+    func list(_ setting: Setting) -> [String]? {
+        if let values = reader.stringArray(forKey: ConfigKey(setting.key)) { return values }
+        return reader.string(forKey: ConfigKey(setting.key))?.split(separator: ",").map(String.init)
+    }
+
+    func duration(_ setting: Setting, _ value: String, allowZero: Bool = false) throws(CloakroomError) -> Duration {
+        guard let duration = DurationParser.parse(value), allowZero || duration > .zero else {
+            throw invalid(setting, "a duration such as 90s, 30m or 24h", value)
+        }
+        return duration
+    }
+
+    func invalid(_ setting: Setting, _ expected: String, _ value: String) -> CloakroomError {
+        CloakroomError(.invalidConfiguration, "\(setting.displayName): expected \(expected), got '\(value.prefix(80))'")
+    }
+}

@@ -1,0 +1,97 @@
+/// A setting of `cloakroomd`, with the names it goes by in each source.
+///
+/// The same setting is `CLOAKROOM_IDLE_TIMEOUT` in the environment, `--idle-timeout` on the
+/// command line and `"idleTimeout"` in the JSON configuration file. Flags win over the
+/// environment, which wins over the file.
+public enum Setting: String, CaseIterable, Sendable {
+    case listen
+    case store
+    case storeDurable
+    case storeFallback
+    case dataDirectory = "dataDir"
+    case idleTimeout
+    case absoluteTimeout
+    case touchInterval
+    case maxSessionsPerUser
+    case sessionLimitBehavior
+    case maxDataSize
+    case encryptionKeys
+    case apiKeysFile
+    case jwtKeysFile
+    case eventsFile
+    case logLevel
+    case configFile
+
+    /// The configuration key (the JSON file's field name).
+    public var key: String { rawValue }
+
+    /// The environment variable, e.g. `CLOAKROOM_IDLE_TIMEOUT`.
+    public var environmentName: String {
+        "CLOAKROOM_" + words.joined(separator: "_").uppercased()
+    }
+
+    /// The command-line flag, e.g. `--idle-timeout`.
+    public var flag: String { "--" + words.joined(separator: "-") }
+
+    /// How error messages name the setting.
+    public var displayName: String { "\(environmentName) (\(flag))" }
+
+    private var words: [String] {
+        var words: [String] = []
+        var current = ""
+        for character in rawValue {
+            if character.isUppercase, !current.isEmpty {
+                words.append(current)
+                current = ""
+            }
+            current.append(character.lowercased())
+        }
+        words.append(current)
+        return words
+    }
+
+    /// The default, as the documentation shows it.
+    public var defaultDescription: String {
+        switch self {
+        case .listen: "127.0.0.1:8080"
+        case .store: "sqlite:<data dir>/sessions.sqlite"
+        case .storeDurable, .storeFallback: "none"
+        case .dataDirectory: "./cloakroom-data"
+        case .idleTimeout: "30m"
+        case .absoluteTimeout: "24h"
+        case .touchInterval: "60s"
+        case .maxSessionsPerUser: "no limit"
+        case .sessionLimitBehavior: "end-oldest"
+        case .maxDataSize: "65536"
+        case .encryptionKeys: "none (data stored in clear)"
+        case .apiKeysFile: "<data dir>/api-keys.json, created on first start"
+        case .jwtKeysFile: "<data dir>/jwt-keys.json"
+        case .eventsFile: "none"
+        case .logLevel: "info"
+        case .configFile: "none"
+        }
+    }
+
+    /// What the setting does.
+    public var summary: String {
+        switch self {
+        case .listen: "host:port to listen on"
+        case .store: "where sessions live: memory, file:DIR or sqlite:PATH"
+        case .storeDurable: "a durable store behind the fast one (not yet supported)"
+        case .storeFallback: "a store to fall back to while the primary is down (not yet supported)"
+        case .dataDirectory: "folder for the default SQLite database and the generated API key file"
+        case .idleTimeout: "a session dies after this long unused (e.g. 90s, 30m, 24h)"
+        case .absoluteTimeout: "a session dies this long after creation, however busy"
+        case .touchInterval: "a resume records activity at most this often"
+        case .maxSessionsPerUser: "most live sessions one user may hold"
+        case .sessionLimitBehavior: "beyond the limit: end-oldest or refuse"
+        case .maxDataSize: "largest session data, in bytes of JSON"
+        case .encryptionKeys: "id:base64key,... (32-byte AES keys, the first is current)"
+        case .apiKeysFile: "JSON array of {name, scopes, sha256} API keys"
+        case .jwtKeysFile: "JWT signing keys (reserved for the tokens API)"
+        case .eventsFile: "append session events to this file as JSON lines"
+        case .logLevel: "trace, debug, info, notice, warning, error or critical"
+        case .configFile: "JSON file with any of these settings by key"
+        }
+    }
+}

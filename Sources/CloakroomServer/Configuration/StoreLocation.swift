@@ -1,0 +1,65 @@
+import Cloakroom
+import CloakroomSQLite
+import Foundation
+
+/// Where sessions live, parsed from a store URL such as `sqlite:./data/sessions.sqlite`.
+public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
+    /// In this process's memory, holding at most `maximumCount` sessions.
+    case memory(maximumCount: Int)
+    /// One file per session in a folder.
+    case file(directory: String)
+    /// An SQLite database file.
+    case sqlite(path: String)
+
+    /// Parses a store URL; `setting` names the setting in error messages.
+    ///
+    /// Accepted: `memory`, `memory:MAX`, `file:DIR`, `sqlite:PATH`.
+    public init(parsing text: String, setting: String = Setting.store.displayName) throws(CloakroomError) {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        if text == "memory" {
+            self = .memory(maximumCount: 1_000_000)
+        } else if text.hasPrefix("memory:"), let count = Int(text.dropFirst(7)), count > 0 {
+            self = .memory(maximumCount: count)
+        } else if text.hasPrefix("file:"), text.count > 5 {
+            self = .file(directory: Self.path(text.dropFirst(5)))
+        } else if text.hasPrefix("sqlite:"), text.count > 7 {
+            self = .sqlite(path: Self.path(text.dropFirst(7)))
+        } else if ["postgres://", "postgresql://", "redis://", "rediss://", "redis-cluster://"].contains(where: {
+            text.hasPrefix($0)
+        }) {
+            let scheme = text.prefix { $0 != ":" }
+            throw CloakroomError(
+                .invalidConfiguration,
+                "\(setting): the \(scheme) store is not available in this build yet; use memory, file:DIR or sqlite:PATH"
+            )
+        } else {
+            throw CloakroomError(
+                .invalidConfiguration,
+                "\(setting): expected memory, file:DIR or sqlite:PATH, got '\(text.prefix(80))'"
+            )
+        }
+    }
+
+    /// `file://DIR` and `file:DIR` both mean the folder DIR.
+    private static func path(_ rest: Substring) -> String {
+        rest.hasPrefix("//") ? String(rest.dropFirst(2)) : String(rest)
+    }
+
+    /// Opens the store.
+    public func open() throws(CloakroomError) -> any SessionStore {
+        switch self {
+        case .memory(let maximumCount): MemorySessionStore(maximumCount: maximumCount)
+        case .file(let directory): try FileSessionStore(directory: URL(fileURLWithPath: directory))
+        case .sqlite(let path): try SQLiteSessionStore(path: path)
+        }
+    }
+
+    /// The URL form, e.g. `sqlite:./cloakroom-data/sessions.sqlite`.
+    public var description: String {
+        switch self {
+        case .memory(let maximumCount): "memory:\(maximumCount)"
+        case .file(let directory): "file:\(directory)"
+        case .sqlite(let path): "sqlite:\(path)"
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Hummingbird
+
+/// Requires `Authorization: Bearer <API key>` with a scope on every request it guards.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+
+    let keys: APIKeyRing
+    let scope: APIScope
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let header = request.headers[.authorization], header.count > 7,
+            header.prefix(7).lowercased() == "bearer ", let key = keys.key(forSecret: header.dropFirst(7))
+        else {
+            throw APIError(
+                .unauthorized,
+                code: "unauthorized",
+                message: "send a valid API key as 'Authorization: Bearer <key>'",
+                headers: [.wwwAuthenticate: "Bearer"]
+            )
+        }
+        guard key.allows(scope) else {
+            throw APIError(
+                .forbidden,
+                code: "forbidden",
+                message: "API key '\(key.name)' lacks the '\(scope.rawValue)' scope this call needs"
+            )
+        }
+        var context = context
+        context.apiKey = key
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+
+/// Reads request bodies as JSON with precise, safe error messages.
+enum JSONBody {
+    /// Decodes the body as `T`; an empty body decodes as `{}` when `allowEmpty`.
+    static func decode<T: Decodable>(
+        _ type: T.Type,
+        from request: Request,
+        limit: Int,
+        allowEmpty: Bool = false
+    ) async throws -> T {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch {
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "the request body exceeds \(limit) bytes")
+        }
+        var bytes = Data(buffer.readableBytesView)
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            guard allowEmpty else { throw APIError.badRequest("the request body must be a JSON object") }
+            bytes = Data("{}".utf8)
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: bytes)
+        } catch let error as DecodingError {
+            throw APIError.badRequest(describe(error))
+        } catch {
+            throw APIError.badRequest("the request body must be a JSON object")
+        }
+    }
+
+    /// Words a decoding error without echoing values (they may be secrets).
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            let text = codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return text.isEmpty ? "the body" : "'\(text)'"
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "\(path(context.codingPath)) has the wrong type; expected \(expectedName(type))"
+        case .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)) must not be null; expected \(expectedName(type))"
+        case .keyNotFound(let key, _):
+            return "'\(key.stringValue)' is required"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty
+                ? "the request body is not valid JSON" : "\(path(context.codingPath)) has an invalid value"
+        @unknown default:
+            return "the request body could not be read"
+        }
+    }
+
+    private static func expectedName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is UInt64.Type, is Int.Type: "a whole number"
+        case is [String].Type: "an array of strings"
+        case is [String: Any].Type: "an object"
+        default: "\(type)".contains("Dictionary") ? "an object" : "a value of another type"
+        }
+    }
+}
