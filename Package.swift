@@ -97,6 +97,7 @@ let package = Package(
                 "CloakroomServer",
                 "CloakroomTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

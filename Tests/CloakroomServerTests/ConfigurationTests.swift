@@ -1,0 +1,117 @@
+import Cloakroom
+import CloakroomServer
+import CloakroomTesting
+import Foundation
+import Logging
+import Testing
+
+@Suite("cloakroomd configuration")
+struct ConfigurationTests {
+    func load(_ environment: [String: String], _ arguments: [String] = []) async throws -> ServerConfiguration {
+        try await ServerConfiguration.load(arguments: ["cloakroomd"] + arguments, environment: environment)
+    }
+
+    @Test func defaultsAreSafe() async throws {
+        let configuration = try await load([:])
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8080)
+        #expect(configuration.store == .sqlite(path: "./cloakroom-data/sessions.sqlite"))
+        #expect(configuration.encryptionKeys.isEmpty)
+    }
+
+    @Test func environmentNamesFromTheDesign() async throws {
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        let old = Data(repeating: 9, count: 32).base64EncodedString()
+        let configuration = try await load([
+            "CLOAKROOM_LISTEN": "0.0.0.0:9000",
+            "CLOAKROOM_STORE": "file:/tmp/sessions",
+            "CLOAKROOM_IDLE_TIMEOUT": "2s",
+            "CLOAKROOM_ABSOLUTE_TIMEOUT": "5s",
+            "CLOAKROOM_TOUCH_INTERVAL": "1s",
+            "CLOAKROOM_MAX_SESSIONS_PER_USER": "3",
+            "CLOAKROOM_ENCRYPTION_KEYS": "new:\(key),old:\(old)",
+            "CLOAKROOM_LOG_LEVEL": "debug",
+        ])
+        #expect(configuration.host == "0.0.0.0" && configuration.port == 9000)
+        #expect(configuration.store == .file(directory: "/tmp/sessions"))
+        #expect(configuration.policy.idleTimeout == .seconds(2))
+        #expect(configuration.policy.absoluteTimeout == .seconds(5))
+        #expect(configuration.policy.touchInterval == .seconds(1))
+        #expect(configuration.policy.maximumSessionsPerUser == 3)
+        #expect(configuration.encryptionKeys.map(\.id) == ["new", "old"])
+        #expect(configuration.logLevel == .debug)
+    }
+
+    @Test func flagsWinOverEnvironmentWhichWinsOverTheFile() async throws {
+        let folder = try TemporaryFolder()
+        let file = folder.path("cloakroom.json")
+        try Data(#"{"store": "memory", "idleTimeout": "10m", "absoluteTimeout": "2h"}"#.utf8).write(
+            to: URL(fileURLWithPath: file)
+        )
+        let configuration = try await load(
+            ["CLOAKROOM_CONFIG_FILE": file, "CLOAKROOM_IDLE_TIMEOUT": "20m", "CLOAKROOM_STORE": "sqlite:/tmp/x.db"],
+            ["--store", "memory:50"]
+        )
+        #expect(configuration.store == .memory(maximumCount: 50))
+        #expect(configuration.policy.idleTimeout == .seconds(1200))
+        #expect(configuration.policy.absoluteTimeout == .seconds(7200))
+    }
+
+    @Test(arguments: [
+        ("CLOAKROOM_IDLE_TIMEOUT", "2 s", "CLOAKROOM_IDLE_TIMEOUT"),
+        ("CLOAKROOM_IDLE_TIMEOUT", "0s", "CLOAKROOM_IDLE_TIMEOUT"),
+        ("CLOAKROOM_ABSOLUTE_TIMEOUT", "forever", "CLOAKROOM_ABSOLUTE_TIMEOUT"),
+        ("CLOAKROOM_TOUCH_INTERVAL", "1h", "CLOAKROOM_TOUCH_INTERVAL"),
+        ("CLOAKROOM_LISTEN", "localhost", "CLOAKROOM_LISTEN"),
+        ("CLOAKROOM_LISTEN", "127.0.0.1:99999", "CLOAKROOM_LISTEN"),
+        ("CLOAKROOM_STORE", "localhost", "CLOAKROOM_STORE"),
+        ("CLOAKROOM_STORE", "postgres://u:p@h/db", "CLOAKROOM_STORE"),
+        ("CLOAKROOM_STORE_DURABLE", "sqlite:/tmp/d", "CLOAKROOM_STORE_DURABLE"),
+        ("CLOAKROOM_MAX_SESSIONS_PER_USER", "0", "CLOAKROOM_MAX_SESSIONS_PER_USER"),
+        ("CLOAKROOM_MAX_SESSIONS_PER_USER", "many", "CLOAKROOM_MAX_SESSIONS_PER_USER"),
+        ("CLOAKROOM_ENCRYPTION_KEYS", "nocolon", "CLOAKROOM_ENCRYPTION_KEYS"),
+        ("CLOAKROOM_ENCRYPTION_KEYS", "k:c2hvcnQ=", "CLOAKROOM_ENCRYPTION_KEYS"),
+        ("CLOAKROOM_LOG_LEVEL", "loud", "CLOAKROOM_LOG_LEVEL"),
+        ("CLOAKROOM_CONFIG_FILE", "/nonexistent/cloakroom.json", "CLOAKROOM_CONFIG_FILE"),
+    ])
+    func invalidSettingsNameTheSetting(_ name: String, _ value: String, _ expected: String) async throws {
+        let error = await #expect(throws: CloakroomError.self) { try await load([name: value]) }
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
+    }
+
+    @Test func encryptionKeyMaterialNeverAppearsInErrors() async throws {
+        let secretish = "k:" + Data(repeating: 1, count: 31).base64EncodedString()
+        let error = await #expect(throws: CloakroomError.self) {
+            try await load(["CLOAKROOM_ENCRYPTION_KEYS": secretish])
+        }
+        #expect(error?.message.contains(String(secretish.dropFirst(2))) == false)
+    }
+
+    @Test func apiKeysFileIsCreatedOnceAndOnlyHashesAreStored() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("keys/api-keys.json")
+        let (ring, secret) = try APIKeyRing.loadOrCreate(path: path)
+        let newSecret = try #require(secret)
+        #expect(ring.key(forSecret: newSecret)?.scopes.contains(.admin) == true)
+        let stored = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(!stored.contains(newSecret))
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let (again, noSecret) = try APIKeyRing.loadOrCreate(path: path)
+        #expect(noSecret == nil)
+        #expect(again.key(forSecret: newSecret) != nil)
+        #expect(again.key(forSecret: newSecret + "x") == nil)
+    }
+
+    @Test(arguments: [
+        "not json", "{}", #"[{"name": "a", "scopes": ["sessions"], "sha256": "XYZ"}]"#,
+        #"[{"name": "a", "scopes": ["root"], "sha256": "00"}]"#,
+    ])
+    func badAPIKeysFilesAreRefused(_ contents: String) throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("keys.json")
+        try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: CloakroomError.self) { try APIKeyRing.load(path: path) }
+    }
+}

@@ -1,0 +1,123 @@
+import Cloakroom
+import CloakroomServer
+import CloakroomTesting
+import Foundation
+import Hummingbird
+import Testing
+
+@Suite("HTTP API v1: sessions and users")
+struct SessionsAPITests {
+    @Test func createResumeUpdateRotateEnd() async throws {
+        let harness = try APITestHarness()
+        try await harness.run { client in
+            let (id, created) = try await client.create(["user_id": "alice", "data": ["n": 0], "ip": "198.51.100.1"])
+            #expect(id.count == 43)
+            #expect(created["user_id"] as? String == "alice")
+            #expect(created["version"] as? Int == 1)
+            #expect((created["handle"] as? String)?.count == 16)
+
+            let resumed = try await client.call(.post, "/v1/sessions/resume", json: ["id": id])
+            #expect(resumed.status == .ok)
+            #expect((resumed.session?["data"] as? [String: Any])?["n"] as? Int == 0)
+
+            let updated = try await client.call(
+                .post,
+                "/v1/sessions/update",
+                json: ["id": id, "set": ["n": 1, "x": "y"], "unset": ["n"], "if_version": 1]
+            )
+            #expect(updated.status == .ok)
+            #expect(updated.session?["version"] as? Int == 2)
+            #expect((updated.session?["data"] as? [String: Any])?.keys.sorted() == ["n", "x"])
+
+            let stale = try await client.call(
+                .post,
+                "/v1/sessions/update",
+                json: ["id": id, "set": ["a": 1], "if_version": 1]
+            )
+            #expect(stale.status == .conflict)
+            #expect(stale.errorCode == "version_conflict")
+
+            let rotated = try await client.call(.post, "/v1/sessions/rotate", json: ["id": id])
+            #expect(rotated.status == .ok)
+            let newID = try #require(rotated.json["id"] as? String)
+            #expect(newID != id)
+            #expect(try await client.call(.post, "/v1/sessions/resume", json: ["id": id]).status == .notFound)
+
+            #expect(try await client.call(.post, "/v1/sessions/end", json: ["id": newID]).status == .noContent)
+            let gone = try await client.call(.post, "/v1/sessions/resume", json: ["id": newID])
+            #expect(gone.status == .notFound)
+            #expect(gone.errorCode == "session_not_found")
+        }
+    }
+
+    @Test func usersListAndEnd() async throws {
+        let harness = try APITestHarness()
+        try await harness.run { client in
+            let first = try await client.create(["user_id": "bob"])
+            let second = try await client.create(["user_id": "bob"])
+            let third = try await client.create(["user_id": "bob"])
+            _ = try await client.create(["user_id": "carol"])
+
+            let listed = try await client.call(.get, "/v1/users/bob/sessions")
+            let sessions = try #require(listed.json["sessions"] as? [[String: Any]])
+            #expect(sessions.count == 3)
+            #expect(sessions.allSatisfy { $0["data"] == nil })
+
+            let handle = try #require(second.session["handle"] as? String)
+            #expect(try await client.call(.delete, "/v1/users/carol/sessions/\(handle)").status == .notFound)
+            #expect(try await client.call(.delete, "/v1/users/bob/sessions/\(handle)").status == .noContent)
+            #expect(try await client.call(.delete, "/v1/users/bob/sessions/\(handle)").status == .notFound)
+
+            let ended = try await client.call(.delete, "/v1/users/bob/sessions", json: ["except": third.id])
+            #expect(ended.json["ended"] as? Int == 1)
+            #expect(try await client.call(.post, "/v1/sessions/resume", json: ["id": first.id]).status == .notFound)
+            #expect(try await client.call(.post, "/v1/sessions/resume", json: ["id": third.id]).status == .ok)
+            #expect(try await client.call(.get, "/v1/users/carol/sessions").json["sessions"] as? [Any] != nil)
+        }
+    }
+
+    @Test func percentEncodedUserIDsInPaths() async throws {
+        let harness = try APITestHarness()
+        try await harness.run { client in
+            _ = try await client.create(["user_id": "team/ünï cødé"])
+            let listed = try await client.call(.get, "/v1/users/team%2F%C3%BCn%C3%AF%20c%C3%B8d%C3%A9/sessions")
+            #expect((listed.json["sessions"] as? [Any])?.count == 1)
+            let bad = try await client.call(.get, "/v1/users/%ZZ/sessions")
+            #expect(bad.status == .badRequest)
+        }
+    }
+
+    @Test func expiredSessionsAreNeverReturnedOrListed() async throws {
+        let harness = try APITestHarness(
+            policy: SessionPolicy(idleTimeout: .seconds(2), absoluteTimeout: .seconds(5), touchInterval: .seconds(1))
+        )
+        try await harness.run { client in
+            let (id, _) = try await client.create(["user_id": "dave"])
+            harness.clock.advance(by: .seconds(2))
+            #expect(try await client.call(.post, "/v1/sessions/resume", json: ["id": id]).status == .notFound)
+            #expect((try await client.call(.get, "/v1/users/dave/sessions").json["sessions"] as? [Any])?.count == 0)
+            #expect(
+                try await client.call(.post, "/v1/sessions/update", json: ["id": id, "set": ["a": 1]]).status
+                    == .notFound
+            )
+        }
+    }
+
+    @Test func tooLargeDataIs413AndNothingChanges() async throws {
+        let harness = try APITestHarness(policy: SessionPolicy(maximumDataSize: 1024))
+        try await harness.run { client in
+            let (id, _) = try await client.create()
+            let big = String(repeating: "x", count: 2000)
+            let reply = try await client.call(.post, "/v1/sessions/update", json: ["id": id, "set": ["big": big]])
+            #expect(reply.status == .contentTooLarge)
+            #expect(reply.errorCode == "data_too_large")
+            let body = try await client.call(
+                .post,
+                "/v1/sessions",
+                raw: "{\"data\": \"" + String(repeating: "y", count: 200_000) + "\"}"
+            )
+            #expect(body.status == .contentTooLarge)
+            #expect(body.errorCode == "body_too_large")
+        }
+    }
+}
