@@ -101,5 +101,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "CloakroomIntegrationTests",
+            swiftSettings: swiftSettings
+        ),
     ]
 )

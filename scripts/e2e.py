@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""Black-box checks of cloakroomd, run the way a new user would: start the binary, call its HTTP
+API, look at what it stored. Standard library only.
+
+Usage: scripts/e2e.py PATH/TO/cloakroomd
+"""
+import base64
+import concurrent.futures
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BINARY = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ".build/debug/cloakroomd"
+failures = []
+checks = 0
+
+
+def check(condition, message):
+    global checks
+    checks += 1
+    if not condition:
+        failures.append(message)
+        print(f"  FAIL {message}", flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    """One cloakroomd process in its own working folder."""
+
+    def __init__(self, folder, env=None, key=None):
+        self.folder = folder
+        self.port = free_port()
+        self.env = dict(os.environ)
+        self.env.update({"CLOAKROOM_LISTEN": f"127.0.0.1:{self.port}"})
+        self.env.update(env or {})
+        self.key = key
+        self.output = os.path.join(folder, f"cloakroomd-{self.port}.log")
+        with open(self.output, "wb") as out:
+            self.process = subprocess.Popen([BINARY], cwd=folder, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            text = open(self.output, encoding="utf-8", errors="replace").read()
+            if self.key is None and "ck_" in text:
+                self.key = text[text.index("ck_"):].split()[0]
+            if "listening on" in text:
+                break
+            if self.process.poll() is not None:
+                raise RuntimeError(f"cloakroomd exited early:\n{text}")
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("cloakroomd did not start listening within 60 s")
+
+    def call(self, method, path, body=None, raw=None, auth=True, headers=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if auth is True:
+            request.add_header("Authorization", f"Bearer {self.key}")
+        elif auth:
+            request.add_header("Authorization", auth)
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                text = response.read()
+                return response.status, (json.loads(text) if text else None)
+        except urllib.error.HTTPError as error:
+            text = error.read()
+            try:
+                return error.code, json.loads(text)
+            except ValueError:
+                return error.code, {"raw": text.decode(errors="replace")}
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = "killed"
+        return code
+
+
+def create(daemon, **body):
+    status, reply = daemon.call("POST", "/v1/sessions", body)
+    assert status == 201, (status, reply)
+    return reply["id"], reply["session"]
+
+
+def api_walkthrough(daemon, label):
+    session_id, session = create(daemon, user_id="alice", data={"cart": []}, ip="203.0.113.5",
+                                 user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0")
+    check(len(session_id) == 43, f"{label}: id has 43 characters")
+    check(session["device"] == "Firefox on Linux", f"{label}: device label derived")
+    for field in ["handle", "user_id", "data", "created_at", "last_seen_at", "idle_expires_at",
+                  "absolute_expires_at", "version", "ip", "user_agent", "device"]:
+        check(field in session, f"{label}: session has '{field}'")
+    status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": session_id})
+    check(status == 200 and reply["session"]["data"] == {"cart": []}, f"{label}: resume returns the data")
+    status, reply = daemon.call("POST", "/v1/sessions/update", {"id": session_id, "set": {"cart": [1]}, "if_version": 1})
+    check(status == 200 and reply["session"]["version"] == 2, f"{label}: update with if_version")
+    status, reply = daemon.call("POST", "/v1/sessions/update", {"id": session_id, "set": {"x": 1}, "if_version": 1})
+    check(status == 409 and reply["error"]["code"] == "version_conflict", f"{label}: stale if_version is 409")
+    status, reply = daemon.call("POST", "/v1/sessions/rotate", {"id": session_id})
+    check(status == 200 and reply["id"] != session_id, f"{label}: rotate gives a new id")
+    new_id = reply["id"]
+    check(daemon.call("POST", "/v1/sessions/resume", {"id": session_id})[0] == 404, f"{label}: old id dead after rotate")
+    other, _ = create(daemon, user_id="alice")
+    status, reply = daemon.call("GET", "/v1/users/alice/sessions")
+    check(status == 200 and len(reply["sessions"]) == 2, f"{label}: user lists 2 sessions")
+    check(all("data" not in s for s in reply["sessions"]), f"{label}: summaries carry no data")
+    handle = [s for s in reply["sessions"] if s["handle"] != reply["sessions"][0]["handle"]][0]["handle"]
+    check(daemon.call("DELETE", f"/v1/users/alice/sessions/{handle}")[0] == 204, f"{label}: end by handle")
+    check(daemon.call("DELETE", f"/v1/users/alice/sessions/{handle}")[0] == 404, f"{label}: end by handle twice is 404")
+    third, _ = create(daemon, user_id="alice")
+    status, reply = daemon.call("DELETE", "/v1/users/alice/sessions", {"except": third})
+    check(status == 200 and reply["ended"] == 1, f"{label}: end all but one ended 1, got {reply}")
+    check(daemon.call("POST", "/v1/sessions/resume", {"id": third})[0] == 200, f"{label}: excepted session lives")
+    check(daemon.call("POST", "/v1/sessions/end", {"id": third})[0] == 204, f"{label}: end")
+    check(daemon.call("POST", "/v1/sessions/resume", {"id": third})[0] == 404, f"{label}: ended session is gone")
+    status, reply = daemon.call("GET", "/health", auth=False)
+    check(status == 200 and reply["status"] == "ok", f"{label}: health ok")
+    return new_id, other
+
+
+def concurrency(daemon, label):
+    session_id, _ = create(daemon)
+
+    def set_keys(client):
+        for index in range(50):
+            status, reply = daemon.call("POST", "/v1/sessions/update",
+                                        {"id": session_id, "set": {f"c{client}-k{index}": index}})
+            if status != 200:
+                return f"{status} {reply}"
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        errors = [e for e in pool.map(set_keys, range(32)) if e]
+    check(not errors, f"{label}: 32 concurrent writers got errors: {errors[:3]}")
+    status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": session_id})
+    check(len(reply["session"]["data"]) == 1600, f"{label}: {len(reply['session']['data'])} of 1600 keys survived")
+
+    counter, _ = create(daemon, data={"n": 0})
+
+    def increment(_):
+        done = 0
+        while done < 50:
+            status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": counter})
+            if status != 200:
+                return f"resume {status}"
+            session = reply["session"]
+            status, reply = daemon.call("POST", "/v1/sessions/update", {
+                "id": counter, "set": {"n": session["data"]["n"] + 1}, "if_version": session["version"]})
+            if status == 200:
+                done += 1
+            elif status != 409:
+                return f"update {status} {reply}"
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        errors = [e for e in pool.map(increment, range(8)) if e]
+    check(not errors, f"{label}: incrementers got errors: {errors[:3]}")
+    status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": counter})
+    check(reply["session"]["data"]["n"] == 400, f"{label}: counter is {reply['session']['data']['n']}, expected 400")
+
+
+def bad_input(daemon, label):
+    valid = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+    cases = [
+        ("POST", "/v1/sessions", b"{", True),
+        ("POST", "/v1/sessions", b"[1]", True),
+        ("POST", "/v1/sessions", b'{"user_id": 12}', True),
+        ("POST", "/v1/sessions", b'{"user_id": "' + b"u" * 5000 + b'"}', True),
+        ("POST", "/v1/sessions", b'{"data": "nope"}', True),
+        ("POST", "/v1/sessions", b"x" * 3_000_000, True),
+        ("POST", "/v1/sessions/resume", b'{"id": "short"}', True),
+        ("POST", "/v1/sessions/resume", json.dumps({"id": valid}).encode(), True),
+        ("POST", "/v1/sessions/resume", b'{"id": "' + b"\xff" * 43 + b'"}', True),
+        ("POST", "/v1/sessions/update", json.dumps({"id": valid, "if_version": "x"}).encode(), True),
+        ("POST", "/v1/sessions/update", json.dumps({"id": valid, "unset": 5}).encode(), True),
+        ("POST", "/v1/sessions", b"{}", False),
+        ("POST", "/v1/sessions", b"{}", "Bearer ck_wrong"),
+        ("POST", "/v1/sessions", b"{}", "Basic YTpi"),
+        ("GET", "/v1/users/%ZZ/sessions", None, True),
+        ("GET", "/v1/users/" + "u" * 600 + "/sessions", None, True),
+        ("DELETE", "/v1/users/a/sessions/..%2F..%2Fetc", None, True),
+        ("DELETE", "/v1/users/a/sessions/%00", None, True),
+        ("GET", "/v1/../../etc/passwd", None, True),
+        ("PATCH", "/v1/sessions", b"{}", True),
+    ]
+    for method, path, raw, auth in cases:
+        status, reply = daemon.call(method, path, raw=raw, auth=auth)
+        ok = 400 <= status < 500 and isinstance(reply, dict) and "error" in reply
+        check(ok, f"{label}: {method} {path[:40]} {str(raw)[:30]} answered {status} {str(reply)[:80]}")
+    check(daemon.call("GET", "/health", auth=False)[0] == 200, f"{label}: healthy after bad input")
+
+
+def deadlines(folder, store_env, label):
+    env = dict(store_env)
+    env.update({"CLOAKROOM_IDLE_TIMEOUT": "2s", "CLOAKROOM_ABSOLUTE_TIMEOUT": "5s", "CLOAKROOM_TOUCH_INTERVAL": "1s"})
+    daemon = Daemon(folder, env)
+    try:
+        idle, _ = create(daemon, user_id="timer")
+        busy, _ = create(daemon, user_id="timer")
+        start = time.time()
+        time.sleep(1.2)
+        daemon.call("POST", "/v1/sessions/resume", {"id": busy})
+        time.sleep(0.9)  # 2.1 s after creation: the idle one is past its 2 s idle timeout
+        check(daemon.call("POST", "/v1/sessions/resume", {"id": idle})[0] == 404, f"{label}: idle session dead after 2s")
+        # Keep the busy one in use every 0.6 s: it must live until 5 s, then die.
+        alive_until = None
+        while time.time() - start < 6.5:
+            status, _ = daemon.call("POST", "/v1/sessions/resume", {"id": busy})
+            if status == 200:
+                alive_until = time.time() - start
+            else:
+                break
+            time.sleep(0.3)
+        check(alive_until is not None and 4.0 <= alive_until < 5.05,
+              f"{label}: busy session lived until {alive_until:.2f}s, expected just under 5s")
+        check(daemon.call("POST", "/v1/sessions/resume", {"id": busy})[0] == 404, f"{label}: busy session dead after 5s")
+        status, reply = daemon.call("GET", "/v1/users/timer/sessions")
+        check(reply["sessions"] == [], f"{label}: expired sessions never listed")
+    finally:
+        daemon.stop()
+
+
+def restart_and_encryption(folder, store_env, label, durable):
+    key_a = base64.b64encode(os.urandom(32)).decode()
+    key_b = base64.b64encode(os.urandom(32)).decode()
+    env = dict(store_env)
+    env["CLOAKROOM_ENCRYPTION_KEYS"] = f"a:{key_a}"
+    daemon = Daemon(folder, env)
+    session_id, _ = create(daemon, user_id="persist", data={"secret": "PLAINTEXT-MARKER-42"})
+    key = daemon.key
+    code = daemon.stop()
+    check(code == 0, f"{label}: SIGTERM exits 0, got {code}")
+    if not durable:
+        return
+    stored = b""
+    for root, _, files in os.walk(folder):
+        for name in files:
+            if not name.endswith(".log") and name != "api-keys.json":
+                stored += open(os.path.join(root, name), "rb").read()
+    check(b"PLAINTEXT-MARKER-42" not in stored, f"{label}: no plaintext session data at rest")
+    check(session_id.encode() not in stored, f"{label}: no raw session ID at rest")
+    raw = base64.urlsafe_b64decode(session_id + "=")
+    check(raw not in stored, f"{label}: no raw session ID bytes at rest")
+
+    env["CLOAKROOM_ENCRYPTION_KEYS"] = f"b:{key_b},a:{key_a}"
+    daemon = Daemon(folder, env, key=key)
+    try:
+        status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": session_id})
+        check(status == 200 and reply["session"]["data"]["secret"] == "PLAINTEXT-MARKER-42",
+              f"{label}: session survives restart and a new current key")
+        status, _ = daemon.call("POST", "/v1/sessions/update", {"id": session_id, "set": {"more": 1}})
+        check(status == 200, f"{label}: update re-seals with the new key")
+    finally:
+        daemon.stop()
+    env["CLOAKROOM_ENCRYPTION_KEYS"] = f"b:{key_b}"
+    daemon = Daemon(folder, env, key=key)
+    try:
+        status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": session_id})
+        check(status == 200 and reply["session"]["data"]["more"] == 1, f"{label}: re-sealed session opens with only the new key")
+    finally:
+        daemon.stop()
+
+
+def invalid_configuration(folder):
+    cases = {
+        "CLOAKROOM_IDLE_TIMEOUT": "2 seconds",
+        "CLOAKROOM_STORE": "localhost",
+        "CLOAKROOM_LISTEN": "nowhere",
+        "CLOAKROOM_MAX_SESSIONS_PER_USER": "-1",
+        "CLOAKROOM_ENCRYPTION_KEYS": "k:short",
+    }
+    for name, value in cases.items():
+        env = dict(os.environ)
+        env[name] = value
+        result = subprocess.run([BINARY], cwd=folder, env=env, capture_output=True, timeout=60)
+        check(result.returncode != 0 and name in result.stderr.decode(),
+              f"invalid {name} stops start-up naming it: {result.returncode} {result.stderr.decode()[:200]}")
+
+
+def main():
+    started = time.time()
+    stores = [
+        ("default (no configuration)", {}, True),
+        ("memory", {"CLOAKROOM_STORE": "memory"}, False),
+        ("file", {"CLOAKROOM_STORE": "file:./file-store"}, True),
+        ("sqlite", {"CLOAKROOM_STORE": "sqlite:./db/sessions.sqlite"}, True),
+    ]
+    for label, env, durable in stores:
+        print(f"== {label}", flush=True)
+        folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
+        try:
+            if not env:
+                # Exactly as a newcomer: no settings at all, defaults must hold.
+                clean = {k: v for k, v in os.environ.items() if not k.startswith("CLOAKROOM_")}
+                os.environ.clear()
+                os.environ.update(clean)
+            daemon = Daemon(folder, env)
+            try:
+                if not env:
+                    check(os.path.exists(os.path.join(folder, "cloakroom-data", "sessions.sqlite")),
+                          "default: SQLite data under ./cloakroom-data/")
+                    check(os.path.exists(os.path.join(folder, "cloakroom-data", "api-keys.json")),
+                          "default: API keys file created under ./cloakroom-data/")
+                api_walkthrough(daemon, label)
+                concurrency(daemon, label)
+                bad_input(daemon, label)
+            finally:
+                code = daemon.stop()
+                check(code == 0, f"{label}: SIGTERM exits 0, got {code}")
+            sub = tempfile.mkdtemp(prefix="cloakroom-e2e-")
+            deadlines(sub, env, label)
+            shutil.rmtree(sub, ignore_errors=True)
+            sub = tempfile.mkdtemp(prefix="cloakroom-e2e-")
+            restart_and_encryption(sub, env, label, durable)
+            shutil.rmtree(sub, ignore_errors=True)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
+    invalid_configuration(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    print(f"e2e: {checks - len(failures)} of {checks} checks passed in {time.time() - started:.1f}s")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
