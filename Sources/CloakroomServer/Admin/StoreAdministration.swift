@@ -1,0 +1,73 @@
+import Cloakroom
+import CloakroomSQLite
+import Foundation
+
+/// The operations behind the `cloakroom` command-line tool, against any store URL.
+public struct StoreAdministration: Sendable {
+    /// The store operated on.
+    public let store: any SessionStore
+    let clock: any SessionClock
+
+    /// Opens the store at `location`.
+    public init(location: StoreLocation, clock: any SessionClock = SystemSessionClock()) throws(CloakroomError) {
+        self.store = try location.open()
+        self.clock = clock
+    }
+
+    /// Counts of a store.
+    public struct Statistics: Sendable, Hashable, Codable {
+        /// Sessions whose deadlines are ahead.
+        public var liveSessions: Int
+        /// Records past their deadline that pruning has not yet removed, when the store can tell.
+        public var expiredAwaitingPrune: Int?
+
+        /// Creates statistics.
+        public init(liveSessions: Int, expiredAwaitingPrune: Int?) {
+            self.liveSessions = liveSessions
+            self.expiredAwaitingPrune = expiredAwaitingPrune
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case liveSessions = "live_sessions"
+            case expiredAwaitingPrune = "expired_awaiting_prune"
+        }
+    }
+
+    /// Live and expired counts.
+    public func statistics() async throws -> Statistics {
+        let now = clock.now
+        let expired = try await (store as? SQLiteSessionStore)?.expiredCount(now: now)
+        return Statistics(liveSessions: try await store.count(now: now), expiredAwaitingPrune: expired)
+    }
+
+    /// Prunes every expired record in batches, reporting the running total after each batch.
+    public func prune(batchSize: Int, progress: (Int) -> Void) async throws -> Int {
+        var total = 0
+        while true {
+            let pruned = try await store.pruneExpired(now: clock.now, limit: batchSize)
+            total += pruned
+            progress(total)
+            if pruned < batchSize { return total }
+        }
+    }
+
+    /// Ends all of a user's sessions, except the one whose handle is `exceptHandle`.
+    ///
+    /// - Throws: ``Cloakroom/CloakroomError/Code/sessionNotFound`` when `exceptHandle` names no
+    ///   live session of the user (so a typo never ends the session meant to be kept).
+    public func endUser(_ userID: String, exceptHandle: String?) async throws -> Int {
+        try SessionPolicy().validate(userID: userID)
+        let now = clock.now
+        var keep: SessionKey?
+        if let exceptHandle {
+            keep = try await store.sessions(ofUser: userID, now: now).first { $0.key.handle == exceptHandle }?.key
+            guard keep != nil else {
+                throw CloakroomError(
+                    .sessionNotFound,
+                    "user has no live session with handle '\(exceptHandle)'; list them with the HTTP API first"
+                )
+            }
+        }
+        return try await store.deleteAll(ofUser: userID, except: keep, now: now)
+    }
+}

@@ -1,0 +1,39 @@
+import Cloakroom
+import CloakroomServer
+import CloakroomTesting
+import Foundation
+import Testing
+
+@Suite("cloakroom CLI operations")
+struct StoreAdministrationTests {
+    @Test func statsPruneAndEndUserOnSQLite() async throws {
+        let folder = try TemporaryFolder()
+        let clock = ManualClock()
+        let location = StoreLocation.sqlite(path: folder.path("sessions.sqlite"))
+        let administration = try StoreAdministration(location: location, clock: clock)
+        let manager = try SessionManager(
+            store: administration.store,
+            policy: SessionPolicy(idleTimeout: .seconds(60), touchInterval: .seconds(10)),
+            clock: clock
+        )
+        for _ in 0..<5 { _ = try await manager.create() }
+        clock.advance(by: .seconds(61))
+        let kept = try await manager.create(userID: "alice")
+        _ = try await manager.create(userID: "alice")
+        _ = try await manager.create(userID: "bob")
+
+        #expect(try await administration.statistics() == .init(liveSessions: 3, expiredAwaitingPrune: 5))
+        var reported: [Int] = []
+        #expect(try await administration.prune(batchSize: 2) { reported.append($0) } == 5)
+        #expect(reported == [2, 4, 5])
+        #expect(try await administration.statistics() == .init(liveSessions: 3, expiredAwaitingPrune: 0))
+
+        await #expect(throws: CloakroomError.self) {
+            try await administration.endUser("alice", exceptHandle: "0000000000000000")
+        }
+        #expect(try await administration.endUser("alice", exceptHandle: kept.session.handle) == 1)
+        #expect(try await manager.sessions(ofUser: "alice").map(\.handle) == [kept.session.handle])
+        #expect(try await administration.endUser("alice", exceptHandle: nil) == 1)
+        await administration.store.close()
+    }
+}
