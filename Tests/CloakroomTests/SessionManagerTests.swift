@@ -167,3 +167,48 @@ struct SessionManagerTests {
         }
     }
 }
+
+@Suite("Races between rotation and updates")
+struct RotationRaceTests {
+    @Test(arguments: ["memory", "file"])
+    func anUpdateRacingARotationIsCarriedOrRefusedNeverLost(_ kind: String) async throws {
+        let folder = try TemporaryFolder()
+        let store: any SessionStore =
+            kind == "memory" ? MemorySessionStore() : try FileSessionStore(directory: folder.url)
+        let manager = try SessionManager(store: store)
+        for round in 0..<40 {
+            let issued = try await manager.create(data: ["round": .number(Double(round))])
+            async let rotation = manager.rotate(issued.id)
+            async let update: Session? = try? manager.update(issued.id, changes: SessionChanges(set: ["raced": true]))
+            let (rotated, updated) = try await (rotation, update)
+            let final = try #require(try await manager.resume(rotated.id))
+            if updated != nil {
+                #expect(final.data["raced"] == true, "round \(round): an acknowledged update was lost by rotation")
+            }
+            #expect(try await manager.resume(issued.id) == nil)
+        }
+    }
+}
+
+@Suite("Several instances on one store")
+struct SharedStoreTests {
+    /// Two store objects on one folder take separate `flock`s, exactly like two processes.
+    @Test func twoFileStoreInstancesLoseNoUpdates() async throws {
+        let folder = try TemporaryFolder()
+        let first = try SessionManager(store: FileSessionStore(directory: folder.url))
+        let second = try SessionManager(store: FileSessionStore(directory: folder.url))
+        let issued = try await first.create(userID: "shared")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, manager) in [first, second, first, second].enumerated() {
+                group.addTask {
+                    for key in 0..<25 {
+                        _ = try await manager.update(issued.id, changes: SessionChanges(set: ["m\(index)-\(key)": 1]))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await second.resume(issued.id)?.data.values.count == 100)
+        #expect(try await second.sessions(ofUser: "shared").count == 1)
+    }
+}

@@ -192,20 +192,74 @@ public struct SessionManager: Sendable {
     /// Gives the session a new ID and kills the old one; optionally signs a user in at the same
     /// time (the fixation defence for logins and privilege changes).
     ///
+    /// An update that races the rotation is never lost: it either lands first and is carried into
+    /// the new session, or lands after and fails with ``CloakroomError/Code/sessionNotFound``.
+    ///
     /// - Throws: ``CloakroomError/Code/sessionNotFound`` when the old ID is not live.
     public func rotate(_ id: SessionID, signingIn userID: String? = nil, client: ClientInfo? = nil) async throws
         -> IssuedSession
     {
         if let userID { try policy.validate(userID: userID) }
-        let now = clock.now
-        guard let stored = try await store.load(id.key, now: now) else { throw Self.notFound }
-        let data = try decode(stored)
-        if let userID, userID != stored.userID { try await makeRoom(forUser: userID, now: now) }
+        for _ in 0..<Self.maximumUpdateAttempts {
+            let now = clock.now
+            guard let stored = try await store.load(id.key, now: now) else { throw Self.notFound }
+            let data = try decode(stored)
+            if let userID, userID != stored.userID { try await makeRoom(forUser: userID, now: now) }
 
-        let newID = SessionID.generate()
+            let newID = SessionID.generate()
+            let next = try rotated(stored, to: newID.key, data: data, signingIn: userID, client: client, now: now)
+            try await store.insert(next, now: now)
+            // Retire the old record only if nobody changed it since it was copied: a
+            // compare-and-set to an already-expired tombstone. If another request wrote in
+            // between, drop the copy and start over so that its change is carried along.
+            var tombstone = stored
+            tombstone.version = stored.version + 1
+            tombstone.idleDeadline = now
+            tombstone.absoluteDeadline = now
+            let retired: Bool
+            do {
+                retired = try await store.compareAndSet(tombstone, expectedVersion: stored.version, now: now)
+            } catch {
+                _ = try? await store.delete(next.key, now: now)
+                throw error
+            }
+            guard retired else {
+                _ = try? await store.delete(next.key, now: now)
+                await Task.yield()
+                continue
+            }
+            // The tombstone is already dead to every reader; deleting it only reclaims space.
+            _ = try? await store.delete(stored.key, now: now)
+            events.record(
+                SessionEvent(
+                    kind: .ended,
+                    time: now,
+                    handle: stored.key.handle,
+                    userID: stored.userID,
+                    reason: .replaced
+                )
+            )
+            events.record(SessionEvent(kind: .rotated, time: now, handle: next.key.handle, userID: next.userID))
+            return IssuedSession(id: newID, session: Session(stored: next, data: data))
+        }
+        throw CloakroomError(
+            .versionConflict,
+            "the session kept changing under \(Self.maximumUpdateAttempts) attempts to rotate it; retry the request"
+        )
+    }
+
+    /// The record a rotation writes under the new key.
+    private func rotated(
+        _ stored: StoredSession,
+        to key: SessionKey,
+        data: SessionData,
+        signingIn userID: String?,
+        client: ClientInfo?,
+        now: Date
+    ) throws(CloakroomError) -> StoredSession {
         var next = stored
-        next.key = newID.key
-        next.payload = try cipher.seal(try encode(data), for: newID.key)
+        next.key = key
+        next.payload = try cipher.seal(try encode(data), for: key)
         next.version = stored.version + 1
         next.metadata.lastSeenAt = now
         next.idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
@@ -218,20 +272,7 @@ public struct SessionManager: Sendable {
             next.metadata.userAgent = client.userAgent ?? next.metadata.userAgent
             next.metadata.device = DeviceLabel.label(for: next.metadata.userAgent)
         }
-        try await store.insert(next, now: now)
-        // The old ID must die; if deleting it fails, take the new one back so that only one
-        // of them is ever live.
-        do {
-            try await store.delete(stored.key, now: now)
-        } catch {
-            _ = try? await store.delete(next.key, now: now)
-            throw error
-        }
-        events.record(
-            SessionEvent(kind: .ended, time: now, handle: stored.key.handle, userID: stored.userID, reason: .replaced)
-        )
-        events.record(SessionEvent(kind: .rotated, time: now, handle: next.key.handle, userID: next.userID))
-        return IssuedSession(id: newID, session: Session(stored: next, data: data))
+        return next
     }
 
     // MARK: End
