@@ -61,8 +61,7 @@ public final class SQLiteSessionStore: SessionStore {
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         try await reading { db in
             try Row.fetchOne(
-                db,
-                sql: "SELECT * FROM cloakroom_sessions WHERE key = ? AND deadline > ?",
+                db.cachedStatement(sql: "SELECT * FROM cloakroom_sessions WHERE key = ? AND deadline > ?"),
                 arguments: [Data(key.bytes), now.timeIntervalSince1970]
             ).map(Self.session(from:))
         }
@@ -71,19 +70,17 @@ public final class SQLiteSessionStore: SessionStore {
     public func insert(_ session: StoredSession, now: Date) async throws {
         let columns = try Columns(session)
         let inserted = try await writing { db in
-            try db.execute(
-                sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?",
-                arguments: [columns.key, now.timeIntervalSince1970]
-            )
-            try db.execute(
+            try db.cachedStatement(
+                sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?"
+            ).execute(arguments: [columns.key, now.timeIntervalSince1970])
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO cloakroom_sessions
                         (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (key) DO NOTHING
-                    """,
-                arguments: columns.arguments
-            )
+                    """
+            ).execute(arguments: columns.arguments)
             return db.changesCount == 1
         }
         guard inserted else {
@@ -94,19 +91,18 @@ public final class SQLiteSessionStore: SessionStore {
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         let columns = try Columns(session)
         return try await writing { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE cloakroom_sessions
                     SET user_id = ?, payload = ?, metadata = ?, last_seen_at = ?, idle_deadline = ?,
                         absolute_deadline = ?, deadline = ?, version = ?
                     WHERE key = ? AND version = ? AND deadline > ?
-                    """,
-                arguments: [
-                    columns.userID, columns.payload, columns.metadata, columns.lastSeenAt, columns.idleDeadline,
-                    columns.absoluteDeadline, columns.deadline, columns.version,
-                    columns.key, Int64(bitPattern: expectedVersion), now.timeIntervalSince1970,
-                ]
-            )
+                    """
+            ).execute(arguments: [
+                columns.userID, columns.payload, columns.metadata, columns.lastSeenAt, columns.idleDeadline,
+                columns.absoluteDeadline, columns.deadline, columns.version,
+                columns.key, Int64(bitPattern: expectedVersion), now.timeIntervalSince1970,
+            ])
             return db.changesCount == 1
         }
     }
@@ -114,19 +110,18 @@ public final class SQLiteSessionStore: SessionStore {
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
         try await writing { db in
             // In SQLite's SET clause every column reference reads the old row.
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE cloakroom_sessions
                     SET last_seen_at = max(last_seen_at, ?1),
                         idle_deadline = max(idle_deadline, ?2),
                         deadline = min(max(idle_deadline, ?2), absolute_deadline)
                     WHERE key = ?3 AND deadline > ?4
-                    """,
-                arguments: [
-                    lastSeenAt.timeIntervalSince1970, idleDeadline.timeIntervalSince1970, Data(key.bytes),
-                    now.timeIntervalSince1970,
-                ]
-            )
+                    """
+            ).execute(arguments: [
+                lastSeenAt.timeIntervalSince1970, idleDeadline.timeIntervalSince1970, Data(key.bytes),
+                now.timeIntervalSince1970,
+            ])
             return db.changesCount == 1
         }
     }
@@ -135,11 +130,12 @@ public final class SQLiteSessionStore: SessionStore {
     public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
         try await writing { db in
             let live = try Bool.fetchOne(
-                db,
-                sql: "SELECT deadline > ? FROM cloakroom_sessions WHERE key = ?",
+                db.cachedStatement(sql: "SELECT deadline > ? FROM cloakroom_sessions WHERE key = ?"),
                 arguments: [now.timeIntervalSince1970, Data(key.bytes)]
             )
-            try db.execute(sql: "DELETE FROM cloakroom_sessions WHERE key = ?", arguments: [Data(key.bytes)])
+            try db.cachedStatement(sql: "DELETE FROM cloakroom_sessions WHERE key = ?").execute(arguments: [
+                Data(key.bytes)
+            ])
             return live ?? false
         }
     }
@@ -147,8 +143,7 @@ public final class SQLiteSessionStore: SessionStore {
     public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
         try await reading { db in
             try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM cloakroom_sessions WHERE user_id = ? AND deadline > ?",
+                db.cachedStatement(sql: "SELECT * FROM cloakroom_sessions WHERE user_id = ? AND deadline > ?"),
                 arguments: [userID, now.timeIntervalSince1970]
             ).map(Self.session(from:))
         }
@@ -159,28 +154,27 @@ public final class SQLiteSessionStore: SessionStore {
         return try await writing { db in
             let live =
                 try Int.fetchOne(
-                    db,
-                    sql: "SELECT count(*) FROM cloakroom_sessions WHERE user_id = ? AND key != ? AND deadline > ?",
+                    db.cachedStatement(
+                        sql: "SELECT count(*) FROM cloakroom_sessions WHERE user_id = ? AND key != ? AND deadline > ?"
+                    ),
                     arguments: [userID, keep, now.timeIntervalSince1970]
                 ) ?? 0
-            try db.execute(
-                sql: "DELETE FROM cloakroom_sessions WHERE user_id = ? AND key != ?",
-                arguments: [userID, keep]
-            )
+            try db.cachedStatement(
+                sql: "DELETE FROM cloakroom_sessions WHERE user_id = ? AND key != ?"
+            ).execute(arguments: [userID, keep])
             return live
         }
     }
 
     public func pruneExpired(now: Date, limit: Int) async throws -> Int {
         try await writing { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     DELETE FROM cloakroom_sessions WHERE key IN (
                         SELECT key FROM cloakroom_sessions WHERE deadline <= ? ORDER BY deadline LIMIT ?
                     )
-                    """,
-                arguments: [now.timeIntervalSince1970, limit]
-            )
+                    """
+            ).execute(arguments: [now.timeIntervalSince1970, limit])
             return db.changesCount
         }
     }
@@ -188,8 +182,7 @@ public final class SQLiteSessionStore: SessionStore {
     public func count(now: Date) async throws -> Int {
         try await reading { db in
             try Int.fetchOne(
-                db,
-                sql: "SELECT count(*) FROM cloakroom_sessions WHERE deadline > ?",
+                db.cachedStatement(sql: "SELECT count(*) FROM cloakroom_sessions WHERE deadline > ?"),
                 arguments: [now.timeIntervalSince1970]
             ) ?? 0
         }
@@ -199,8 +192,7 @@ public final class SQLiteSessionStore: SessionStore {
     public func expiredCount(now: Date) async throws -> Int {
         try await reading { db in
             try Int.fetchOne(
-                db,
-                sql: "SELECT count(*) FROM cloakroom_sessions WHERE deadline <= ?",
+                db.cachedStatement(sql: "SELECT count(*) FROM cloakroom_sessions WHERE deadline <= ?"),
                 arguments: [now.timeIntervalSince1970]
             ) ?? 0
         }

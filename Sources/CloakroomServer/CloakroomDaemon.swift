@@ -25,6 +25,9 @@ public enum CloakroomDaemon {
         }
         var logger = Logger(label: "cloakroomd")
         logger.logLevel = configuration.logLevel
+        for name in ServerConfiguration.unknownEnvironmentNames(in: environment) {
+            logger.warning("\(name) is not a setting and is ignored; `cloakroomd --help` lists them")
+        }
 
         let manager: SessionManager
         let apiKeys: APIKeyRing

@@ -80,6 +80,14 @@ struct ConfigurationTests {
         #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
     }
 
+    @Test func misspelledSettingsAreReported() {
+        let names = ServerConfiguration.unknownEnvironmentNames(in: [
+            "CLOAKROOM_IDLE_TIMOUT": "2s", "CLOAKROOM_STORE": "memory", "CLOAKROOM_TEST_REDIS": "redis://x",
+            "HOME": "/",
+        ])
+        #expect(names == ["CLOAKROOM_IDLE_TIMOUT"])
+    }
+
     @Test func encryptionKeyMaterialNeverAppearsInErrors() async throws {
         let secretish = "k:" + Data(repeating: 1, count: 31).base64EncodedString()
         let error = await #expect(throws: CloakroomError.self) {

@@ -195,20 +195,6 @@ struct SharedStoreTests {
     /// Two store objects on one folder take separate `flock`s, exactly like two processes.
     @Test func twoFileStoreInstancesLoseNoUpdates() async throws {
         let folder = try TemporaryFolder()
-        let first = try SessionManager(store: FileSessionStore(directory: folder.url))
-        let second = try SessionManager(store: FileSessionStore(directory: folder.url))
-        let issued = try await first.create(userID: "shared")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (index, manager) in [first, second, first, second].enumerated() {
-                group.addTask {
-                    for key in 0..<25 {
-                        _ = try await manager.update(issued.id, changes: SessionChanges(set: ["m\(index)-\(key)": 1]))
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        #expect(try await second.resume(issued.id)?.data.values.count == 100)
-        #expect(try await second.sessions(ofUser: "shared").count == 1)
+        try await StoreConformance.runSharedInstances { try FileSessionStore(directory: folder.url) }
     }
 }

@@ -16,10 +16,13 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
 
     /// Creates a new ID from the system's CSPRNG.
     public static func generate() -> SessionID {
-        var generator = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: byteCount)
-        for index in bytes.indices {
-            bytes[index] = generator.next()
+        // Four 64-bit draws: the system generator makes one system call per draw, whatever its size.
+        var generator = SystemRandomNumberGenerator()
+        for chunk in 0..<(byteCount / 8) {
+            withUnsafeBytes(of: generator.next() as UInt64) { word in
+                bytes.replaceSubrange((chunk * 8)..<(chunk * 8 + 8), with: word)
+            }
         }
         return SessionID(validatedBytes: bytes)
     }

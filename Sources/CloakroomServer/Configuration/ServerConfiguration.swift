@@ -128,6 +128,14 @@ public struct ServerConfiguration: Sendable {
         }
     }
 
+    /// `CLOAKROOM_*` variables that name no setting (typos, most likely), to warn about at start.
+    public static func unknownEnvironmentNames(in environment: [String: String]) -> [String] {
+        let known = Set(Setting.allCases.map(\.environmentName))
+        return environment.keys.filter { name in
+            name.hasPrefix("CLOAKROOM_") && !name.hasPrefix("CLOAKROOM_TEST_") && !known.contains(name)
+        }.sorted()
+    }
+
     /// Parses `host:port`, `[v6]:port` or `:port`.
     static func parseListen(_ text: String) throws(CloakroomError) -> (String, Int) {
         let invalid = CloakroomError(

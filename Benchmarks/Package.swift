@@ -1,0 +1,24 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// A package of its own so that library users and CI never compile the benchmark harness.
+let package = Package(
+    name: "CloakroomBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "cloakroom", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "SessionBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cloakroom", package: "cloakroom"),
+                .product(name: "CloakroomSQLite", package: "cloakroom"),
+            ],
+            path: "Benchmarks/SessionBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)
