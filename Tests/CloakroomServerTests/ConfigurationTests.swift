@@ -45,9 +45,10 @@ struct ConfigurationTests {
     @Test func flagsWinOverEnvironmentWhichWinsOverTheFile() async throws {
         let folder = try TemporaryFolder()
         let file = folder.path("cloakroom.json")
-        try Data(#"{"store": "memory", "idleTimeout": "10m", "absoluteTimeout": "2h"}"#.utf8).write(
-            to: URL(fileURLWithPath: file)
-        )
+        try Data(#"{"store": "memory", "idleTimeout": "10m", "absoluteTimeout": "2h", "maxSessionsPerUser": 4}"#.utf8)
+            .write(
+                to: URL(fileURLWithPath: file)
+            )
         let configuration = try await load(
             ["CLOAKROOM_CONFIG_FILE": file, "CLOAKROOM_IDLE_TIMEOUT": "20m", "CLOAKROOM_STORE": "sqlite:/tmp/x.db"],
             ["--store", "memory:50"]
@@ -55,6 +56,7 @@ struct ConfigurationTests {
         #expect(configuration.store == .memory(maximumCount: 50))
         #expect(configuration.policy.idleTimeout == .seconds(1200))
         #expect(configuration.policy.absoluteTimeout == .seconds(7200))
+        #expect(configuration.policy.maximumSessionsPerUser == 4)
     }
 
     @Test(arguments: [

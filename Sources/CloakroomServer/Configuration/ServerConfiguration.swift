@@ -188,9 +188,12 @@ struct SettingsReader {
     }
 
     func string(_ setting: Setting) -> String? {
-        if let value = reader.string(forKey: ConfigKey(setting.key)) { return value }
+        let key = ConfigKey(setting.key)
+        if let value = reader.string(forKey: key) { return value }
+        // A JSON file may give numbers as numbers.
+        if let value = reader.int(forKey: key) { return String(value) }
         // A flag given a comma-separated value arrives as several values.
-        return reader.stringArray(forKey: ConfigKey(setting.key))?.joined(separator: ",")
+        return reader.stringArray(forKey: key)?.joined(separator: ",")
     }
 
     func list(_ setting: Setting) -> [String]? {
