@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "Cloakroom", targets: ["Cloakroom"]),
         .library(name: "CloakroomSQLite", targets: ["CloakroomSQLite"]),
+        .library(name: "CloakroomPostgres", targets: ["CloakroomPostgres"]),
         .library(name: "CloakroomTesting", targets: ["CloakroomTesting"]),
         .library(name: "CloakroomServer", targets: ["CloakroomServer"]),
         .executable(name: "cloakroomd", targets: ["cloakroomd"]),
@@ -30,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -50,6 +53,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CloakroomPostgres",
+            dependencies: [
+                "Cloakroom",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CloakroomTesting",
             dependencies: ["Cloakroom"],
             swiftSettings: swiftSettings
@@ -59,6 +72,7 @@ let package = Package(
             dependencies: [
                 "Cloakroom",
                 "CloakroomSQLite",
+                "CloakroomPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -77,7 +91,9 @@ let package = Package(
             name: "cloakroom",
             dependencies: [
                 "CloakroomServer",
+                "CloakroomPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -103,6 +119,17 @@ let package = Package(
         ),
         .testTarget(
             name: "CloakroomIntegrationTests",
+            dependencies: ["CloakroomTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CloakroomPostgresTests",
+            dependencies: [
+                "CloakroomPostgres",
+                "CloakroomTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

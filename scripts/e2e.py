@@ -238,6 +238,25 @@ def deadlines(folder, store_env, label):
         daemon.stop()
 
 
+def stored_bytes(folder, store_env):
+    """Every byte the store holds: the files under the folder, or a pg_dump of the schema."""
+    url = store_env.get("CLOAKROOM_STORE", "")
+    if url.startswith("postgres"):
+        base, _, query = url.partition("?")
+        schema = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("schema", "public")
+        pg_dump = shutil.which("pg_dump") or "/usr/lib/postgresql/15/bin/pg_dump"
+        result = subprocess.run([pg_dump, "--dbname", base, "--schema", schema, "--data-only"],
+                                capture_output=True, timeout=60)
+        check(result.returncode == 0, f"pg_dump works: {result.stderr.decode()[:200]}")
+        return result.stdout
+    stored = b""
+    for root, _, files in os.walk(folder):
+        for name in files:
+            if not name.endswith(".log") and name != "api-keys.json":
+                stored += open(os.path.join(root, name), "rb").read()
+    return stored
+
+
 def restart_and_encryption(folder, store_env, label, durable):
     key_a = base64.b64encode(os.urandom(32)).decode()
     key_b = base64.b64encode(os.urandom(32)).decode()
@@ -250,11 +269,8 @@ def restart_and_encryption(folder, store_env, label, durable):
     check(code == 0, f"{label}: SIGTERM exits 0, got {code}")
     if not durable:
         return
-    stored = b""
-    for root, _, files in os.walk(folder):
-        for name in files:
-            if not name.endswith(".log") and name != "api-keys.json":
-                stored += open(os.path.join(root, name), "rb").read()
+    stored = stored_bytes(folder, env)
+    check(len(stored) > 0, f"{label}: the store holds bytes to inspect")
     check(b"PLAINTEXT-MARKER-42" not in stored, f"{label}: no plaintext session data at rest")
     check(session_id.encode() not in stored, f"{label}: no raw session ID at rest")
     raw = base64.urlsafe_b64decode(session_id + "=")
@@ -295,6 +311,14 @@ def invalid_configuration(folder):
               f"invalid {name} stops start-up naming it: {result.returncode} {result.stderr.decode()[:200]}")
 
 
+def fresh(env):
+    """The same store settings, in a schema of its own when the store is PostgreSQL."""
+    env = dict(env)
+    if "schema=e2e" in env.get("CLOAKROOM_STORE", ""):
+        env["CLOAKROOM_STORE"] = env["CLOAKROOM_STORE"].replace("schema=e2e", f"schema=e2e_{os.urandom(4).hex()}_")
+    return env
+
+
 def main():
     started = time.time()
     stores = [
@@ -303,6 +327,11 @@ def main():
         ("file", {"CLOAKROOM_STORE": "file:./file-store"}, True),
         ("sqlite", {"CLOAKROOM_STORE": "sqlite:./db/sessions.sqlite"}, True),
     ]
+    postgres = os.environ.get("CLOAKROOM_TEST_POSTGRES")
+    if postgres:
+        stores.append(("postgres", {"CLOAKROOM_STORE": postgres + "?sslmode=disable&schema=e2e_main"}, True))
+    elif os.environ.get("CI") == "true":
+        check(False, "CLOAKROOM_TEST_POSTGRES is not set but CI=true")
     for label, env, durable in stores:
         print(f"== {label}", flush=True)
         folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
@@ -312,7 +341,7 @@ def main():
                 clean = {k: v for k, v in os.environ.items() if not k.startswith("CLOAKROOM_")}
                 os.environ.clear()
                 os.environ.update(clean)
-            daemon = Daemon(folder, env)
+            daemon = Daemon(folder, fresh(env))
             try:
                 if not env:
                     check(os.path.exists(os.path.join(folder, "cloakroom-data", "sessions.sqlite")),
@@ -326,10 +355,10 @@ def main():
                 code = daemon.stop()
                 check(code == 0, f"{label}: SIGTERM exits 0, got {code}")
             sub = tempfile.mkdtemp(prefix="cloakroom-e2e-")
-            deadlines(sub, env, label)
+            deadlines(sub, fresh(env), label)
             shutil.rmtree(sub, ignore_errors=True)
             sub = tempfile.mkdtemp(prefix="cloakroom-e2e-")
-            restart_and_encryption(sub, env, label, durable)
+            restart_and_encryption(sub, fresh(env), label, durable)
             shutil.rmtree(sub, ignore_errors=True)
         finally:
             shutil.rmtree(folder, ignore_errors=True)

@@ -8,7 +8,7 @@ import GRDB
 /// may open the same file (writers wait up to ``busyTimeout`` for each other). The schema is
 /// versioned (``SQLiteSchema``) and migrated on open. Every read filters on the deadline, so an
 /// expired row is never returned even before pruning deletes it.
-public final class SQLiteSessionStore: SessionStore {
+public final class SQLiteSessionStore: SessionStoreStatistics {
     /// The database file.
     public let path: String
     /// `sqlite`.
@@ -198,6 +198,22 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
+    public func topUsers(limit: Int, now: Date) async throws -> [(userID: String, sessions: Int)] {
+        let rows = try await reading { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT user_id, count(*) AS sessions FROM cloakroom_sessions
+                        WHERE user_id IS NOT NULL AND deadline > ?
+                        GROUP BY user_id ORDER BY sessions DESC, user_id LIMIT ?
+                        """
+                ),
+                arguments: [now.timeIntervalSince1970, limit]
+            ).map { row -> TopUser in TopUser(userID: row["user_id"], sessions: row["sessions"]) }
+        }
+        return rows.map { ($0.userID, $0.sessions) }
+    }
+
     public func health() async -> StoreHealth {
         do {
             _ = try await reading { db in try Int.fetchOne(db, sql: "SELECT 1") }
@@ -260,6 +276,11 @@ public final class SQLiteSessionStore: SessionStore {
             version: UInt64(bitPattern: version)
         )
     }
+}
+
+private struct TopUser: Sendable {
+    var userID: String
+    var sessions: Int
 }
 
 /// A record laid out as the table's columns.

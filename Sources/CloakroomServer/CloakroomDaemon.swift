@@ -32,9 +32,12 @@ public enum CloakroomDaemon {
         let manager: SessionManager
         let apiKeys: APIKeyRing
         do {
-            (manager, apiKeys) = try setUp(configuration, logger: logger)
-        } catch {
+            (manager, apiKeys) = try await setUp(configuration, logger: logger)
+        } catch let error as CloakroomError {
             printError("cloakroomd: cannot start: \(error.message)")
+            return 1
+        } catch {
+            printError("cloakroomd: cannot start: \(error)")
             return 1
         }
         let app = CloakroomApplication.build(
@@ -62,7 +65,7 @@ public enum CloakroomDaemon {
     static func setUp(
         _ configuration: ServerConfiguration,
         logger: Logger
-    ) throws(CloakroomError) -> (SessionManager, APIKeyRing) {
+    ) async throws -> (SessionManager, APIKeyRing) {
         let (apiKeys, newSecret) =
             configuration.apiKeysFile == nil
             ? try APIKeyRing.loadOrCreate(path: configuration.resolvedAPIKeysFile)
@@ -78,7 +81,9 @@ public enum CloakroomDaemon {
                 """
             )
         }
-        let store = try configuration.store.open()
+        var storeLogger = logger
+        storeLogger[metadataKey: "store"] = "\(configuration.store)"
+        let store = try await configuration.store.open(logger: storeLogger)
         var sinks: [any SessionEventSink] = [LogEventSink(logger: logger, level: .debug)]
         if let eventsFile = configuration.eventsFile {
             sinks.append(try JSONLinesEventSink(path: eventsFile))

@@ -1,3 +1,4 @@
+import CloakroomTesting
 import Foundation
 import Testing
 
@@ -5,22 +6,8 @@ import Testing
     import Glibc
 #endif
 
-/// The servers `scripts/test-servers` starts, read from the environment. Under `CI=true` a
-/// missing server is a failure, never a skip.
-enum TestServers {
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-
-    /// The address in `variable`, or `nil` outside CI when it is unset.
-    static func address(_ variable: String) throws -> String? {
-        if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty { return value }
-        if isCI {
-            Issue.record("\(variable) is not set but CI=true: scripts/test-servers must start this server")
-        } else {
-            print("\(variable) is not set; run through scripts/test to include this server")
-        }
-        return nil
-    }
-
+/// Raw TCP probes of the servers `scripts/test-servers` starts.
+enum TestServerProbe {
     /// `host:port` pairs from a URL such as `redis://127.0.0.1:6379` or `postgres://u@h:p/db`.
     static func endpoints(_ url: String) -> [(host: String, port: UInt16)] {
         var rest = Substring(url)
@@ -62,18 +49,22 @@ enum TestServers {
 @Suite("Test servers from scripts/test-servers")
 struct TestServersTests {
     @Test func redisAnswersPing() throws {
-        guard let url = try TestServers.address("CLOAKROOM_TEST_REDIS") else { return }
-        let endpoint = try #require(TestServers.endpoints(url).first)
-        let reply = try TestServers.exchange(host: endpoint.host, port: endpoint.port, request: Array("PING\r\n".utf8))
+        guard let url = try TestServers.redis() else { return }
+        let endpoint = try #require(TestServerProbe.endpoints(url).first)
+        let reply = try TestServerProbe.exchange(
+            host: endpoint.host,
+            port: endpoint.port,
+            request: Array("PING\r\n".utf8)
+        )
         #expect(String(decoding: reply, as: UTF8.self) == "+PONG\r\n")
     }
 
     @Test func redisClusterNodesAnswerPing() throws {
-        guard let url = try TestServers.address("CLOAKROOM_TEST_REDIS_CLUSTER") else { return }
-        let endpoints = TestServers.endpoints(url)
+        guard let url = try TestServers.redisCluster() else { return }
+        let endpoints = TestServerProbe.endpoints(url)
         #expect(endpoints.count == 3)
         for endpoint in endpoints {
-            let reply = try TestServers.exchange(
+            let reply = try TestServerProbe.exchange(
                 host: endpoint.host,
                 port: endpoint.port,
                 request: Array("PING\r\n".utf8)
@@ -83,11 +74,11 @@ struct TestServersTests {
     }
 
     @Test func postgresAnswersTheStartupHandshake() throws {
-        guard let url = try TestServers.address("CLOAKROOM_TEST_POSTGRES") else { return }
-        let endpoint = try #require(TestServers.endpoints(url).first)
+        guard let url = try TestServers.postgres() else { return }
+        let endpoint = try #require(TestServerProbe.endpoints(url).first)
         // SSLRequest: length 8, code 80877103. A PostgreSQL server answers 'S' or 'N'.
         let request: [UInt8] = [0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F]
-        let reply = try TestServers.exchange(host: endpoint.host, port: endpoint.port, request: request)
+        let reply = try TestServerProbe.exchange(host: endpoint.host, port: endpoint.port, request: request)
         #expect(reply == [UInt8(ascii: "N")] || reply == [UInt8(ascii: "S")])
     }
 }

@@ -28,7 +28,7 @@ public struct SessionManager: Sendable {
     let logger: Logger
 
     /// How often an update is retried after losing a compare-and-set race before it gives up.
-    static let maximumUpdateAttempts = 100
+    static let maximumUpdateAttempts = 1000
 
     /// Creates a manager.
     ///
@@ -159,7 +159,8 @@ public struct SessionManager: Sendable {
     ///   ``CloakroomError/Code/dataTooLarge``.
     public func update(_ id: SessionID, changes: SessionChanges, ifVersion: UInt64? = nil) async throws -> Session {
         let key = id.key
-        for _ in 0..<Self.maximumUpdateAttempts {
+        for attempt in 0..<Self.maximumUpdateAttempts {
+            if attempt > 0 { try await Self.backOff(after: attempt) }
             let now = clock.now
             guard let stored = try await store.load(key, now: now) else { throw Self.notFound }
             if let ifVersion, stored.version != ifVersion {
@@ -179,7 +180,6 @@ public struct SessionManager: Sendable {
             if let ifVersion {
                 throw Self.conflict(expected: ifVersion, actual: nil)
             }
-            await Task.yield()
         }
         throw CloakroomError(
             .versionConflict,
@@ -200,7 +200,8 @@ public struct SessionManager: Sendable {
         -> IssuedSession
     {
         if let userID { try policy.validate(userID: userID) }
-        for _ in 0..<Self.maximumUpdateAttempts {
+        for attempt in 0..<Self.maximumUpdateAttempts {
+            if attempt > 0 { try await Self.backOff(after: attempt) }
             let now = clock.now
             guard let stored = try await store.load(id.key, now: now) else { throw Self.notFound }
             let data = try decode(stored)
@@ -225,7 +226,6 @@ public struct SessionManager: Sendable {
             }
             guard retired else {
                 _ = try? await store.delete(next.key, now: now)
-                await Task.yield()
                 continue
             }
             // The tombstone is already dead to every reader; deleting it only reclaims space.
@@ -322,6 +322,18 @@ public struct SessionManager: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Waits before retrying a lost compare-and-set: a random time up to a cap that doubles with
+    /// each attempt (from 0.1 ms to 12.8 ms), so writers contending for one session spread out
+    /// instead of colliding again, and every one of them eventually wins.
+    static func backOff(after attempt: Int) async throws {
+        if attempt == 1 {
+            await Task.yield()
+            return
+        }
+        let capMicroseconds = 100 << min(attempt - 2, 7)
+        try await Task.sleep(for: .microseconds(Int.random(in: 0...capMicroseconds)))
+    }
 
     private func encode(_ data: SessionData) throws(CloakroomError) -> [UInt8] {
         let json = try data.encodedJSON()

@@ -1,6 +1,6 @@
 import Cloakroom
-import CloakroomSQLite
 import Foundation
+import Logging
 
 /// The operations behind the `cloakroom` command-line tool, against any store URL.
 public struct StoreAdministration: Sendable {
@@ -9,8 +9,12 @@ public struct StoreAdministration: Sendable {
     let clock: any SessionClock
 
     /// Opens the store at `location`.
-    public init(location: StoreLocation, clock: any SessionClock = SystemSessionClock()) throws(CloakroomError) {
-        self.store = try location.open()
+    public init(
+        location: StoreLocation,
+        clock: any SessionClock = SystemSessionClock(),
+        logger: Logger = Logger(label: "cloakroom")
+    ) async throws {
+        self.store = try await location.open(logger: logger)
         self.clock = clock
     }
 
@@ -20,24 +24,56 @@ public struct StoreAdministration: Sendable {
         public var liveSessions: Int
         /// Records past their deadline that pruning has not yet removed, when the store can tell.
         public var expiredAwaitingPrune: Int?
+        /// The users with the most live sessions, when the store can tell.
+        public var topUsers: [UserCount]?
 
         /// Creates statistics.
-        public init(liveSessions: Int, expiredAwaitingPrune: Int?) {
+        public init(liveSessions: Int, expiredAwaitingPrune: Int?, topUsers: [UserCount]? = nil) {
             self.liveSessions = liveSessions
             self.expiredAwaitingPrune = expiredAwaitingPrune
+            self.topUsers = topUsers
         }
 
         enum CodingKeys: String, CodingKey {
             case liveSessions = "live_sessions"
             case expiredAwaitingPrune = "expired_awaiting_prune"
+            case topUsers = "top_users"
         }
     }
 
-    /// Live and expired counts.
-    public func statistics() async throws -> Statistics {
+    /// A user and how many live sessions they hold.
+    public struct UserCount: Sendable, Hashable, Codable {
+        /// The user.
+        public var userID: String
+        /// Their live sessions.
+        public var sessions: Int
+
+        /// Creates a count.
+        public init(userID: String, sessions: Int) {
+            self.userID = userID
+            self.sessions = sessions
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case userID = "user_id"
+            case sessions
+        }
+    }
+
+    /// Live and expired counts, and the `top` users by live sessions.
+    public func statistics(top: Int = 10) async throws -> Statistics {
         let now = clock.now
-        let expired = try await (store as? SQLiteSessionStore)?.expiredCount(now: now)
-        return Statistics(liveSessions: try await store.count(now: now), expiredAwaitingPrune: expired)
+        let live = try await store.count(now: now)
+        guard let detailed = store as? any SessionStoreStatistics else {
+            return Statistics(liveSessions: live, expiredAwaitingPrune: nil)
+        }
+        return Statistics(
+            liveSessions: live,
+            expiredAwaitingPrune: try await detailed.expiredCount(now: now),
+            topUsers: try await detailed.topUsers(limit: top, now: now).map {
+                UserCount(userID: $0.userID, sessions: $0.sessions)
+            }
+        )
     }
 
     /// Prunes every expired record in batches, reporting the running total after each batch.

@@ -1,6 +1,8 @@
 import Cloakroom
+import CloakroomPostgres
 import CloakroomSQLite
 import Foundation
+import Logging
 
 /// Where sessions live, parsed from a store URL such as `sqlite:./data/sessions.sqlite`.
 public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
@@ -10,10 +12,12 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     case file(directory: String)
     /// An SQLite database file.
     case sqlite(path: String)
+    /// A PostgreSQL database.
+    case postgres(PostgresStoreConfiguration)
 
     /// Parses a store URL; `setting` names the setting in error messages.
     ///
-    /// Accepted: `memory`, `memory:MAX`, `file:DIR`, `sqlite:PATH`.
+    /// Accepted: `memory`, `memory:MAX`, `file:DIR`, `sqlite:PATH`, `postgres://…`.
     public init(parsing text: String, setting: String = Setting.store.displayName) throws(CloakroomError) {
         let text = text.trimmingCharacters(in: .whitespaces)
         if text == "memory" {
@@ -24,20 +28,29 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
             self = .file(directory: Self.path(text.dropFirst(5)))
         } else if text.hasPrefix("sqlite:"), text.count > 7 {
             self = .sqlite(path: Self.path(text.dropFirst(7)))
-        } else if ["postgres://", "postgresql://", "redis://", "rediss://", "redis-cluster://"].contains(where: {
+        } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            self = .postgres(try PostgresStoreConfiguration(url: text, setting: setting))
+        } else if ["redis://", "rediss://", "redis-cluster://"].contains(where: {
             text.hasPrefix($0)
         }) {
             let scheme = text.prefix { $0 != ":" }
             throw CloakroomError(
                 .invalidConfiguration,
-                "\(setting): the \(scheme) store is not available in this build yet; use memory, file:DIR or sqlite:PATH"
+                "\(setting): the \(scheme) store is not available in this build yet; use memory, file:DIR, sqlite:PATH or postgres://"
             )
         } else {
             throw CloakroomError(
                 .invalidConfiguration,
-                "\(setting): expected memory, file:DIR or sqlite:PATH, got '\(text.prefix(80))'"
+                "\(setting): expected memory, file:DIR, sqlite:PATH or postgres://user:password@host:port/database, got '\(Self.redacted(text))'"
             )
         }
+    }
+
+    /// The text as an error message may show it: anything that could hold credentials is cut.
+    static func redacted(_ text: String) -> String {
+        guard text.contains("@") else { return String(text.prefix(80)) }
+        let scheme = text.range(of: "://").map { String(text[..<$0.upperBound]) } ?? ""
+        return scheme + "… (rest hidden: it may hold a password)"
     }
 
     /// `file://DIR` and `file:DIR` both mean the folder DIR.
@@ -45,12 +58,13 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         rest.hasPrefix("//") ? String(rest.dropFirst(2)) : String(rest)
     }
 
-    /// Opens the store.
-    public func open() throws(CloakroomError) -> any SessionStore {
+    /// Opens the store (for PostgreSQL: connects and migrates the schema).
+    public func open(logger: Logger = Logger(label: "cloakroom")) async throws -> any SessionStore {
         switch self {
         case .memory(let maximumCount): MemorySessionStore(maximumCount: maximumCount)
         case .file(let directory): try FileSessionStore(directory: URL(fileURLWithPath: directory))
         case .sqlite(let path): try SQLiteSessionStore(path: path)
+        case .postgres(let configuration): try await PostgresSessionStore(configuration: configuration, logger: logger)
         }
     }
 
@@ -60,6 +74,7 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         case .memory(let maximumCount): "memory:\(maximumCount)"
         case .file(let directory): "file:\(directory)"
         case .sqlite(let path): "sqlite:\(path)"
+        case .postgres(let configuration): configuration.description
         }
     }
 }

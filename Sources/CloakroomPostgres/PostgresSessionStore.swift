@@ -1,0 +1,381 @@
+import Cloakroom
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// A store in PostgreSQL, for sessions shared by many `cloakroomd` instances and kept durably.
+///
+/// Every operation is one statement (compare-and-set is `UPDATE … WHERE version = $n`), every
+/// read filters on the deadline, and every call is bounded by the configured timeout: when the
+/// database is down or restarting, calls fail with ``Cloakroom/CloakroomError/Code/storeUnavailable``
+/// within that time and succeed again by themselves once it is back (the connection pool
+/// reconnects). See ``PostgresSchema`` for the tables and indexes.
+public final class PostgresSessionStore: SessionStoreStatistics {
+    /// `postgres`.
+    public let name = "postgres"
+    /// Where the store connects.
+    public let configuration: PostgresStoreConfiguration
+    /// The connection pool.
+    public let client: PostgresClient
+    let logger: Logger
+    private let runner: Task<Void, Never>
+
+    /// Connects (lazily) and brings the schema up to date.
+    ///
+    /// - Throws: ``Cloakroom/CloakroomError/Code/storeUnavailable`` when the database cannot be
+    ///   reached within the timeout or the schema cannot be migrated.
+    public init(
+        configuration: PostgresStoreConfiguration,
+        logger: Logger = Logger(label: "cloakroom.postgres")
+    ) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        client = PostgresClient(configuration: try Self.clientConfiguration(configuration), backgroundLogger: logger)
+        let client = self.client
+        runner = Task { await client.run() }
+        do {
+            try await bounded("migrating the schema") {
+                try await PostgresSchema.migrate(client: client, schema: configuration.schema, logger: logger)
+            }
+        } catch {
+            runner.cancel()
+            throw error
+        }
+    }
+
+    /// The pool's configuration: TLS mode, pool size, timeouts and the schema search path.
+    static func clientConfiguration(_ configuration: PostgresStoreConfiguration) throws -> PostgresClient.Configuration
+    {
+        let tls: PostgresClient.Configuration.TLS
+        switch configuration.tlsMode {
+        case .disable:
+            tls = .disable
+        case .prefer, .require:
+            var unverified = TLSConfiguration.makeClientConfiguration()
+            unverified.certificateVerification = .none
+            tls = configuration.tlsMode == .prefer ? .prefer(unverified) : .require(unverified)
+        case .verifyFull:
+            tls = .require(.makeClientConfiguration())
+        }
+        var client = PostgresClient.Configuration(
+            host: configuration.host,
+            port: configuration.port,
+            username: configuration.username,
+            password: configuration.password,
+            database: configuration.database,
+            tls: tls
+        )
+        client.options.maximumConnections = configuration.poolSize
+        client.options.connectTimeout = configuration.timeout
+        client.options.additionalStartupParameters = [
+            ("search_path", configuration.schema), ("application_name", "cloakroom"),
+        ]
+        return client
+    }
+
+    // MARK: Contract
+
+    public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
+        try await bounded("load") { [client, logger] in
+            let rows = try await client.query(
+                "SELECT \(unescaped: Self.columns) FROM cloakroom_sessions WHERE key = \(Self.bytes(key)) AND deadline > \(now)",
+                logger: logger
+            )
+            for try await row in rows { return try Self.session(from: row) }
+            return nil
+        }
+    }
+
+    public func insert(_ session: StoredSession, now: Date) async throws {
+        let metadata = try Self.json(session.metadata)
+        let inserted = try await bounded("insert") { [client, logger] in
+            // Replaces a dead row with the same key; leaves a live one alone (no row returned).
+            let rows = try await client.query(
+                """
+                INSERT INTO cloakroom_sessions
+                    (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
+                VALUES (\(Self.bytes(session.key)), \(session.userID), \(Self.bytes(session.payload)), \(metadata)::jsonb,
+                    \(session.metadata.lastSeenAt), \(session.idleDeadline), \(session.absoluteDeadline),
+                    \(session.deadline), \(Int64(bitPattern: session.version)))
+                ON CONFLICT (key) DO UPDATE SET
+                    user_id = excluded.user_id, payload = excluded.payload, metadata = excluded.metadata,
+                    last_seen_at = excluded.last_seen_at, idle_deadline = excluded.idle_deadline,
+                    absolute_deadline = excluded.absolute_deadline, deadline = excluded.deadline,
+                    version = excluded.version
+                WHERE cloakroom_sessions.deadline <= \(now)
+                RETURNING 1
+                """,
+                logger: logger
+            )
+            return try await Self.count(rows) == 1
+        }
+        guard inserted else {
+            throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
+        }
+    }
+
+    public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
+        let metadata = try Self.json(session.metadata)
+        return try await bounded("compare-and-set") { [client, logger] in
+            let rows = try await client.query(
+                """
+                UPDATE cloakroom_sessions SET
+                    user_id = \(session.userID), payload = \(Self.bytes(session.payload)), metadata = \(metadata)::jsonb,
+                    last_seen_at = \(session.metadata.lastSeenAt), idle_deadline = \(session.idleDeadline),
+                    absolute_deadline = \(session.absoluteDeadline), deadline = \(session.deadline),
+                    version = \(Int64(bitPattern: session.version))
+                WHERE key = \(Self.bytes(session.key)) AND version = \(Int64(bitPattern: expectedVersion))
+                    AND deadline > \(now)
+                RETURNING 1
+                """,
+                logger: logger
+            )
+            return try await Self.count(rows) == 1
+        }
+    }
+
+    public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
+        try await bounded("touch") { [client, logger] in
+            let rows = try await client.query(
+                """
+                UPDATE cloakroom_sessions SET
+                    last_seen_at = GREATEST(last_seen_at, \(lastSeenAt)),
+                    idle_deadline = GREATEST(idle_deadline, \(idleDeadline)),
+                    deadline = LEAST(GREATEST(idle_deadline, \(idleDeadline)), absolute_deadline)
+                WHERE key = \(Self.bytes(key)) AND deadline > \(now)
+                RETURNING 1
+                """,
+                logger: logger
+            )
+            return try await Self.count(rows) == 1
+        }
+    }
+
+    @discardableResult
+    public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
+        try await bounded("delete") { [client, logger] in
+            let rows = try await client.query(
+                "DELETE FROM cloakroom_sessions WHERE key = \(Self.bytes(key)) RETURNING deadline > \(now)",
+                logger: logger
+            )
+            for try await live in rows.decode(Bool.self) { return live }
+            return false
+        }
+    }
+
+    public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
+        try await bounded("list") { [client, logger] in
+            let rows = try await client.query(
+                "SELECT \(unescaped: Self.columns) FROM cloakroom_sessions WHERE user_id = \(userID) AND deadline > \(now)",
+                logger: logger
+            )
+            var sessions: [StoredSession] = []
+            for try await row in rows { sessions.append(try Self.session(from: row)) }
+            return sessions
+        }
+    }
+
+    public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
+        let keep = except.map(Self.bytes) ?? ByteBuffer()
+        return try await bounded("delete all of a user") { [client, logger] in
+            let rows = try await client.query(
+                """
+                WITH ended AS (
+                    DELETE FROM cloakroom_sessions WHERE user_id = \(userID) AND key <> \(keep) RETURNING deadline
+                )
+                SELECT count(*) FILTER (WHERE deadline > \(now)) FROM ended
+                """,
+                logger: logger
+            )
+            for try await count in rows.decode(Int.self) { return count }
+            return 0
+        }
+    }
+
+    /// Deletes a batch of the oldest expired rows. `SKIP LOCKED` lets several instances prune at
+    /// once without waiting for each other, and the batch bound keeps each transaction short, so
+    /// readers and writers are never blocked behind pruning.
+    public func pruneExpired(now: Date, limit: Int) async throws -> Int {
+        try await bounded("prune") { [client, logger] in
+            let rows = try await client.query(
+                """
+                WITH pruned AS (
+                    DELETE FROM cloakroom_sessions WHERE key IN (
+                        SELECT key FROM cloakroom_sessions WHERE deadline <= \(now)
+                        ORDER BY deadline LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                    ) RETURNING 1
+                )
+                SELECT count(*) FROM pruned
+                """,
+                logger: logger
+            )
+            for try await count in rows.decode(Int.self) { return count }
+            return 0
+        }
+    }
+
+    public func count(now: Date) async throws -> Int {
+        try await scalarCount("SELECT count(*) FROM cloakroom_sessions WHERE deadline > \(now)", "count")
+    }
+
+    /// Rows past their deadline that pruning has not yet removed.
+    public func expiredCount(now: Date) async throws -> Int {
+        try await scalarCount("SELECT count(*) FROM cloakroom_sessions WHERE deadline <= \(now)", "count expired")
+    }
+
+    /// The users holding the most live sessions, most first.
+    public func topUsers(limit: Int, now: Date) async throws -> [(userID: String, sessions: Int)] {
+        try await bounded("top users") { [client, logger] in
+            let rows = try await client.query(
+                """
+                SELECT user_id, count(*)::bigint FROM cloakroom_sessions
+                WHERE user_id IS NOT NULL AND deadline > \(now)
+                GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            var top: [(String, Int)] = []
+            for try await (user, count) in rows.decode((String, Int).self) { top.append((user, count)) }
+            return top
+        }
+    }
+
+    public func health() async -> StoreHealth {
+        do {
+            _ = try await scalarCount("SELECT 1", "health check")
+            return StoreHealth(store: name, isHealthy: true)
+        } catch let error as CloakroomError {
+            return StoreHealth(store: name, isHealthy: false, detail: error.message)
+        } catch {
+            return StoreHealth(store: name, isHealthy: false, detail: "health check failed")
+        }
+    }
+
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    // MARK: Helpers
+
+    static let columns =
+        "key, user_id, payload, metadata::text, last_seen_at, idle_deadline, absolute_deadline, version"
+
+    private func scalarCount(_ query: PostgresQuery, _ operation: String) async throws -> Int {
+        try await bounded(operation) { [client, logger] in
+            for try await count in try await client.query(query, logger: logger).decode(Int.self) { return count }
+            return 0
+        }
+    }
+
+    static func bytes(_ key: SessionKey) -> ByteBuffer { ByteBuffer(bytes: key.bytes) }
+    static func bytes(_ payload: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: payload) }
+
+    static func json(_ metadata: SessionMetadata) throws(CloakroomError) -> String {
+        do {
+            return String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self)
+        } catch {
+            throw CloakroomError(.invalidData, "session metadata cannot be encoded: \(error)")
+        }
+    }
+
+    static func count(_ rows: PostgresRowSequence) async throws -> Int {
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
+    }
+
+    static func session(from row: PostgresRow) throws -> StoredSession {
+        let decoded: (ByteBuffer, String?, ByteBuffer, String, Date, Date, Date, Int64)
+        do {
+            decoded = try row.decode((ByteBuffer, String?, ByteBuffer, String, Date, Date, Date, Int64).self)
+        } catch {
+            throw CloakroomError.corrupt(store: "PostgreSQL", "a row of cloakroom_sessions has unexpected columns")
+        }
+        let (keyBytes, userID, payload, metadataText, lastSeenAt, idleDeadline, absoluteDeadline, version) = decoded
+        guard let key = SessionKey(bytes: keyBytes.readableBytesView) else {
+            throw CloakroomError.corrupt(store: "PostgreSQL", "a row of cloakroom_sessions has a malformed key")
+        }
+        guard var metadata = try? JSONDecoder().decode(SessionMetadata.self, from: Data(metadataText.utf8)) else {
+            throw CloakroomError.corrupt(store: "PostgreSQL", "session \(key.handle) has unreadable metadata")
+        }
+        metadata.lastSeenAt = lastSeenAt
+        return StoredSession(
+            key: key,
+            userID: userID,
+            payload: Array(payload.readableBytesView),
+            metadata: metadata,
+            idleDeadline: idleDeadline,
+            absoluteDeadline: absoluteDeadline,
+            version: UInt64(bitPattern: version)
+        )
+    }
+
+    /// Runs `operation` with the configured timeout, turning every failure into a
+    /// ``Cloakroom/CloakroomError`` that names what failed without leaking query parameters.
+    func bounded<T: Sendable>(
+        _ operation: String,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await Self.bounded(operation, configuration: configuration, body)
+    }
+
+    static func bounded<T: Sendable>(
+        _ operation: String,
+        configuration: PostgresStoreConfiguration,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let timeout = configuration.timeout
+        let target = "PostgreSQL at \(configuration.host):\(configuration.port)"
+        do {
+            return try await withThrowingTaskGroup(of: T.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw CloakroomError(
+                        .storeUnavailable,
+                        "\(target) did not answer \(operation) within \(timeout); check that it is running and reachable"
+                    )
+                }
+                defer { group.cancelAll() }
+                guard let result = try await group.next() else { throw CancellationError() }
+                return result
+            }
+        } catch let error as CloakroomError {
+            throw error
+        } catch let error as PSQLError {
+            throw CloakroomError(.storeUnavailable, "\(target) failed \(operation): \(Self.describe(error))")
+        } catch {
+            throw CloakroomError(.storeUnavailable, "\(target) failed \(operation): \(error)")
+        }
+    }
+
+    /// A description of a PostgreSQL error that never includes the query's parameters.
+    static func describe(_ error: PSQLError) -> String {
+        if let message = error.serverInfo?[.message] {
+            let code = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return message + code
+        }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection:
+            return "connection lost or refused; check that the server is running and reachable"
+        case .sslUnsupported:
+            return "the server does not support TLS; use sslmode=prefer or sslmode=disable"
+        case .failedToAddSSLHandler:
+            return "TLS could not be set up"
+        default:
+            return "\(error.code)"
+        }
+    }
+}
+
+extension CloakroomError {
+    static func corrupt(store: String, _ what: String) -> CloakroomError {
+        CloakroomError(
+            .corruptRecord,
+            "\(store) store holds a record that cannot be read (\(what)); remove it or restore it from a backup"
+        )
+    }
+}

@@ -1,0 +1,150 @@
+import Cloakroom
+import CloakroomPostgres
+import CloakroomTesting
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+/// A store on the test server in a schema of its own, so every check starts empty.
+func makeStore(schema: String = "t_\(UInt64.random(in: 0...UInt64.max))", timeout: String = "5s") async throws
+    -> PostgresSessionStore?
+{
+    guard let url = try TestServers.postgres() else { return nil }
+    let configuration = try PostgresStoreConfiguration(
+        url: url + "?sslmode=disable&schema=\(schema)&timeout=\(timeout)",
+        setting: "CLOAKROOM_TEST_POSTGRES"
+    )
+    return try await PostgresSessionStore(configuration: configuration)
+}
+
+@Suite("PostgreSQL store")
+struct PostgresStoreTests {
+    @Test(arguments: StoreConformance.Check.allCases)
+    func conformance(_ check: StoreConformance.Check) async throws {
+        guard try TestServers.postgres() != nil else { return }
+        try await StoreConformance.run(check, corrupt: Self.corrupt) {
+            try #require(try await makeStore())
+        }
+    }
+
+    @Sendable static func corrupt(_ store: any SessionStore, _ key: SessionKey) async throws {
+        let store = try #require(store as? PostgresSessionStore)
+        try await store.client.query(
+            #"UPDATE cloakroom_sessions SET metadata = '{"c": "not a date"}'::jsonb WHERE key = \#(ByteBuffer(bytes: key.bytes))"#
+        )
+    }
+
+    @Test func twoInstancesLoseNoUpdates() async throws {
+        guard try TestServers.postgres() != nil else { return }
+        let schema = "shared_\(UInt64.random(in: 0...UInt64.max))"
+        try await StoreConformance.runSharedInstances { try #require(try await makeStore(schema: schema)) }
+    }
+
+    @Test func migrationsRunOnceEvenWhenInstancesStartTogether() async throws {
+        guard try TestServers.postgres() != nil else { return }
+        let schema = "migrate_\(UInt64.random(in: 0...UInt64.max))"
+        let stores = try await withThrowingTaskGroup(of: PostgresSessionStore?.self) { group in
+            for _ in 0..<4 { group.addTask { try await makeStore(schema: schema) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let store = try #require(stores.first ?? nil)
+        let versions = try await store.client.query("SELECT version FROM cloakroom_schema_migrations ORDER BY version")
+            .collect().map { try $0.decode(Int.self) }
+        #expect(versions == PostgresSchema.migrations.map(\.version))
+        let pending = try await PostgresSchema.pending(
+            client: store.client,
+            schema: schema,
+            logger: Logger(label: "test")
+        )
+        #expect(pending.isEmpty)
+        // Re-running is a no-op.
+        let again = try await PostgresSchema.migrate(
+            client: store.client,
+            schema: schema,
+            logger: Logger(label: "test")
+        )
+        #expect(again.isEmpty)
+        for store in stores { await store?.close() }
+    }
+
+    @Test func aFreshDatabaseHasEveryMigrationPending() async throws {
+        guard try TestServers.postgres() != nil else { return }
+        let store = try #require(try await makeStore())
+        let pending = try await PostgresSchema.pending(
+            client: store.client,
+            schema: "never_created_\(UInt64.random(in: 0...UInt64.max))",
+            logger: Logger(label: "test")
+        )
+        #expect(pending.map(\.version) == PostgresSchema.migrations.map(\.version))
+        await store.close()
+    }
+
+    @Test func rowsHoldNoRawIDAndNoPlaintextWithEncryption() async throws {
+        guard try TestServers.postgres() != nil else { return }
+        let store = try #require(try await makeStore())
+        let cipher = try SessionCipher(keys: [EncryptionKey.generate(id: "k1")])
+        let manager = try SessionManager(store: store, cipher: cipher)
+        let issued = try await manager.create(userID: "u", data: ["marker": "PLAINTEXT-MARKER"])
+        let dump = try await store.client.query(
+            "SELECT encode(key, 'hex') || encode(payload, 'escape') || metadata::text || user_id FROM cloakroom_sessions"
+        ).collect().map { try $0.decode(String.self) }.joined()
+        #expect(!dump.contains("PLAINTEXT-MARKER"))
+        #expect(!dump.contains(issued.id.encoded))
+        #expect(!dump.contains(issued.id.bytes.map { String(format: "%02x", $0) }.joined()))
+        #expect(dump.contains(issued.id.key.hex))
+        await store.close()
+    }
+}
+
+@Suite("PostgreSQL store configuration")
+struct PostgresConfigurationTests {
+    @Test func parsesEveryParameter() throws {
+        let configuration = try PostgresStoreConfiguration(
+            url:
+                "postgres://app:s%40cret@db.internal:6432/sessions?sslmode=verify-full&pool_size=25&timeout=750ms&schema=cloak",
+            setting: "CLOAKROOM_STORE"
+        )
+        #expect(configuration.host == "db.internal")
+        #expect(configuration.port == 6432)
+        #expect(configuration.username == "app")
+        #expect(configuration.password == "s@cret")
+        #expect(configuration.database == "sessions")
+        #expect(configuration.tlsMode == .verifyFull)
+        #expect(configuration.poolSize == 25)
+        #expect(configuration.timeout == .milliseconds(750))
+        #expect(configuration.schema == "cloak")
+        #expect(!configuration.description.contains("s@cret"))
+    }
+
+    @Test(arguments: [
+        "postgres://", "postgres://host/db", "postgres://u@/db", "postgres://u@h", "mysql://u@h/db",
+        "postgres://u@h/db?sslmode=sometimes", "postgres://u@h/db?pool_size=0", "postgres://u@h/db?timeout=5",
+        "postgres://u@h/db?schema=Bad-Name", "postgres://u@h/db?color=blue",
+    ])
+    func rejectsBadURLsWithoutEchoingThem(_ url: String) {
+        let withPassword = url.replacingOccurrences(of: "://u@", with: "://u:topsecret@")
+        let error = #expect(throws: CloakroomError.self) {
+            try PostgresStoreConfiguration(url: withPassword, setting: "CLOAKROOM_STORE")
+        }
+        #expect(error?.message.contains("CLOAKROOM_STORE") == true)
+        #expect(error?.message.contains("topsecret") == false)
+    }
+}
+
+@Suite("PostgreSQL outages")
+struct PostgresOutageTests {
+    /// A store pointed at a port where nothing listens answers "unavailable" within its timeout.
+    @Test func anUnreachableServerFailsFastAsUnavailable() async throws {
+        let configuration = try PostgresStoreConfiguration(
+            url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable&timeout=500ms",
+            setting: "test"
+        )
+        let started = ContinuousClock.now
+        let error = await #expect(throws: CloakroomError.self) {
+            _ = try await PostgresSessionStore(configuration: configuration)
+        }
+        #expect(error?.code == .storeUnavailable)
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
+}
