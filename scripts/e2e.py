@@ -311,6 +311,128 @@ def invalid_configuration(folder):
               f"invalid {name} stops start-up naming it: {result.returncode} {result.stderr.decode()[:200]}")
 
 
+class PostgresInstance:
+    """A PostgreSQL server of this test's own, so that it can be killed without harming others."""
+
+    def __init__(self):
+        candidates = ["/usr/lib/postgresql/15/bin"] + sorted(
+            os.path.join("/usr/lib/postgresql", v, "bin") for v in os.listdir("/usr/lib/postgresql")
+        ) if os.path.isdir("/usr/lib/postgresql") else []
+        self.bin = next(d for d in candidates if os.path.exists(os.path.join(d, "postgres")))
+        self.folder = tempfile.mkdtemp(prefix="cloakroom-pg-")
+        os.chmod(self.folder, 0o755)
+        self.data = os.path.join(self.folder, "data")
+        os.mkdir(self.data)
+        self.as_user = []
+        if os.geteuid() == 0:
+            shutil.chown(self.data, "postgres", "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        subprocess.run(self.as_user + [f"{self.bin}/initdb", "-D", self.data, "-U", "postgres", "-A", "trust",
+                                       "--no-sync"], check=True, capture_output=True)
+        self.port = free_port()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+        self.process = None
+
+    def start(self):
+        log = open(os.path.join(self.folder, "postgres.log"), "ab")
+        self.process = subprocess.Popen(self.as_user + [
+            f"{self.bin}/postgres", "-D", self.data, "-p", str(self.port), "-k", self.data,
+            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"], stdout=log, stderr=log)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            ready = subprocess.run([f"{self.bin}/pg_isready", "-h", "127.0.0.1", "-p", str(self.port)],
+                                   capture_output=True)
+            if ready.returncode == 0:
+                return
+            time.sleep(0.2)
+        raise RuntimeError("PostgreSQL did not start")
+
+    def kill(self):
+        """kill -9 the postmaster and every backend, as a crash would."""
+        with open(os.path.join(self.data, "postmaster.pid")) as pid_file:
+            postmaster = int(pid_file.readline())
+        children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()
+        for pid in [postmaster] + [int(c) for c in children]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        time.sleep(0.5)
+
+    def close(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def postgres_outage():
+    """Kill PostgreSQL under a loaded cloakroomd: 503s with the error shape, never a 500 or a
+    crash, health says which store failed, and service heals itself after a restart."""
+    label = "postgres outage"
+    postgres = PostgresInstance()
+    folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
+    daemon = None
+    try:
+        postgres.start()
+        daemon = Daemon(folder, {"CLOAKROOM_STORE": postgres.url + "?sslmode=disable&timeout=2s"})
+        survivor, _ = create(daemon, user_id="survivor", data={"kept": True})
+        statuses = []
+        stop = [False]
+
+        def load():
+            while not stop[0]:
+                status, reply = daemon.call("POST", "/v1/sessions", {"user_id": "load"})
+                statuses.append((status, reply))
+                if status == 201:
+                    statuses.append(daemon.call("POST", "/v1/sessions/resume", {"id": reply["id"]}))
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            workers = [pool.submit(load) for _ in range(4)]
+            time.sleep(1)
+            postgres.kill()
+            time.sleep(0.5)
+            started = time.time()
+            status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": survivor})
+            elapsed = time.time() - started
+            check(status == 503 and reply["error"]["code"] == "store_unavailable",
+                  f"{label}: resume while down answered {status} {reply}")
+            check(elapsed < 3.5, f"{label}: the 503 came after {elapsed:.1f}s, over the 2s timeout")
+            status, reply = daemon.call("GET", "/health", auth=False)
+            check(status == 503 and reply["stores"][0]["name"] == "postgres" and reply["stores"][0]["status"] == "down",
+                  f"{label}: health while down answered {status} {reply}")
+            time.sleep(1)
+            postgres.start()
+            healed = None
+            started = time.time()
+            while time.time() - started < 30:
+                status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": survivor})
+                if status == 200:
+                    healed = time.time() - started
+                    break
+                time.sleep(0.2)
+            check(healed is not None, f"{label}: service did not heal within 30s after the restart")
+            check(reply["session"]["data"] == {"kept": True}, f"{label}: the session from before the outage is intact")
+            time.sleep(1)
+            stop[0] = True
+            for worker in workers:
+                worker.result()
+        codes = sorted({status for status, _ in statuses})
+        check(all(code in (200, 201, 404, 503) for code in codes), f"{label}: load saw statuses {codes}")
+        check(503 in codes and 201 in codes, f"{label}: load saw both outage and service: {codes}")
+        check(all("error" in reply for status, reply in statuses if status >= 400),
+              f"{label}: every error had the error shape")
+        check(daemon.call("GET", "/health", auth=False)[0] == 200, f"{label}: health ok after the restart")
+        print(f"  {label}: {len(statuses)} requests, healed {healed:.1f}s after PostgreSQL restarted", flush=True)
+    finally:
+        if daemon:
+            code = daemon.stop()
+            check(code == 0, f"{label}: cloakroomd exits 0 after the outage, got {code}")
+        postgres.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def fresh(env):
     """The same store settings, in a schema of its own when the store is PostgreSQL."""
     env = dict(env)
@@ -362,6 +484,9 @@ def main():
             shutil.rmtree(sub, ignore_errors=True)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+    if postgres:
+        print("== postgres outage", flush=True)
+        postgres_outage()
     folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
     invalid_configuration(folder)
     shutil.rmtree(folder, ignore_errors=True)
