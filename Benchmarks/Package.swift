@@ -19,6 +19,16 @@ let package = Package(
             ],
             path: "Benchmarks/SessionBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // Prune time and resume latency with 1,000,000 expired rows in PostgreSQL
+        // (scripts/bench-postgres-prune starts the server and runs it).
+        .executableTarget(
+            name: "PostgresPrune",
+            dependencies: [
+                .product(name: "Cloakroom", package: "cloakroom"),
+                .product(name: "CloakroomPostgres", package: "cloakroom"),
+            ],
+            path: "PostgresPrune"
+        ),
     ]
 )

@@ -26,6 +26,13 @@ import PostgresNIO
 /// sessions and ending them find their rows through the index alone; `(deadline) INCLUDE (key)`,
 /// so a pruning batch reads the oldest expired keys from the index in order without visiting
 /// the table.
+///
+/// ## Table `cloakroom_events`
+///
+/// The audit trail written by ``PostgresAuditSink``: `id` (bigserial), `time`, `kind` (created,
+/// resumed, rotated, updated, ended, …), `handle` (a prefix of the session key, never the ID),
+/// `user_id`, `ip`, `reason` (why a session ended). Indexed by `time` (retention pruning, recent
+/// activity) and by `(user_id, time)` (one user's history).
 public enum PostgresSchema {
     /// One step of the schema.
     public struct Migration: Sendable {
@@ -62,11 +69,31 @@ public enum PostgresSchema {
                 """,
                 "CREATE INDEX cloakroom_sessions_by_deadline ON cloakroom_sessions (deadline) INCLUDE (key)",
             ]
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "audit events",
+            statements: [
+                """
+                CREATE TABLE cloakroom_events (
+                    id bigserial PRIMARY KEY,
+                    time timestamptz NOT NULL,
+                    kind text NOT NULL,
+                    handle text,
+                    user_id text,
+                    ip text,
+                    reason text
+                )
+                """,
+                "CREATE INDEX cloakroom_events_by_time ON cloakroom_events (time)",
+                "CREATE INDEX cloakroom_events_by_user ON cloakroom_events (user_id, time) WHERE user_id IS NOT NULL",
+            ]
+        ),
     ]
 
-    /// An arbitrary, fixed key for the advisory lock that serialises migrations.
-    static let advisoryLockKey: Int64 = 0x436C_6F61_6B72_6F6F  // "Cloakroo"
+    /// An arbitrary, fixed first key for the advisory lock that serialises migrations; the second
+    /// is the schema's hash, so migrations of different schemas do not wait for each other.
+    static let advisoryLockKey: Int32 = 0x436C_6F61  // "Cloa"
 
     static let bookkeeping = """
         CREATE TABLE IF NOT EXISTS cloakroom_schema_migrations (
@@ -106,7 +133,10 @@ public enum PostgresSchema {
     @discardableResult
     public static func migrate(client: PostgresClient, schema: String, logger: Logger) async throws -> [Migration] {
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(advisoryLockKey))", logger: logger)
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(advisoryLockKey), hashtext(\(schema)))",
+                logger: logger
+            )
             if schema != "public" {
                 try await connection.query(
                     PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"),

@@ -29,6 +29,7 @@ public enum CloakroomApplication {
         configuration: ServerConfiguration,
         manager: SessionManager,
         apiKeys: APIKeyRing,
+        services: [any Service] = [],
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
@@ -41,10 +42,10 @@ public enum CloakroomApplication {
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: nil
             ),
-            // Listed first so it stops last: the store closes after in-flight requests finish.
-            services: [
-                StoreCloser(store: manager.store),
-                PruningService(store: manager.store, clock: manager.clock, logger: pruningLogger),
+            // The store closer is listed first so it stops last: the store closes after in-flight
+            // requests finish and the audit sink has written what it holds.
+            services: [StoreCloser(store: manager.store)] + services + [
+                PruningService(store: manager.store, clock: manager.clock, logger: pruningLogger)
             ],
             onServerRunning: onServerRunning,
             logger: logger

@@ -1,8 +1,10 @@
 import Cloakroom
+import CloakroomPostgres
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The `cloakroomd` entry point: read the configuration, open the store, serve until SIGTERM or
 /// SIGINT, then finish in-flight requests and close the store.
@@ -31,8 +33,9 @@ public enum CloakroomDaemon {
 
         let manager: SessionManager
         let apiKeys: APIKeyRing
+        let services: [any Service]
         do {
-            (manager, apiKeys) = try await setUp(configuration, logger: logger)
+            (manager, apiKeys, services) = try await setUp(configuration, logger: logger)
         } catch let error as CloakroomError {
             printError("cloakroomd: cannot start: \(error.message)")
             return 1
@@ -44,6 +47,7 @@ public enum CloakroomDaemon {
             configuration: configuration,
             manager: manager,
             apiKeys: apiKeys,
+            services: services,
             logger: logger,
             onServerRunning: { channel in
                 let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? 0)" }
@@ -65,7 +69,7 @@ public enum CloakroomDaemon {
     static func setUp(
         _ configuration: ServerConfiguration,
         logger: Logger
-    ) async throws -> (SessionManager, APIKeyRing) {
+    ) async throws -> (SessionManager, APIKeyRing, [any Service]) {
         let (apiKeys, newSecret) =
             configuration.apiKeysFile == nil
             ? try APIKeyRing.loadOrCreate(path: configuration.resolvedAPIKeysFile)
@@ -87,6 +91,12 @@ public enum CloakroomDaemon {
         var sinks: [any SessionEventSink] = [LogEventSink(logger: logger, level: .debug)]
         if let eventsFile = configuration.eventsFile {
             sinks.append(try JSONLinesEventSink(path: eventsFile))
+        }
+        var services: [any Service] = []
+        if let postgres = store as? PostgresSessionStore, configuration.auditRetention > .zero {
+            let audit = PostgresAuditSink(store: postgres, retention: configuration.auditRetention, logger: logger)
+            sinks.append(audit)
+            services.append(audit)
         }
         let cipher = try SessionCipher(keys: configuration.encryptionKeys)
         if !cipher.isEncrypting {
@@ -110,7 +120,7 @@ public enum CloakroomDaemon {
             events: MultiplexEventSink(sinks),
             logger: logger
         )
-        return (manager, apiKeys)
+        return (manager, apiKeys, services)
     }
 
     /// Writes a line to standard output at once (unbuffered, so it shows up even when piped).

@@ -7,7 +7,7 @@ import PostgresNIO
 import Testing
 
 /// A store on the test server in a schema of its own, so every check starts empty.
-func makeStore(schema: String = "t_\(UInt64.random(in: 0...UInt64.max))", timeout: String = "5s") async throws
+func makeStore(schema: String = "t_\(UInt64.random(in: 0...UInt64.max))", timeout: String = "20s") async throws
     -> PostgresSessionStore?
 {
     guard let url = try TestServers.postgres() else { return nil }
@@ -146,5 +146,36 @@ struct PostgresOutageTests {
         }
         #expect(error?.code == .storeUnavailable)
         #expect(ContinuousClock.now - started < .seconds(3))
+    }
+}
+
+@Suite("PostgreSQL audit events")
+struct PostgresAuditSinkTests {
+    @Test func eventsLandInTheTableWithoutIDsAndAgeOut() async throws {
+        guard let store = try await makeStore() else { return }
+        let audit = PostgresAuditSink(store: store, retention: .seconds(3600), logger: Logger(label: "test"))
+        let clock = ManualClock(start: Date())
+        let manager = try SessionManager(store: store, clock: clock, events: audit)
+        let issued = try await manager.create(userID: "audited", client: ClientInfo(ip: "198.51.100.4"))
+        let rotated = try await manager.rotate(issued.id)
+        try await manager.end(rotated.id)
+        audit.record(
+            SessionEvent(kind: .created, time: clock.now.addingTimeInterval(-7200), handle: "0000000000000000")
+        )
+        await audit.flush()
+
+        let rows = try await store.client.query(
+            "SELECT kind, coalesce(handle, ''), coalesce(user_id, ''), coalesce(ip, ''), coalesce(reason, '') FROM cloakroom_events ORDER BY id"
+        ).collect().map { try $0.decode((String, String, String, String, String).self) }
+        #expect(rows.map(\.0) == ["created", "ended", "rotated", "ended", "created"])
+        #expect(rows[0].1 == issued.session.handle)
+        #expect(rows[0].2 == "audited" && rows[0].3 == "198.51.100.4")
+        #expect(rows[3].4 == "logout")
+        let text = rows.map { "\($0)" }.joined()
+        #expect(!text.contains(issued.id.encoded) && !text.contains(rotated.id.encoded))
+
+        #expect(try await audit.pruneOnce(now: clock.now) == 1)
+        #expect(try await audit.pruneOnce(now: clock.now) == 0)
+        await store.close()
     }
 }

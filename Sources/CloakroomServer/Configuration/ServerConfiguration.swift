@@ -23,6 +23,9 @@ public struct ServerConfiguration: Sendable {
     public var apiKeysFile: String?
     /// A file to append session events to as JSON lines.
     public var eventsFile: String?
+    /// With a PostgreSQL store, how long audit events are kept in `cloakroom_events`; zero turns
+    /// the audit table off. Default: 90 days.
+    public var auditRetention: Duration = .seconds(90 * 86_400)
     /// The lowest log level printed.
     public var logLevel: Logger.Level = .info
 
@@ -120,6 +123,9 @@ public struct ServerConfiguration: Sendable {
         }
         apiKeysFile = reader.string(.apiKeysFile).flatMap { $0.isEmpty ? nil : $0 }
         eventsFile = reader.string(.eventsFile).flatMap { $0.isEmpty ? nil : $0 }
+        if let value = reader.string(.auditRetention) {
+            auditRetention = try reader.duration(.auditRetention, value, allowZero: true)
+        }
         if let value = reader.string(.logLevel) {
             guard let level = Logger.Level(rawValue: value.lowercased()) else {
                 throw reader.invalid(.logLevel, "trace, debug, info, notice, warning, error or critical", value)

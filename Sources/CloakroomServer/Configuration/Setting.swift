@@ -19,6 +19,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case apiKeysFile
     case jwtKeysFile
     case eventsFile
+    case auditRetention
     case logLevel
     case configFile
 
@@ -67,6 +68,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .apiKeysFile: "<data dir>/api-keys.json, created on first start"
         case .jwtKeysFile: "<data dir>/jwt-keys.json"
         case .eventsFile: "none"
+        case .auditRetention: "90d"
         case .logLevel: "info"
         case .configFile: "none"
         }
@@ -76,7 +78,7 @@ public enum Setting: String, CaseIterable, Sendable {
     public var summary: String {
         switch self {
         case .listen: "host:port to listen on"
-        case .store: "where sessions live: memory, file:DIR or sqlite:PATH"
+        case .store: "where sessions live: memory, file:DIR, sqlite:PATH or postgres://user:password@host:port/db"
         case .storeDurable: "a durable store behind the fast one (not yet supported)"
         case .storeFallback: "a store to fall back to while the primary is down (not yet supported)"
         case .dataDirectory: "folder for the default SQLite database and the generated API key file"
@@ -90,6 +92,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .apiKeysFile: "JSON array of {name, scopes, sha256} API keys"
         case .jwtKeysFile: "JWT signing keys (reserved for the tokens API)"
         case .eventsFile: "append session events to this file as JSON lines"
+        case .auditRetention: "with a postgres:// store, keep events in cloakroom_events this long (0s: no audit table)"
         case .logLevel: "trace, debug, info, notice, warning, error or critical"
         case .configFile: "JSON file with any of these settings by key"
         }
