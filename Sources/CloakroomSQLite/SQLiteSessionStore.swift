@@ -230,22 +230,21 @@ public final class SQLiteSessionStore: SessionStoreStatistics {
     // MARK: Rows
 
     private func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.read(body)
-        } catch let error as CloakroomError {
-            throw error
-        } catch {
-            throw CloakroomError(.storeUnavailable, "SQLite read failed: \(error)")
-        }
+        try await failingAsUnavailable("read") { try await pool.read(body) }
     }
 
     private func writing<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await failingAsUnavailable("write") { try await pool.write(body) }
+    }
+
+    /// Passes Cloakroom's own errors through and reports any other as the store being unavailable.
+    private func failingAsUnavailable<T>(_ what: String, _ operation: () async throws -> T) async throws -> T {
         do {
-            return try await pool.write(body)
+            return try await operation()
         } catch let error as CloakroomError {
             throw error
         } catch {
-            throw CloakroomError(.storeUnavailable, "SQLite write failed: \(error)")
+            throw CloakroomError(.storeUnavailable, "SQLite \(what) of '\(path)' failed: \(error)")
         }
     }
 
