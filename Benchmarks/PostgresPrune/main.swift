@@ -26,7 +26,7 @@ let configuration = try PostgresStoreConfiguration(
     setting: "POSTGRES_URL"
 )
 let store = try await PostgresSessionStore(configuration: configuration, logger: logger)
-let manager = try SessionManager(store: store, policy: SessionPolicy(touchInterval: .seconds(3000)))
+let manager = try SessionManager(store: store, policy: SessionPolicy(idleTimeout: .seconds(7200), touchInterval: .seconds(3000)))
 
 func elapsed(_ start: ContinuousClock.Instant) -> Double {
     let duration = ContinuousClock.now - start
@@ -61,7 +61,9 @@ let ids = try await withThrowingTaskGroup(of: [SessionID].self) { group in
             return ids
         }
     }
-    return try await group.reduce(into: []) { $0 += $1 }
+    var all: [SessionID] = []
+    for try await part in group { all += part }
+    return all
 }
 print(String(format: "  %.1f s", elapsed(start)))
 try await store.client.query("VACUUM ANALYZE cloakroom_sessions")
@@ -81,7 +83,9 @@ func measureResumes(count: Int?, until stop: @escaping @Sendable () -> Bool) asy
                 return latencies
             }
         }
-        return try await group.reduce(into: []) { $0 += $1 }.sorted()
+        var all: [Double] = []
+        for try await part in group { all += part }
+        return all.sorted()
     }
 }
 
@@ -100,23 +104,41 @@ final class Done: @unchecked Sendable {
     func finish() { lock.withLock { value = true } }
 }
 
-start = ContinuousClock.now
+let pruneStart = ContinuousClock.now
 async let pruning: (Int, Double) = {
     let pruner = PruningService(store: store, batchSize: batchSize)
     let pruned = try await pruner.pruneOnce()
-    let seconds = elapsed(start)
+    let seconds = elapsed(pruneStart)
     done.finish()
     return (pruned, seconds)
 }()
 let busy = try await measureResumes(count: nil) { done.isDone }
 let (pruned, pruneSeconds) = try await pruning
 
+// The same prune again with nothing else running, for the pruning rate on its own.
+print("inserting \(expiredRows) expired rows again…")
+try await store.client.query(
+    """
+    INSERT INTO cloakroom_sessions
+        (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
+    SELECT sha256(int8send(g)), 'user-' || (g % 50000), '\\x007b7d'::bytea, '{"c": 0, "l": 0}'::jsonb,
+        now() - interval '2 days', now() - interval '1 day' - g * interval '1 ms', now() - interval '1 hour',
+        now() - interval '1 day' - g * interval '1 ms', 1
+    FROM generate_series(1, \(expiredRows)) AS g
+    """
+)
+try await store.client.query("VACUUM ANALYZE cloakroom_sessions")
+let aloneStart = ContinuousClock.now
+let prunedAlone = try await PruningService(store: store, batchSize: batchSize).pruneOnce()
+let aloneSeconds = elapsed(aloneStart)
+
 print("")
 print("| measurement | value |")
 print("| --- | ---: |")
 print("| expired rows pruned | \(pruned) |")
-print(String(format: "| prune time (batches of %d) | %.1f s |", batchSize, pruneSeconds))
+print(String(format: "| prune time under resume load (batches of %d) | %.1f s |", batchSize, pruneSeconds))
 print(String(format: "| prune rate | %.0f rows/s |", Double(pruned) / pruneSeconds))
+print(String(format: "| prune time with no other load (%d rows) | %.1f s |", prunedAlone, aloneSeconds))
 print(
     String(
         format: "| resume p50 / p99 without pruning (%d calls) | %.0f µs / %.0f µs |",
