@@ -26,7 +26,10 @@ let configuration = try PostgresStoreConfiguration(
     setting: "POSTGRES_URL"
 )
 let store = try await PostgresSessionStore(configuration: configuration, logger: logger)
-let manager = try SessionManager(store: store, policy: SessionPolicy(idleTimeout: .seconds(7200), touchInterval: .seconds(3000)))
+let manager = try SessionManager(
+    store: store,
+    policy: SessionPolicy(idleTimeout: .seconds(7200), touchInterval: .seconds(3000))
+)
 
 func elapsed(_ start: ContinuousClock.Instant) -> Double {
     let duration = ContinuousClock.now - start

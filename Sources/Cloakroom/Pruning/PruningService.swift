@@ -14,17 +14,18 @@ public struct PruningService: Service {
     public let interval: Duration
     let logger: Logger
 
-    /// Creates a pruning service for `store`.
+    /// Creates a pruning service for `store`; the batch size defaults to the store's
+    /// ``SessionStore/pruneBatchSize``.
     public init(
         store: any SessionStore,
         clock: any SessionClock = SystemSessionClock(),
-        batchSize: Int = 1000,
+        batchSize: Int? = nil,
         interval: Duration = .seconds(60),
         logger: Logger = Logger(label: "cloakroom.pruning")
     ) {
         self.store = store
         self.clock = clock
-        self.batchSize = max(1, batchSize)
+        self.batchSize = max(1, batchSize ?? store.pruneBatchSize)
         self.interval = interval
         self.logger = logger
     }

@@ -45,11 +45,20 @@ public protocol SessionStore: Sendable {
     /// The number of live records.
     func count(now: Date) async throws -> Int
 
+    /// How many expired records one pruning batch should delete: large enough to keep up, small
+    /// enough that a batch never holds up the store's other work.
+    var pruneBatchSize: Int { get }
+
     /// Whether the store can serve requests right now.
     func health() async -> StoreHealth
 
     /// Releases connections and files. Calls after `close` may fail.
     func close() async
+}
+
+extension SessionStore {
+    /// 1000 records, unless a store knows better.
+    public var pruneBatchSize: Int { 1000 }
 }
 
 /// The answer of a store's health check.
