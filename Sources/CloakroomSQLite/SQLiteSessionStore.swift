@@ -35,7 +35,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics {
         // Session rows are private: create the file readable by this user only. SQLite gives its
         // -wal and -shm files the same permissions.
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(TimeInterval(busyTimeout.components.seconds))
