@@ -36,18 +36,23 @@ func elapsed(_ start: ContinuousClock.Instant) -> Double {
     return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
+/// Inserts `expiredRows` sessions whose deadlines passed a day ago, in one statement.
+func insertExpiredRows() async throws {
+    try await store.client.query(
+        """
+        INSERT INTO cloakroom_sessions
+            (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
+        SELECT sha256(int8send(g)), 'user-' || (g % 50000), '\\x007b7d'::bytea, '{"c": 0, "l": 0}'::jsonb,
+            now() - interval '2 days', now() - interval '1 day' - g * interval '1 ms', now() - interval '1 hour',
+            now() - interval '1 day' - g * interval '1 ms', 1
+        FROM generate_series(1, \(expiredRows)) AS g
+        """
+    )
+}
+
 print("inserting \(expiredRows) expired rows…")
 var start = ContinuousClock.now
-try await store.client.query(
-    """
-    INSERT INTO cloakroom_sessions
-        (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
-    SELECT sha256(int8send(g)), 'user-' || (g % 50000), '\\x007b7d'::bytea, '{"c": 0, "l": 0}'::jsonb,
-        now() - interval '2 days', now() - interval '1 day' - g * interval '1 ms', now() - interval '1 hour',
-        now() - interval '1 day' - g * interval '1 ms', 1
-    FROM generate_series(1, \(expiredRows)) AS g
-    """
-)
+try await insertExpiredRows()
 print(String(format: "  %.1f s", elapsed(start)))
 
 print("creating \(liveSessions) live sessions…")
@@ -120,16 +125,7 @@ let (pruned, pruneSeconds) = try await pruning
 
 // The same prune again with nothing else running, for the pruning rate on its own.
 print("inserting \(expiredRows) expired rows again…")
-try await store.client.query(
-    """
-    INSERT INTO cloakroom_sessions
-        (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
-    SELECT sha256(int8send(g)), 'user-' || (g % 50000), '\\x007b7d'::bytea, '{"c": 0, "l": 0}'::jsonb,
-        now() - interval '2 days', now() - interval '1 day' - g * interval '1 ms', now() - interval '1 hour',
-        now() - interval '1 day' - g * interval '1 ms', 1
-    FROM generate_series(1, \(expiredRows)) AS g
-    """
-)
+try await insertExpiredRows()
 try await store.client.query("VACUUM ANALYZE cloakroom_sessions")
 let aloneStart = ContinuousClock.now
 let prunedAlone = try await PruningService(store: store, batchSize: batchSize).pruneOnce()
