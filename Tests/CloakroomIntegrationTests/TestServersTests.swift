@@ -48,15 +48,20 @@ enum TestServerProbe {
 
 @Suite("Test servers from scripts/test-servers")
 struct TestServersTests {
-    @Test func redisAnswersPing() throws {
-        guard let url = try TestServers.redis() else { return }
-        let endpoint = try #require(TestServerProbe.endpoints(url).first)
+    /// What a Redis node at `endpoint` answers to an inline PING.
+    func ping(_ endpoint: (host: String, port: UInt16)) throws -> String {
         let reply = try TestServerProbe.exchange(
             host: endpoint.host,
             port: endpoint.port,
             request: Array("PING\r\n".utf8)
         )
-        #expect(String(decoding: reply, as: UTF8.self) == "+PONG\r\n")
+        return String(decoding: reply, as: UTF8.self)
+    }
+
+    @Test func redisAnswersPing() throws {
+        guard let url = try TestServers.redis() else { return }
+        let endpoint = try #require(TestServerProbe.endpoints(url).first)
+        #expect(try ping(endpoint) == "+PONG\r\n")
     }
 
     @Test func redisClusterNodesAnswerPing() throws {
@@ -64,12 +69,7 @@ struct TestServersTests {
         let endpoints = TestServerProbe.endpoints(url)
         #expect(endpoints.count == 3)
         for endpoint in endpoints {
-            let reply = try TestServerProbe.exchange(
-                host: endpoint.host,
-                port: endpoint.port,
-                request: Array("PING\r\n".utf8)
-            )
-            #expect(String(decoding: reply, as: UTF8.self) == "+PONG\r\n")
+            #expect(try ping(endpoint) == "+PONG\r\n")
         }
     }
 

@@ -44,6 +44,14 @@ public struct APIKey: Codable, Sendable, Hashable {
 
     /// The lowercase hex SHA-256 of a secret.
     public static func digest(of secret: some StringProtocol) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        // Runs on every authenticated request: build the hex by hand, not with String(format:).
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Array(secret.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }
