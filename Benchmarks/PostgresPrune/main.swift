@@ -3,19 +3,23 @@ import CloakroomPostgres
 import Foundation
 import Logging
 
-// Usage: PostgresPrune POSTGRES_URL [EXPIRED_ROWS] [BATCH_SIZE]
+// Usage: PostgresPrune POSTGRES_URL [EXPIRED_ROWS] [BATCH_SIZE] [PAUSE_MS] [ROUNDS]
 //
-// Fills a fresh schema with EXPIRED_ROWS already-expired sessions and 10,000 live ones, measures
-// resume latency (p50/p99, 4 concurrent callers) without pruning, then prunes everything in
-// batches while measuring resume latency again.
+// Creates 10,000 live sessions in a fresh schema, then for each of ROUNDS rounds: inserts
+// EXPIRED_ROWS already-expired sessions, measures resume latency (p50/p99, 4 concurrent callers)
+// without pruning, then prunes everything in batches of BATCH_SIZE (resting PAUSE_MS between
+// batches) while measuring resume latency again. Rounds repeat because on a shared machine one
+// quiet p99 alone is too noisy to divide by. Ends with one prune with nothing else running.
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
-    print("usage: PostgresPrune POSTGRES_URL [EXPIRED_ROWS] [BATCH_SIZE]")
+    print("usage: PostgresPrune POSTGRES_URL [EXPIRED_ROWS] [BATCH_SIZE] [PAUSE_MS] [ROUNDS]")
     exit(2)
 }
 let expiredRows = arguments.count > 2 ? Int(arguments[2]) ?? 1_000_000 : 1_000_000
-let batchSize = arguments.count > 3 ? Int(arguments[3]) ?? 5000 : 5000
+let batchSize = arguments.count > 3 ? Int(arguments[3]) ?? 20_000 : 20_000
+let batchPause = Duration.milliseconds(arguments.count > 4 ? Int(arguments[4]) ?? 50 : 50)
+let rounds = arguments.count > 5 ? Int(arguments[5]) ?? 3 : 3
 let liveSessions = 10_000
 var logger = Logger(label: "prune-bench")
 logger.logLevel = .warning
@@ -50,13 +54,8 @@ func insertExpiredRows() async throws {
     )
 }
 
-print("inserting \(expiredRows) expired rows…")
-var start = ContinuousClock.now
-try await insertExpiredRows()
-print(String(format: "  %.1f s", elapsed(start)))
-
 print("creating \(liveSessions) live sessions…")
-start = ContinuousClock.now
+let start = ContinuousClock.now
 let ids = try await withThrowingTaskGroup(of: [SessionID].self) { group in
     for worker in 0..<8 {
         group.addTask {
@@ -74,7 +73,6 @@ let ids = try await withThrowingTaskGroup(of: [SessionID].self) { group in
     return all
 }
 print(String(format: "  %.1f s", elapsed(start)))
-try await store.client.query("VACUUM ANALYZE cloakroom_sessions")
 
 /// Resumes random live sessions from 4 concurrent callers until `stop` says so or `count` are done.
 func measureResumes(count: Int?, until stop: @escaping @Sendable () -> Bool) async throws -> [Double] {
@@ -101,9 +99,6 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
     sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
 }
 
-let quiet = try await measureResumes(count: 20_000) { false }
-
-let done = Done()
 final class Done: @unchecked Sendable {
     // Written once by the pruning task, read by the callers; a lock keeps it simple and safe.
     private let lock = NSLock()
@@ -112,47 +107,73 @@ final class Done: @unchecked Sendable {
     func finish() { lock.withLock { value = true } }
 }
 
-let pruneStart = ContinuousClock.now
-async let pruning: (Int, Double) = {
-    let pruner = PruningService(store: store, batchSize: batchSize)
-    let pruned = try await pruner.pruneOnce()
-    let seconds = elapsed(pruneStart)
-    done.finish()
-    return (pruned, seconds)
-}()
-let busy = try await measureResumes(count: nil) { done.isDone }
-let (pruned, pruneSeconds) = try await pruning
+/// One round's numbers.
+struct Round {
+    var pruned: Int
+    var pruneSeconds: Double
+    var quiet: [Double]
+    var busy: [Double]
+    var ratio: Double { percentile(busy, 0.99) / percentile(quiet, 0.99) }
+}
+
+/// Inserts the expired rows, measures resumes without pruning, then while pruning.
+func measureRound() async throws -> Round {
+    try await insertExpiredRows()
+    try await store.client.query("VACUUM ANALYZE cloakroom_sessions")
+    let quiet = try await measureResumes(count: 20_000) { false }
+    let done = Done()
+    let pruneStart = ContinuousClock.now
+    async let pruning: (Int, Double) = {
+        defer { done.finish() }
+        let pruner = PruningService(store: store, batchSize: batchSize, batchPause: batchPause)
+        let pruned = try await pruner.pruneOnce()
+        return (pruned, elapsed(pruneStart))
+    }()
+    let busy = try await measureResumes(count: nil) { done.isDone }
+    let (pruned, seconds) = try await pruning
+    return Round(pruned: pruned, pruneSeconds: seconds, quiet: quiet, busy: busy)
+}
+
+func milliseconds(_ microseconds: Double) -> String { String(format: "%.2f ms", microseconds / 1000) }
+
+var results: [Round] = []
+for round in 1...rounds {
+    print("round \(round): inserting \(expiredRows) expired rows, resuming, pruning…")
+    results.append(try await measureRound())
+}
 
 // The same prune again with nothing else running, for the pruning rate on its own.
-print("inserting \(expiredRows) expired rows again…")
+print("inserting \(expiredRows) expired rows for a prune with no other load…")
 try await insertExpiredRows()
 try await store.client.query("VACUUM ANALYZE cloakroom_sessions")
 let aloneStart = ContinuousClock.now
-let prunedAlone = try await PruningService(store: store, batchSize: batchSize).pruneOnce()
+let prunedAlone = try await PruningService(store: store, batchSize: batchSize, batchPause: batchPause).pruneOnce()
 let aloneSeconds = elapsed(aloneStart)
 
 print("")
-print("| measurement | value |")
-print("| --- | ---: |")
-print("| expired rows pruned | \(pruned) |")
-print(String(format: "| prune time under resume load (batches of %d) | %.1f s |", batchSize, pruneSeconds))
-print(String(format: "| prune rate | %.0f rows/s |", Double(pruned) / pruneSeconds))
-print(String(format: "| prune time with no other load (%d rows) | %.1f s |", prunedAlone, aloneSeconds))
+print("batches of \(batchSize), \(batchPause) between batches, \(liveSessions) live sessions, 4 resuming callers")
+print("")
 print(
-    String(
-        format: "| resume p50 / p99 without pruning (%d calls) | %.0f µs / %.0f µs |",
-        quiet.count,
-        percentile(quiet, 0.5),
-        percentile(quiet, 0.99)
-    )
+    "| round | rows pruned | prune time under load | resume p50 / p99 quiet | resume p50 / p99 while pruning | p99 ratio |"
 )
+print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+for (index, round) in results.enumerated() {
+    print(
+        "| \(index + 1) | \(round.pruned) | \(String(format: "%.1f s", round.pruneSeconds)) "
+            + "| \(milliseconds(percentile(round.quiet, 0.5))) / \(milliseconds(percentile(round.quiet, 0.99))) "
+            + "| \(milliseconds(percentile(round.busy, 0.5))) / \(milliseconds(percentile(round.busy, 0.99))) "
+            + "| \(String(format: "%.2f×", round.ratio)) |"
+    )
+}
+let quietAll = results.flatMap(\.quiet).sorted()
+let busyAll = results.flatMap(\.busy).sorted()
+let medianRatio = results.map(\.ratio).sorted()[results.count / 2]
 print(
-    String(
-        format: "| resume p50 / p99 while pruning (%d calls) | %.0f µs / %.0f µs |",
-        busy.count,
-        percentile(busy, 0.5),
-        percentile(busy, 0.99)
-    )
+    "| all | \(results.map(\.pruned).reduce(0, +)) | \(String(format: "%.1f s", results.map(\.pruneSeconds).max() ?? 0)) max "
+        + "| \(milliseconds(percentile(quietAll, 0.5))) / \(milliseconds(percentile(quietAll, 0.99))) "
+        + "| \(milliseconds(percentile(busyAll, 0.5))) / \(milliseconds(percentile(busyAll, 0.99))) "
+        + "| \(String(format: "%.2f× (median of rounds %.2f×)", percentile(busyAll, 0.99) / percentile(quietAll, 0.99), medianRatio)) |"
 )
-print(String(format: "| p99 while pruning ÷ p99 without | %.2f× |", percentile(busy, 0.99) / percentile(quiet, 0.99)))
+print("")
+print(String(format: "prune with no other load: %d rows in %.1f s", prunedAlone, aloneSeconds))
 await store.close()

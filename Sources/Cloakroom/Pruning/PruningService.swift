@@ -5,6 +5,8 @@ import ServiceLifecycle
 ///
 /// Stores never return expired records anyway; pruning only reclaims space. Each round deletes
 /// batches of at most ``batchSize`` until a batch comes back short, then sleeps ``interval``.
+/// Between two batches it rests ``batchPause``, so that a large backlog is worked off at a steady
+/// pace instead of taking a CPU core from the requests for as long as it lasts.
 public struct PruningService: Service {
     let store: any SessionStore
     let clock: any SessionClock
@@ -12,21 +14,25 @@ public struct PruningService: Service {
     public let batchSize: Int
     /// The pause between rounds.
     public let interval: Duration
+    /// The rest between two batches of one round.
+    public let batchPause: Duration
     let logger: Logger
 
-    /// Creates a pruning service for `store`; the batch size defaults to the store's
-    /// ``SessionStore/pruneBatchSize``.
+    /// Creates a pruning service for `store`; the batch size and the rest between batches default
+    /// to the store's ``SessionStore/pruneBatchSize`` and ``SessionStore/pruneBatchPause``.
     public init(
         store: any SessionStore,
         clock: any SessionClock = SystemSessionClock(),
         batchSize: Int? = nil,
         interval: Duration = .seconds(60),
+        batchPause: Duration? = nil,
         logger: Logger = Logger(label: "cloakroom.pruning")
     ) {
         self.store = store
         self.clock = clock
         self.batchSize = max(1, batchSize ?? store.pruneBatchSize)
         self.interval = interval
+        self.batchPause = max(.zero, batchPause ?? store.pruneBatchPause)
         self.logger = logger
     }
 
@@ -37,7 +43,11 @@ public struct PruningService: Service {
             let pruned = try await store.pruneExpired(now: clock.now, limit: batchSize)
             total += pruned
             if pruned < batchSize { break }
-            await Task.yield()
+            if batchPause > .zero {
+                try await Task.sleep(for: batchPause)
+            } else {
+                await Task.yield()
+            }
         }
         return total
     }

@@ -49,6 +49,10 @@ public protocol SessionStore: Sendable {
     /// enough that a batch never holds up the store's other work.
     var pruneBatchSize: Int { get }
 
+    /// How long pruning rests between two batches, so that a large backlog leaves CPU to requests
+    /// that share the machine with the store.
+    var pruneBatchPause: Duration { get }
+
     /// Whether the store can serve requests right now.
     func health() async -> StoreHealth
 
@@ -59,6 +63,9 @@ public protocol SessionStore: Sendable {
 extension SessionStore {
     /// 1000 records, unless a store knows better.
     public var pruneBatchSize: Int { 1000 }
+
+    /// No rest, unless a store knows better.
+    public var pruneBatchPause: Duration { .zero }
 }
 
 /// The answer of a store's health check.

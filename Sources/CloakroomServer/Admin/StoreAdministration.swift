@@ -77,13 +77,23 @@ public struct StoreAdministration: Sendable {
     }
 
     /// Prunes every expired record in batches, reporting the running total after each batch.
-    public func prune(batchSize: Int, progress: (Int) -> Void) async throws -> Int {
+    ///
+    /// The batch size and the rest between batches default to the store's own
+    /// (``Cloakroom/SessionStore/pruneBatchSize``, ``Cloakroom/SessionStore/pruneBatchPause``).
+    public func prune(
+        batchSize: Int? = nil,
+        pause: Duration? = nil,
+        progress: (Int) -> Void
+    ) async throws -> Int {
+        let batchSize = max(1, batchSize ?? store.pruneBatchSize)
+        let pause = max(.zero, pause ?? store.pruneBatchPause)
         var total = 0
         while true {
             let pruned = try await store.pruneExpired(now: clock.now, limit: batchSize)
             total += pruned
             progress(total)
             if pruned < batchSize { return total }
+            if pause > .zero { try await Task.sleep(for: pause) }
         }
     }
 
