@@ -102,7 +102,7 @@ public struct PostgresStoreConfiguration: Sendable, Hashable, CustomStringConver
                 }
                 poolSize = size
             case "timeout":
-                guard let duration = Self.parseDuration(value), duration > .zero else {
+                guard let duration = DurationText.parse(value), duration > .zero, duration < .seconds(86_400) else {
                     throw invalid("timeout must be a duration such as 500ms or 5s, got '\(value.prefix(20))'")
                 }
                 timeout = duration
@@ -125,15 +125,6 @@ public struct PostgresStoreConfiguration: Sendable, Hashable, CustomStringConver
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"): true
         default: false
         }
-    }
-
-    private static func parseDuration(_ text: String) -> Duration? {
-        for (suffix, milliseconds) in [("ms", Int64(1)), ("s", 1000), ("m", 60_000)] where text.hasSuffix(suffix) {
-            if let value = Int64(text.dropLast(suffix.count)), value >= 0, value < 86_400_000 {
-                return .milliseconds(value * milliseconds)
-            }
-        }
-        return nil
     }
 
     /// The URL without its password, safe to log.

@@ -53,6 +53,10 @@ public protocol SessionStore: Sendable {
     /// that share the machine with the store.
     var pruneBatchPause: Duration { get }
 
+    /// Whether the backend drops expired records by itself (Redis key expiry), so that a
+    /// background ``PruningService`` has nothing to do.
+    var expiresRecordsItself: Bool { get }
+
     /// Whether the store can serve requests right now.
     func health() async -> StoreHealth
 
@@ -66,6 +70,9 @@ extension SessionStore {
 
     /// No rest, unless a store knows better.
     public var pruneBatchPause: Duration { .zero }
+
+    /// `false`, unless a store knows better.
+    public var expiresRecordsItself: Bool { false }
 }
 
 /// The answer of a store's health check.

@@ -208,7 +208,7 @@ struct SettingsReader {
     }
 
     func duration(_ setting: Setting, _ value: String, allowZero: Bool = false) throws(CloakroomError) -> Duration {
-        guard let duration = DurationParser.parse(value), allowZero || duration > .zero else {
+        guard let duration = DurationText.parse(value), allowZero || duration > .zero else {
             throw invalid(setting, "a duration such as 90s, 30m or 24h", value)
         }
         return duration

@@ -1,0 +1,102 @@
+import RESP
+
+/// The Lua scripts that make each store write atomic on the server.
+///
+/// Every script touches exactly one key, so it runs unchanged on a cluster. Times are
+/// microseconds since 1970 (exact in Lua's doubles until the year 2255); a record's deadline is
+/// the earlier of its fields `i` (idle) and `a` (absolute). A record whose deadline is not after
+/// the caller's `now` counts as absent, whether or not Redis has expired it yet.
+enum RedisScripts {
+    /// Writes a new record unless a live one holds the key.
+    /// KEYS: session. ARGV: now, ttl ms, version, user or '', payload, metadata, idle, absolute,
+    /// last seen. Returns 1 when written, 0 when a live record was there.
+    static let insert = RESPScript(
+        """
+        local d = redis.call('HMGET', KEYS[1], 'i', 'a')
+        local i, a = tonumber(d[1]), tonumber(d[2])
+        if i and a and math.min(i, a) > tonumber(ARGV[1]) then return 0 end
+        redis.call('DEL', KEYS[1])
+        redis.call('HSET', KEYS[1], 'v', ARGV[3], 'p', ARGV[5], 'm', ARGV[6], 'i', ARGV[7], 'a', ARGV[8], 'l', ARGV[9])
+        if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'u', ARGV[4]) end
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        return 1
+        """
+    )
+
+    /// Replaces a live record whose version is the expected one.
+    /// KEYS: session. ARGV: now, ttl ms, expected version, version, user or '', payload,
+    /// metadata, idle, absolute, last seen. Returns 1 when written, else 0.
+    static let compareAndSet = RESPScript(
+        """
+        local d = redis.call('HMGET', KEYS[1], 'v', 'i', 'a')
+        local i, a = tonumber(d[2]), tonumber(d[3])
+        if not (i and a) or math.min(i, a) <= tonumber(ARGV[1]) or d[1] ~= ARGV[3] then return 0 end
+        redis.call('HSET', KEYS[1], 'v', ARGV[4], 'p', ARGV[6], 'm', ARGV[7], 'i', ARGV[8], 'a', ARGV[9], 'l', ARGV[10])
+        if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'u', ARGV[5]) else redis.call('HDEL', KEYS[1], 'u') end
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        return 1
+        """
+    )
+
+    /// Records activity: sets last seen, moves the idle deadline if later and the expiry with it.
+    /// KEYS: session. ARGV: now, last seen, idle deadline. Returns 1, or 0 when no live record.
+    static let touch = RESPScript(
+        """
+        local d = redis.call('HMGET', KEYS[1], 'i', 'a')
+        local i, a = tonumber(d[1]), tonumber(d[2])
+        local now = tonumber(ARGV[1])
+        if not (i and a) or math.min(i, a) <= now then return 0 end
+        local idle = tonumber(ARGV[3])
+        if idle > i then
+            i = idle
+            redis.call('HSET', KEYS[1], 'i', ARGV[3])
+        end
+        redis.call('HSET', KEYS[1], 'l', ARGV[2])
+        redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((math.min(i, a) - now) / 1000)))
+        return 1
+        """
+    )
+
+    /// Deletes a record, if it belongs to the given user (or to anyone when '').
+    /// KEYS: session. ARGV: now, user or ''. Returns {1 if it was live else 0, its user or ''}.
+    static let delete = RESPScript(
+        """
+        local d = redis.call('HMGET', KEYS[1], 'i', 'a', 'u')
+        if ARGV[2] ~= '' and d[3] ~= ARGV[2] then return {0, ''} end
+        local existed = redis.call('DEL', KEYS[1])
+        local i, a = tonumber(d[1]), tonumber(d[2])
+        local live = 0
+        if existed == 1 and i and a and math.min(i, a) > tonumber(ARGV[1]) then live = 1 end
+        return {live, d[3] or ''}
+        """
+    )
+
+    /// Deletes a record whose deadline is not after now; an unreadable one is left to its expiry.
+    /// KEYS: session. ARGV: now. Returns 1 when deleted.
+    static let prune = RESPScript(
+        """
+        local d = redis.call('HMGET', KEYS[1], 'i', 'a')
+        local i, a = tonumber(d[1]), tonumber(d[2])
+        if not (i and a) or math.min(i, a) > tonumber(ARGV[1]) then return 0 end
+        redis.call('DEL', KEYS[1])
+        return 1
+        """
+    )
+
+    /// Adds a session to its user's index with its absolute deadline as score (never lowering
+    /// a score), drops entries past now, and sets the index to expire with its last entry.
+    /// KEYS: user index. ARGV: now, member, score. Returns 1.
+    static let indexAdd = RESPScript(
+        """
+        local now = tonumber(ARGV[1])
+        local old = redis.call('ZSCORE', KEYS[1], ARGV[2])
+        if not old or tonumber(old) < tonumber(ARGV[3]) then redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2]) end
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+        local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+        if top[2] then
+            redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((tonumber(top[2]) - now) / 1000)))
+        end
+        return 1
+        """
+    )
+}

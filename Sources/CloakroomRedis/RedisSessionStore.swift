@@ -1,0 +1,393 @@
+import Cloakroom
+import Foundation
+import Logging
+import RESP
+
+/// A store in Redis or Redis Cluster: one hash per session with an expiry, and per user a sorted
+/// set of session keys.
+///
+/// ## Keys
+///
+/// - `{prefix}s:{key hex}`: a hash with the version `v`, user `u`, payload `p` (sealed when
+///   encryption keys are set), metadata JSON `m`, last seen `l` and the deadlines `i` and `a` (µs
+///   since 1970). Its Redis expiry follows the record's deadline, so Redis drops dead sessions
+///   by itself.
+/// - `{prefix}u:{user}`: a sorted set of the user's session keys scored by their absolute
+///   deadline; entries past it are dropped on every write, and the set expires with its last
+///   entry. **Every key the store writes carries an expiry.**
+///
+/// A session's own ID never reaches Redis: keys hold its SHA-256 (``Cloakroom/SessionKey``).
+///
+/// ## Atomicity
+///
+/// Each write to a session is one Lua script on one key (insert, compare-and-set, touch,
+/// delete), so it is atomic on a single server and on a cluster alike. A session and its user's
+/// index may sit in different cluster slots, so no script spans both. Instead the index is
+/// allowed to hold too much, never too little: a write adds the index entry *before* it writes
+/// the session, and a delete removes the session *before* the entry. Listing reads each indexed
+/// session and keeps only those that exist, are live and belong to the user; entries that do
+/// not are removed on the way. A crash between the two writes therefore leaves at most an index
+/// entry that lists nothing, never a session that can be listed but not loaded.
+///
+/// Loading is one round trip (`HGETALL`). Touch never changes the index, because the index
+/// scores by the absolute deadline, which touching does not move.
+public final class RedisSessionStore: SessionStore {
+    /// `redis` or `redis-cluster`.
+    public let name: String
+    /// The connection settings.
+    public let configuration: RedisStoreConfiguration
+    /// The client the store talks through.
+    public let client: any RESPClient
+    private let prefix: [UInt8]
+
+    /// Creates a store; connections open on first use.
+    public init(configuration: RedisStoreConfiguration) {
+        self.configuration = configuration
+        switch configuration.topology {
+        case .standalone(let server):
+            name = "redis"
+            client = RESPConnectionPool(configuration: server, size: configuration.poolSize)
+        case .cluster(let seeds):
+            name = "redis-cluster"
+            client = RESPClusterClient(seeds: seeds, poolSize: configuration.poolSize)
+        }
+        prefix = Array(configuration.keyPrefix.utf8)
+    }
+
+    /// Redis expires dead sessions by itself; a pruning pass would only walk the keyspace.
+    public var expiresRecordsItself: Bool { true }
+
+    // MARK: Keys and values
+
+    func sessionKey(_ key: SessionKey) -> [UInt8] { prefix + Array("s:".utf8) + Array(key.hex.utf8) }
+    func userKey(_ userID: String) -> [UInt8] { prefix + Array("u:".utf8) + Array(userID.utf8) }
+
+    static func microseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    static func date(microseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
+    }
+
+    /// Milliseconds from `now` until `deadline`, rounded up; 0 or less deletes the key.
+    static func ttl(_ deadline: Date, now: Date) -> Int64 {
+        Int64((deadline.timeIntervalSince(now) * 1000).rounded(.up))
+    }
+
+    func fields(_ session: StoredSession) throws -> [RESPArgument] {
+        let metadata: Data
+        do {
+            metadata = try JSONEncoder().encode(session.metadata)
+        } catch {
+            throw CloakroomError(.invalidData, "session metadata cannot be encoded: \(error)")
+        }
+        return [
+            RESPArgument(session.userID ?? ""),
+            RESPArgument(bytes: session.payload),
+            RESPArgument(bytes: Array(metadata)),
+            RESPArgument(Self.microseconds(session.idleDeadline)),
+            RESPArgument(Self.microseconds(session.absoluteDeadline)),
+            RESPArgument(Self.microseconds(session.metadata.lastSeenAt)),
+        ]
+    }
+
+    func session(key: SessionKey, from reply: RESPValue) throws -> StoredSession? {
+        guard let elements = reply.elements, !elements.isEmpty else { return nil }
+        var hash: [String: [UInt8]] = [:]
+        var index = elements.startIndex
+        while index + 1 < elements.endIndex {
+            if let field = elements[index].string, let value = elements[index + 1].bytes { hash[field] = value }
+            index += 2
+        }
+        func corrupt(_ what: String) -> CloakroomError {
+            CloakroomError(
+                .corruptRecord,
+                "\(name) record \(key.handle) is unreadable (\(what)); end the session or delete the key"
+            )
+        }
+        func number(_ field: String) throws -> Int64 {
+            guard let bytes = hash[field], let value = Int64(String(decoding: bytes, as: UTF8.self)) else {
+                throw corrupt("field '\(field)' is not a number")
+            }
+            return value
+        }
+        guard let payload = hash["p"] else { throw corrupt("no payload") }
+        guard let versionBytes = hash["v"], let version = UInt64(String(decoding: versionBytes, as: UTF8.self)) else {
+            throw corrupt("field 'v' is not a version")
+        }
+        var metadata: SessionMetadata
+        do {
+            metadata = try JSONDecoder().decode(SessionMetadata.self, from: Data(hash["m"] ?? []))
+        } catch {
+            throw corrupt("metadata is not JSON")
+        }
+        metadata.lastSeenAt = Self.date(microseconds: try number("l"))
+        return StoredSession(
+            key: key,
+            userID: hash["u"].map { String(decoding: $0, as: UTF8.self) },
+            payload: payload,
+            metadata: metadata,
+            idleDeadline: Self.date(microseconds: try number("i")),
+            absoluteDeadline: Self.date(microseconds: try number("a")),
+            version: version
+        )
+    }
+
+    /// Runs `body`, turning Redis failures into ``Cloakroom/CloakroomError/Code/storeUnavailable``.
+    func call<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as RESPError {
+            throw CloakroomError(
+                .storeUnavailable,
+                "\(name) at \(client.serverDescription) failed \(operation): \(error.message); check that Redis is running and reachable"
+            )
+        }
+    }
+
+    // MARK: Contract
+
+    public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
+        let redisKey = sessionKey(key)
+        let reply = try await call("load") {
+            try await client.send(RESPCommand("HGETALL", RESPArgument(bytes: redisKey)), key: redisKey)
+        }
+        guard let session = try session(key: key, from: reply), session.isLive(at: now) else { return nil }
+        return session
+    }
+
+    public func insert(_ session: StoredSession, now: Date) async throws {
+        let fields = try fields(session)
+        if let userID = session.userID { try await index(session, userID: userID, now: now) }
+        let redisKey = sessionKey(session.key)
+        let written = try await call("insert") {
+            try await client.run(
+                RedisScripts.insert,
+                keys: [redisKey],
+                arguments: [
+                    RESPArgument(Self.microseconds(now)), RESPArgument(Self.ttl(session.deadline, now: now)),
+                    RESPArgument(String(session.version)),
+                ] + fields
+            )
+        }
+        guard written.int == 1 else {
+            throw CloakroomError(.duplicateKey, "a live session with this key already exists in \(name)")
+        }
+    }
+
+    public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
+        let fields = try fields(session)
+        if let userID = session.userID, session.isLive(at: now) { try await index(session, userID: userID, now: now) }
+        let redisKey = sessionKey(session.key)
+        let written = try await call("compare-and-set") {
+            try await client.run(
+                RedisScripts.compareAndSet,
+                keys: [redisKey],
+                arguments: [
+                    RESPArgument(Self.microseconds(now)), RESPArgument(Self.ttl(session.deadline, now: now)),
+                    RESPArgument(String(expectedVersion)), RESPArgument(String(session.version)),
+                ] + fields
+            )
+        }
+        return written.int == 1
+    }
+
+    public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
+        let redisKey = sessionKey(key)
+        let touched = try await call("touch") {
+            try await client.run(
+                RedisScripts.touch,
+                keys: [redisKey],
+                arguments: [
+                    RESPArgument(Self.microseconds(now)), RESPArgument(Self.microseconds(lastSeenAt)),
+                    RESPArgument(Self.microseconds(idleDeadline)),
+                ]
+            )
+        }
+        return touched.int == 1
+    }
+
+    @discardableResult
+    public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
+        let (live, userID) = try await delete(key, ofUser: nil, now: now)
+        if let userID { try await unindex([key], userID: userID) }
+        return live
+    }
+
+    public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
+        let indexKey = userKey(userID)
+        let members = try await call("list the user's sessions") {
+            try await client.send(
+                RESPCommand(
+                    "ZRANGEBYSCORE",
+                    RESPArgument(bytes: indexKey),
+                    RESPArgument("(\(Self.microseconds(now))"),
+                    "+inf"
+                ),
+                key: indexKey
+            )
+        }
+        let keys = (members.elements ?? []).compactMap { $0.string.flatMap { SessionKey(hex: Substring($0)) } }
+        let loaded = try await withThrowingTaskGroup(of: (SessionKey, StoredSession?).self) { group in
+            for key in keys {
+                group.addTask { (key, try await self.load(key, now: now)) }
+            }
+            var loaded: [(SessionKey, StoredSession?)] = []
+            for try await result in group { loaded.append(result) }
+            return loaded
+        }
+        let stale = loaded.filter { $0.1 == nil || $0.1?.userID != userID }.map(\.0)
+        if !stale.isEmpty { try? await unindex(stale, userID: userID) }
+        return loaded.compactMap { $0.1?.userID == userID ? $0.1 : nil }
+    }
+
+    public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
+        let indexKey = userKey(userID)
+        let members = try await call("list the user's sessions") {
+            try await client.send(RESPCommand("ZRANGE", RESPArgument(bytes: indexKey), "0", "-1"), key: indexKey)
+        }
+        let keys = (members.elements ?? []).compactMap { $0.string.flatMap { SessionKey(hex: Substring($0)) } }
+            .filter { $0 != except }
+        let deleted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for key in keys {
+                group.addTask { try await self.delete(key, ofUser: userID, now: now).live }
+            }
+            var count = 0
+            for try await live in group where live { count += 1 }
+            return count
+        }
+        if !keys.isEmpty { try await unindex(keys, userID: userID) }
+        return deleted
+    }
+
+    /// Walks every primary's keyspace with `SCAN`: meant for maintenance, since Redis expires
+    /// dead sessions by itself (see ``expiresRecordsItself``).
+    public func pruneExpired(now: Date, limit: Int) async throws -> Int {
+        var pruned = 0
+        try await scanSessions { keys, client in
+            for key in keys where pruned < limit {
+                let deleted = try await client.run(
+                    RedisScripts.prune,
+                    keys: [key],
+                    arguments: [RESPArgument(Self.microseconds(now))]
+                )
+                if deleted.int == 1 { pruned += 1 }
+            }
+            return pruned < limit
+        }
+        return pruned
+    }
+
+    /// Walks every primary's keyspace with `SCAN` and reads each session's deadlines: meant for
+    /// statistics, not for a request path.
+    public func count(now: Date) async throws -> Int {
+        var live = 0
+        let nowMicroseconds = Self.microseconds(now)
+        try await scanSessions { keys, client in
+            let deadlines = try await withThrowingTaskGroup(of: RESPValue.self) { group in
+                for key in keys {
+                    group.addTask {
+                        try await client.send(RESPCommand("HMGET", RESPArgument(bytes: key), "i", "a"), key: key)
+                    }
+                }
+                var replies: [RESPValue] = []
+                for try await reply in group { replies.append(reply) }
+                return replies
+            }
+            for reply in deadlines {
+                let values = (reply.elements ?? []).compactMap(\.int)
+                if values.count == 2, min(values[0], values[1]) > nowMicroseconds { live += 1 }
+            }
+            return true
+        }
+        return live
+    }
+
+    public func health() async -> StoreHealth {
+        do {
+            for primary in try await client.primaries() {
+                _ = try await primary.send(RESPCommand("PING"), key: nil)
+            }
+            return StoreHealth(store: name, isHealthy: true)
+        } catch let error as RESPError {
+            return StoreHealth(store: name, isHealthy: false, detail: "\(client.serverDescription): \(error.message)")
+        } catch {
+            return StoreHealth(
+                store: name,
+                isHealthy: false,
+                detail: "\(client.serverDescription): health check failed"
+            )
+        }
+    }
+
+    public func close() async {
+        await client.close()
+    }
+
+    // MARK: Helpers
+
+    /// Adds the session to its user's index, before the session itself is written.
+    private func index(_ session: StoredSession, userID: String, now: Date) async throws {
+        let indexKey = userKey(userID)
+        _ = try await call("index the session") {
+            try await client.run(
+                RedisScripts.indexAdd,
+                keys: [indexKey],
+                arguments: [
+                    RESPArgument(Self.microseconds(now)), RESPArgument(session.key.hex),
+                    RESPArgument(Self.microseconds(session.absoluteDeadline)),
+                ]
+            )
+        }
+    }
+
+    /// Removes sessions from a user's index, after the sessions themselves are gone.
+    private func unindex(_ keys: [SessionKey], userID: String) async throws {
+        let indexKey = userKey(userID)
+        _ = try await call("remove from the index") {
+            try await client.send(
+                RESPCommand("ZREM", [RESPArgument(bytes: indexKey)] + keys.map { RESPArgument($0.hex) }),
+                key: indexKey
+            )
+        }
+    }
+
+    private func delete(_ key: SessionKey, ofUser userID: String?, now: Date) async throws -> (
+        live: Bool, userID: String?
+    ) {
+        let redisKey = sessionKey(key)
+        let reply = try await call("delete") {
+            try await client.run(
+                RedisScripts.delete,
+                keys: [redisKey],
+                arguments: [RESPArgument(Self.microseconds(now)), RESPArgument(userID ?? "")]
+            )
+        }
+        let elements = reply.elements ?? []
+        let owner = elements.count > 1 ? elements[1].string : nil
+        return (elements.first?.int == 1, owner?.isEmpty == false ? owner : nil)
+    }
+
+    /// Calls `body` with batches of session keys from each primary until it returns `false`.
+    private func scanSessions(_ body: ([[UInt8]], any RESPClient) async throws -> Bool) async throws {
+        let pattern = RESPArgument(bytes: prefix.flatMap { [UInt8(ascii: "\\"), $0] } + Array("s:*".utf8))
+        try await call("scan") {
+            for primary in try await client.primaries() {
+                var cursor = "0"
+                repeat {
+                    let reply = try await primary.send(
+                        RESPCommand("SCAN", RESPArgument(cursor), "MATCH", pattern, "COUNT", "1000"),
+                        key: nil
+                    )
+                    guard let parts = reply.elements, parts.count == 2, let next = parts[0].string else {
+                        throw RESPError(.unexpectedReply, "SCAN did not answer a cursor and keys")
+                    }
+                    cursor = next
+                    let keys = (parts[1].elements ?? []).compactMap(\.bytes)
+                    if !keys.isEmpty, try await !body(keys, primary) { return }
+                } while cursor != "0"
+            }
+        }
+    }
+}

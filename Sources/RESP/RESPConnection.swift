@@ -1,0 +1,166 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// One connection to a Redis server, shared by any number of concurrent callers: requests are
+/// pipelined and replies matched in order.
+public final class RESPConnection: Sendable {
+    let channel: any Channel
+    private let commandTimeout: TimeAmount
+    /// The protocol version the handshake settled on: 3, or 2 when the server refused `HELLO 3`.
+    public let protocolVersion: Int
+    /// `host:port` of the server.
+    public let address: String
+
+    private init(channel: any Channel, commandTimeout: TimeAmount, protocolVersion: Int, address: String) {
+        self.channel = channel
+        self.commandTimeout = commandTimeout
+        self.protocolVersion = protocolVersion
+        self.address = address
+    }
+
+    /// Opens a connection and runs the handshake: `HELLO 3` with `AUTH` and `SETNAME` (or, on a
+    /// RESP2-only server, `AUTH` and `CLIENT SETNAME`), then `SELECT` when a database is set.
+    ///
+    /// - Throws: ``RESPError`` with ``RESPError/Code/connectionFailed`` when the server is
+    ///   unreachable or refuses the credentials, ``RESPError/Code/timeout`` past the connect
+    ///   timeout.
+    public static func connect(
+        _ configuration: RESPConnectionConfiguration,
+        on group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RESPConnection {
+        let timeout = configuration.connectTimeout.timeAmount
+        let sslContext: NIOSSLContext?
+        do {
+            sslContext = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
+        } catch {
+            throw RESPError(.invalidConfiguration, "TLS settings for \(configuration.address) are invalid: \(error)")
+        }
+        let limits = configuration.limits
+        let host = configuration.host
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(timeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                do {
+                    if let sslContext {
+                        let isAddress = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
+                        let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: isAddress ? nil : host)
+                        try channel.pipeline.syncOperations.addHandler(tls)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(RESPCommandHandler(limits: limits))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
+        } catch {
+            throw RESPError(.connectionFailed, "cannot connect to Redis at \(configuration.address): \(error)")
+        }
+        do {
+            let version = try await handshake(channel: channel, configuration: configuration, timeout: timeout)
+            return RESPConnection(
+                channel: channel,
+                commandTimeout: configuration.commandTimeout.timeAmount,
+                protocolVersion: version,
+                address: configuration.address
+            )
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+    }
+
+    private static func handshake(
+        channel: any Channel,
+        configuration: RESPConnectionConfiguration,
+        timeout: TimeAmount
+    ) async throws -> Int {
+        func send(_ command: RESPCommand) async throws -> RESPValue {
+            let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
+            channel.writeAndFlush(RESPRequest(commands: [command], promise: promise, timeout: timeout))
+                .whenFailure { promise.fail(RESPError(.connectionFailed, "handshake failed: \($0)")) }
+            return try await promise.futureResult.get()[0]
+        }
+        func authenticationFailed(_ message: String) -> RESPError {
+            RESPError(
+                .connectionFailed,
+                "Redis at \(configuration.address) refused the credentials (\(message)); check the user and password in the URL"
+            )
+        }
+        var version = 2
+        var authenticated = configuration.password == nil
+        if configuration.preferRESP3 {
+            var arguments: [RESPArgument] = ["3"]
+            if let password = configuration.password {
+                arguments += ["AUTH", RESPArgument(configuration.username ?? "default"), RESPArgument(password)]
+            }
+            if let name = configuration.clientName { arguments += ["SETNAME", RESPArgument(name)] }
+            let reply = try await send(RESPCommand("HELLO", arguments))
+            if let message = reply.errorMessage {
+                if message.hasPrefix("WRONGPASS") || message.hasPrefix("NOAUTH") || message.contains("invalid password")
+                {
+                    throw authenticationFailed(message)
+                }
+                // Older servers do not know HELLO or RESP3: carry on in RESP2.
+            } else {
+                version = 3
+                authenticated = true
+            }
+        }
+        if !authenticated, let password = configuration.password {
+            var arguments: [RESPArgument] = []
+            if let username = configuration.username { arguments.append(RESPArgument(username)) }
+            arguments.append(RESPArgument(password))
+            if let message = try await send(RESPCommand("AUTH", arguments)).errorMessage {
+                throw authenticationFailed(message)
+            }
+        }
+        if version == 2, let name = configuration.clientName {
+            _ = try await send(RESPCommand("CLIENT", "SETNAME", RESPArgument(name)))
+        }
+        if configuration.database != 0 {
+            if let message = try await send(RESPCommand("SELECT", RESPArgument(configuration.database))).errorMessage {
+                throw RESPError(
+                    .invalidConfiguration,
+                    "Redis at \(configuration.address) refused database \(configuration.database): \(message)"
+                )
+            }
+        }
+        return version
+    }
+
+    /// Whether the connection is still open.
+    public var isActive: Bool { channel.isActive }
+
+    /// Sends the commands in one write and returns their replies in order; error replies are
+    /// returned as values, not thrown.
+    public func replies(_ commands: [RESPCommand]) async throws -> [RESPValue] {
+        let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
+        channel.writeAndFlush(RESPRequest(commands: commands, promise: promise, timeout: commandTimeout))
+            .whenFailure { [address] error in
+                promise.fail(
+                    error as? RESPError ?? RESPError(.connectionFailed, "writing to \(address) failed: \(error)")
+                )
+            }
+        return try await promise.futureResult.get()
+    }
+
+    /// Sends one command and returns its reply.
+    ///
+    /// - Throws: ``RESPError`` with ``RESPError/Code/serverError`` for an error reply, or a
+    ///   connection failure.
+    public func send(_ command: RESPCommand) async throws -> RESPValue {
+        let reply = try await replies([command])[0]
+        if let message = reply.errorMessage { throw RESPError(.serverError, message) }
+        return reply
+    }
+
+    /// Closes the connection; pending commands fail.
+    public func close() async {
+        try? await channel.close()
+    }
+}
