@@ -97,6 +97,7 @@ let package = Package(
                 "Cloakroom",
                 "CloakroomSQLite",
                 "CloakroomPostgres",
+                "CloakroomRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),

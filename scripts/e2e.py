@@ -7,6 +7,7 @@ Usage: scripts/e2e.py PATH/TO/cloakroomd
 import base64
 import concurrent.futures
 import json
+import re
 import os
 import shutil
 import signal
@@ -241,6 +242,8 @@ def deadlines(folder, store_env, label):
 def stored_bytes(folder, store_env):
     """Every byte the store holds: the files under the folder, or a pg_dump of the schema."""
     url = store_env.get("CLOAKROOM_STORE", "")
+    if url.startswith("redis"):
+        return redis_bytes(url)
     if url.startswith("postgres"):
         base, _, query = url.partition("?")
         schema = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("schema", "public")
@@ -254,6 +257,35 @@ def stored_bytes(folder, store_env):
         for name in files:
             if not name.endswith(".log") and name != "api-keys.json":
                 stored += open(os.path.join(root, name), "rb").read()
+    return stored
+
+
+def redis_command(port, *arguments):
+    """Sends one command to the Redis server on 127.0.0.1:port and returns its raw reply bytes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        payload = b"*%d\r\n" % len(arguments)
+        for argument in arguments:
+            argument = argument if isinstance(argument, bytes) else str(argument).encode()
+            payload += b"$%d\r\n%s\r\n" % (len(argument), argument)
+        connection.sendall(payload)
+        connection.shutdown(socket.SHUT_WR)
+        reply = b""
+        while chunk := connection.recv(65536):
+            reply += chunk
+        return reply
+
+
+def redis_bytes(url):
+    """Every key and value under the store's prefix, on every node named in the URL."""
+    base, _, query = url.partition("?")
+    prefix = dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("prefix", "cloakroom:")
+    stored = b""
+    for address in base.split("://", 1)[1].split(","):
+        port = int(address.rsplit(":", 1)[1])
+        listing = redis_command(port, "KEYS", prefix + "*")
+        keys = re.findall(rb"\$\d+\r\n([^\r]*)\r\n", listing)
+        for key in keys:
+            stored += key + redis_command(port, "HGETALL", key) + redis_command(port, "ZRANGE", key, 0, -1)
     return stored
 
 
@@ -433,11 +465,100 @@ def postgres_outage():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def redis_outage():
+    """Kill -9 Redis under a loaded cloakroomd: 503s with the error shape within the timeout,
+    never a 500 or a crash, health says Redis is down, and service heals itself after a restart
+    (the instance runs with an fsynced append-only file, so the session from before survives)."""
+    label = "redis outage"
+    folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
+    port = free_port()
+    command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", folder, "--save", "",
+               "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "no"]
+    log = open(os.path.join(folder, "redis.log"), "ab")
+
+    def start():
+        process = subprocess.Popen(command, stdout=log, stderr=log)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                if b"PONG" in redis_command(port, "PING"):
+                    return process
+            except OSError:
+                time.sleep(0.05)
+        check(False, f"{label}: redis-server did not start")
+        return process
+
+    redis = start()
+    daemon = None
+    try:
+        daemon = Daemon(folder, {"CLOAKROOM_STORE": f"redis://127.0.0.1:{port}?timeout=2s"})
+        survivor, _ = create(daemon, user_id="survivor", data={"kept": True})
+        statuses = []
+        stop = [False]
+
+        def load():
+            while not stop[0]:
+                status, reply = daemon.call("POST", "/v1/sessions", {"user_id": "load"})
+                statuses.append((status, reply))
+                if status == 201:
+                    statuses.append(daemon.call("POST", "/v1/sessions/resume", {"id": reply["id"]}))
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            workers = [pool.submit(load) for _ in range(4)]
+            time.sleep(1)
+            redis.kill()
+            redis.wait()
+            time.sleep(0.5)
+            started = time.time()
+            status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": survivor})
+            elapsed = time.time() - started
+            check(status == 503 and reply["error"]["code"] == "store_unavailable",
+                  f"{label}: resume while down answered {status} {reply}")
+            check(elapsed < 3.5, f"{label}: the 503 came after {elapsed:.1f}s, over the 2s timeout")
+            status, reply = daemon.call("GET", "/health", auth=False)
+            check(status == 503 and reply["stores"][0]["name"] == "redis" and reply["stores"][0]["status"] == "down",
+                  f"{label}: health while down answered {status} {reply}")
+            time.sleep(1)
+            redis = start()
+            healed = None
+            started = time.time()
+            while time.time() - started < 30:
+                status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": survivor})
+                if status == 200:
+                    healed = time.time() - started
+                    break
+                time.sleep(0.1)
+            check(healed is not None, f"{label}: service did not heal within 30s after the restart")
+            check(healed is not None and healed < 5, f"{label}: healing took {healed}s, over 5s")
+            check(reply.get("session", {}).get("data") == {"kept": True},
+                  f"{label}: the session from before the outage is intact")
+            time.sleep(1)
+            stop[0] = True
+            for worker in workers:
+                worker.result()
+        codes = sorted({status for status, _ in statuses})
+        check(all(code in (200, 201, 404, 503) for code in codes), f"{label}: load saw statuses {codes}")
+        check(503 in codes and 201 in codes, f"{label}: load saw both outage and service: {codes}")
+        check(all("error" in reply for status, reply in statuses if status >= 400),
+              f"{label}: every error had the error shape")
+        check(daemon.call("GET", "/health", auth=False)[0] == 200, f"{label}: health ok after the restart")
+        print(f"  {label}: {len(statuses)} requests, healed {healed:.1f}s after Redis restarted", flush=True)
+    finally:
+        if daemon:
+            code = daemon.stop()
+            check(code == 0, f"{label}: cloakroomd exits 0 after the outage, got {code}")
+        redis.kill()
+        redis.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def fresh(env):
-    """The same store settings, in a schema of its own when the store is PostgreSQL."""
+    """The same store settings, in a schema or key prefix of its own for PostgreSQL and Redis."""
     env = dict(env)
-    if "schema=e2e" in env.get("CLOAKROOM_STORE", ""):
-        env["CLOAKROOM_STORE"] = env["CLOAKROOM_STORE"].replace("schema=e2e", f"schema=e2e_{os.urandom(4).hex()}_")
+    unique = f"e2e_{os.urandom(4).hex()}_"
+    for marker in ("schema=e2e", "prefix=e2e"):
+        if marker in env.get("CLOAKROOM_STORE", ""):
+            env["CLOAKROOM_STORE"] = env["CLOAKROOM_STORE"].replace(marker, marker.split("=")[0] + "=" + unique)
     return env
 
 
@@ -454,6 +575,12 @@ def main():
         stores.append(("postgres", {"CLOAKROOM_STORE": postgres + "?sslmode=disable&schema=e2e_main"}, True))
     elif os.environ.get("CI") == "true":
         check(False, "CLOAKROOM_TEST_POSTGRES is not set but CI=true")
+    for name, variable in (("redis", "CLOAKROOM_TEST_REDIS"), ("redis-cluster", "CLOAKROOM_TEST_REDIS_CLUSTER")):
+        url = os.environ.get(variable)
+        if url:
+            stores.append((name, {"CLOAKROOM_STORE": url + "?prefix=e2e:"}, True))
+        elif os.environ.get("CI") == "true":
+            check(False, f"{variable} is not set but CI=true")
     for label, env, durable in stores:
         print(f"== {label}", flush=True)
         folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
@@ -487,6 +614,11 @@ def main():
     if postgres:
         print("== postgres outage", flush=True)
         postgres_outage()
+    if shutil.which("redis-server"):
+        print("== redis outage", flush=True)
+        redis_outage()
+    elif os.environ.get("CI") == "true":
+        check(False, "redis-server is not installed but CI=true")
     folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
     invalid_configuration(folder)
     shutil.rmtree(folder, ignore_errors=True)

@@ -11,7 +11,7 @@ import RESP
 /// rediss://…                                     (TLS, certificate verified)
 /// redis-cluster://[user:password@]host:port,host:port…[?tls=true&…]
 /// ```
-public struct RedisStoreConfiguration: Sendable {
+public struct RedisStoreConfiguration: Sendable, Hashable, CustomStringConvertible {
     /// One server, or the seed nodes of a cluster.
     public enum Topology: Sendable {
         /// A standalone server (or a primary behind a proxy).
@@ -28,6 +28,9 @@ public struct RedisStoreConfiguration: Sendable {
     public var timeout: Duration
     /// What every key the store writes starts with (`prefix`, default `cloakroom:`).
     public var keyPrefix: String
+    /// The URL this configuration was parsed from (or an equivalent one); it identifies the
+    /// configuration.
+    public var url: String
 
     /// Creates a configuration.
     public init(
@@ -37,6 +40,10 @@ public struct RedisStoreConfiguration: Sendable {
         keyPrefix: String = "cloakroom:"
     ) {
         self.topology = topology
+        switch topology {
+        case .standalone(let server): url = "redis://\(server.address)"
+        case .cluster(let seeds): url = "redis-cluster://" + seeds.map(\.address).joined(separator: ",")
+        }
         self.poolSize = poolSize
         self.timeout = timeout
         self.keyPrefix = keyPrefix
@@ -53,6 +60,7 @@ public struct RedisStoreConfiguration: Sendable {
         guard let scheme = schemes.first(where: { url.hasPrefix($0) }) else {
             throw invalid("expected redis://, rediss:// or redis-cluster:// URL, got '\(Self.redacted(url))'")
         }
+        self.url = url
         var rest = Substring(url.dropFirst(scheme.count))
         var query: [String: String] = [:]
         if let mark = rest.firstIndex(of: "?") {
@@ -151,6 +159,13 @@ public struct RedisStoreConfiguration: Sendable {
         }
         topology = scheme == "redis-cluster://" ? .cluster(seeds: nodes) : .standalone(nodes[0])
     }
+
+    /// The URL without its password, safe to log.
+    public var description: String { Self.redacted(url) }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.url == rhs.url }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(url) }
 
     /// The URL with any password replaced by `***`, for messages and logs.
     public static func redacted(_ url: String) -> String {

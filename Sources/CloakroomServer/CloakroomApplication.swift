@@ -44,9 +44,9 @@ public enum CloakroomApplication {
             ),
             // The store closer is listed first so it stops last: the store closes after in-flight
             // requests finish and the audit sink has written what it holds.
-            services: [StoreCloser(store: manager.store)] + services + [
-                PruningService(store: manager.store, clock: manager.clock, logger: pruningLogger)
-            ],
+            services: [StoreCloser(store: manager.store)] + services
+                + (manager.store.expiresRecordsItself
+                    ? [] : [PruningService(store: manager.store, clock: manager.clock, logger: pruningLogger)]),
             onServerRunning: onServerRunning,
             logger: logger
         )

@@ -1,5 +1,6 @@
 import Cloakroom
 import CloakroomPostgres
+import CloakroomRedis
 import CloakroomSQLite
 import Foundation
 import Logging
@@ -14,10 +15,13 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     case sqlite(path: String)
     /// A PostgreSQL database.
     case postgres(PostgresStoreConfiguration)
+    /// A Redis server or a Redis Cluster.
+    case redis(RedisStoreConfiguration)
 
     /// Parses a store URL; `setting` names the setting in error messages.
     ///
-    /// Accepted: `memory`, `memory:MAX`, `file:DIR`, `sqlite:PATH`, `postgres://…`.
+    /// Accepted: `memory`, `memory:MAX`, `file:DIR`, `sqlite:PATH`, `postgres://…`, `redis://…`,
+    /// `rediss://…`, `redis-cluster://host:port,host:port…`.
     public init(parsing text: String, setting: String = Setting.store.displayName) throws(CloakroomError) {
         let text = text.trimmingCharacters(in: .whitespaces)
         if text == "memory" {
@@ -33,15 +37,11 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         } else if ["redis://", "rediss://", "redis-cluster://"].contains(where: {
             text.hasPrefix($0)
         }) {
-            let scheme = text.prefix { $0 != ":" }
-            throw CloakroomError(
-                .invalidConfiguration,
-                "\(setting): the \(scheme) store is not available in this build yet; use memory, file:DIR, sqlite:PATH or postgres://"
-            )
+            self = .redis(try RedisStoreConfiguration(url: text, setting: setting))
         } else {
             throw CloakroomError(
                 .invalidConfiguration,
-                "\(setting): expected memory, file:DIR, sqlite:PATH or postgres://user:password@host:port/database, got '\(Self.redacted(text))'"
+                "\(setting): expected memory, file:DIR, sqlite:PATH, postgres://user:password@host:port/database, redis://host:port, rediss://host:port or redis-cluster://host:port,host:port, got '\(Self.redacted(text))'"
             )
         }
     }
@@ -58,13 +58,15 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         rest.hasPrefix("//") ? String(rest.dropFirst(2)) : String(rest)
     }
 
-    /// Opens the store (for PostgreSQL: connects and migrates the schema).
+    /// Opens the store (for PostgreSQL: connects and migrates the schema; Redis connects on first
+    /// use).
     public func open(logger: Logger = Logger(label: "cloakroom")) async throws -> any SessionStore {
         switch self {
         case .memory(let maximumCount): MemorySessionStore(maximumCount: maximumCount)
         case .file(let directory): try FileSessionStore(directory: URL(fileURLWithPath: directory))
         case .sqlite(let path): try SQLiteSessionStore(path: path)
         case .postgres(let configuration): try await PostgresSessionStore(configuration: configuration, logger: logger)
+        case .redis(let configuration): RedisSessionStore(configuration: configuration)
         }
     }
 
@@ -75,6 +77,7 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         case .file(let directory): "file:\(directory)"
         case .sqlite(let path): "sqlite:\(path)"
         case .postgres(let configuration): configuration.description
+        case .redis(let configuration): configuration.description
         }
     }
 }
