@@ -15,6 +15,10 @@ public final class RESPClusterClient: RESPClient {
     public let maxRedirects = 16
     private let group: any EventLoopGroup
     private let state: Mutex<State>
+    private let redirectionCount = Atomic<Int>(0)
+
+    /// How many `MOVED` and `ASK` redirections the client has followed.
+    public var redirections: Int { redirectionCount.load(ordering: .relaxed) }
 
     private struct State {
         var owners: [String?] = Array(repeating: nil, count: ClusterSlot.count)
@@ -64,12 +68,14 @@ public final class RESPClusterClient: RESPClient {
                 let words = error.code == .serverError ? error.message.split(separator: " ") : []
                 switch words.first {
                 case "MOVED" where words.count == 3:
+                    redirectionCount.add(1, ordering: .relaxed)
                     let target = Self.address(String(words[2]), defaultHost: pool.configuration.host)
                     if let moved = Int(words[1]), (0..<ClusterSlot.count).contains(moved) {
                         state.withLock { $0.owners[moved] = target }
                     }
                     refreshInBackground()
                 case "ASK" where words.count == 3:
+                    redirectionCount.add(1, ordering: .relaxed)
                     askingAt = Self.address(String(words[2]), defaultHost: pool.configuration.host)
                 case "TRYAGAIN", "CLUSTERDOWN":
                     try await Task.sleep(for: .milliseconds(20 * (attempt + 1)))

@@ -6,13 +6,15 @@ import Synchronization
 /// (pipelined), opened lazily and reopened after failures with exponential back-off.
 ///
 /// While the server is down, calls fail at once with ``RESPError/Code/unavailable`` until the
-/// next attempt is due (back-off from 50 ms doubling to ``maxBackoff``), so callers get a quick
+/// next attempt is due (back-off from ``initialBackoff`` doubling to ``maxBackoff``), so callers get a quick
 /// error instead of each waiting for a connect timeout; the first call after that tries again.
 public final class RESPConnectionPool: RESPClient {
     /// The server and connection settings.
     public let configuration: RESPConnectionConfiguration
     /// The number of connections.
     public let size: Int
+    /// The wait after the first failed connection attempt; it doubles with each failure.
+    public let initialBackoff: Duration
     /// The longest wait between two connection attempts.
     public let maxBackoff: Duration
     private let group: any EventLoopGroup
@@ -36,12 +38,14 @@ public final class RESPConnectionPool: RESPClient {
     public init(
         configuration: RESPConnectionConfiguration,
         size: Int = 4,
+        initialBackoff: Duration = .milliseconds(50),
         maxBackoff: Duration = .seconds(1),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.configuration = configuration
         self.size = max(1, size)
-        self.maxBackoff = maxBackoff
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = max(initialBackoff, maxBackoff)
         self.group = group
         state = Mutex(
             State(
@@ -82,9 +86,8 @@ public final class RESPConnectionPool: RESPClient {
             case .connecting(let task):
                 return .wait(task)
             case .waiting(let until, let error, _) where ContinuousClock.now < until:
-                let milliseconds =
-                    (until - ContinuousClock.now).components.attoseconds / 1_000_000_000_000_000
-                    + (until - ContinuousClock.now).components.seconds * 1000
+                let remaining = (until - ContinuousClock.now).components
+                let milliseconds = remaining.seconds * 1000 + remaining.attoseconds / 1_000_000_000_000_000
                 return .fail(
                     RESPError(
                         .unavailable,
@@ -121,7 +124,7 @@ public final class RESPConnectionPool: RESPClient {
                 let attempts = state.failures[index] + 1
                 state.failures[index] = attempts
                 let exponent = min(attempts - 1, 10)
-                let backoff = min(Duration.milliseconds(50) * (1 << exponent), maxBackoff)
+                let backoff = min(initialBackoff * (1 << exponent), maxBackoff)
                 let jittered = backoff * Double.random(in: 0.5...1.0)
                 state.slots[index] = .waiting(until: .now + jittered, error: failure, attempts: attempts)
             }

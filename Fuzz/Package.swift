@@ -1,0 +1,21 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// libFuzzer targets, built by scripts/fuzz with -sanitize=fuzzer,address.
+let package = Package(
+    name: "cloakroom-fuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "cloakroom", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "RESPDecoderFuzz",
+            dependencies: [
+                .product(name: "RESP", package: "cloakroom"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        )
+    ]
+)
