@@ -25,12 +25,16 @@ enum RedisScripts {
 
     /// Replaces a live record whose version is the expected one.
     /// KEYS: session. ARGV: now, ttl ms, expected version, version, user or '', payload,
-    /// metadata, idle, absolute, last seen. Returns 1 when written, else 0.
+    /// metadata, idle, absolute, last seen, indexed ('1' when the user's index already holds the
+    /// session with this absolute deadline). Returns 1 when written, 0 on a missing, dead or
+    /// newer record, and 2 without writing when the user or absolute deadline change and the
+    /// index has not been updated yet (the caller indexes, then calls again with '1').
     static let compareAndSet = RESPScript(
         """
-        local d = redis.call('HMGET', KEYS[1], 'v', 'i', 'a')
+        local d = redis.call('HMGET', KEYS[1], 'v', 'i', 'a', 'u')
         local i, a = tonumber(d[2]), tonumber(d[3])
         if not (i and a) or math.min(i, a) <= tonumber(ARGV[1]) or d[1] ~= ARGV[3] then return 0 end
+        if ARGV[11] ~= '1' and ARGV[5] ~= '' and (d[4] ~= ARGV[5] or d[3] ~= ARGV[9]) then return 2 end
         redis.call('HSET', KEYS[1], 'v', ARGV[4], 'p', ARGV[6], 'm', ARGV[7], 'i', ARGV[8], 'a', ARGV[9], 'l', ARGV[10])
         if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'u', ARGV[5]) else redis.call('HDEL', KEYS[1], 'u') end
         redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -99,4 +103,7 @@ enum RedisScripts {
         return 1
         """
     )
+
+    /// Every script, for loading them ahead of use.
+    static let all = [insert, compareAndSet, touch, delete, prune, indexAdd]
 }

@@ -34,24 +34,37 @@ import RESP
 public final class RedisSessionStore: SessionStore {
     /// `redis` or `redis-cluster`.
     public let name: String
-    /// The connection settings.
-    public let configuration: RedisStoreConfiguration
+    /// What every key the store writes starts with.
+    public let keyPrefix: String
     /// The client the store talks through.
     public let client: any RESPClient
     private let prefix: [UInt8]
 
-    /// Creates a store; connections open on first use.
-    public init(configuration: RedisStoreConfiguration) {
-        self.configuration = configuration
+    /// Creates a store for the configured servers; connections open on first use.
+    public convenience init(configuration: RedisStoreConfiguration) {
         switch configuration.topology {
         case .standalone(let server):
-            name = "redis"
-            client = RESPConnectionPool(configuration: server, size: configuration.poolSize)
+            self.init(
+                client: RESPConnectionPool(configuration: server, size: configuration.poolSize),
+                name: "redis",
+                keyPrefix: configuration.keyPrefix
+            )
         case .cluster(let seeds):
-            name = "redis-cluster"
-            client = RESPClusterClient(seeds: seeds, poolSize: configuration.poolSize)
+            self.init(
+                client: RESPClusterClient(seeds: seeds, poolSize: configuration.poolSize),
+                name: "redis-cluster",
+                keyPrefix: configuration.keyPrefix
+            )
         }
-        prefix = Array(configuration.keyPrefix.utf8)
+    }
+
+    /// Creates a store on a client of your own (a pool, a cluster client, or a wrapper that
+    /// counts or traces commands).
+    public init(client: any RESPClient, name: String = "redis", keyPrefix: String = "cloakroom:") {
+        self.client = client
+        self.name = name
+        self.keyPrefix = keyPrefix
+        prefix = Array(keyPrefix.utf8)
     }
 
     /// Redis expires dead sessions by itself; a pruning pass would only walk the keyspace.
@@ -176,21 +189,30 @@ public final class RedisSessionStore: SessionStore {
         }
     }
 
+    /// One round trip when the user and absolute deadline stay as they were (every update); when
+    /// they change, the script declines, the session is indexed, and the script runs again.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         let fields = try fields(session)
-        if let userID = session.userID, session.isLive(at: now) { try await index(session, userID: userID, now: now) }
         let redisKey = sessionKey(session.key)
-        let written = try await call("compare-and-set") {
-            try await client.run(
-                RedisScripts.compareAndSet,
-                keys: [redisKey],
-                arguments: [
-                    RESPArgument(Self.microseconds(now)), RESPArgument(Self.ttl(session.deadline, now: now)),
-                    RESPArgument(String(expectedVersion)), RESPArgument(String(session.version)),
-                ] + fields
-            )
+        let needsIndex = session.userID != nil && session.isLive(at: now)
+        func attempt(indexed: Bool) async throws -> Int64? {
+            try await call("compare-and-set") {
+                try await client.run(
+                    RedisScripts.compareAndSet,
+                    keys: [redisKey],
+                    arguments: [
+                        RESPArgument(Self.microseconds(now)), RESPArgument(Self.ttl(session.deadline, now: now)),
+                        RESPArgument(String(expectedVersion)), RESPArgument(String(session.version)),
+                    ] + fields + [indexed ? "1" : "0"]
+                ).int
+            }
         }
-        return written.int == 1
+        var written = try await attempt(indexed: !needsIndex)
+        if written == 2, let userID = session.userID {
+            try await index(session, userID: userID, now: now)
+            written = try await attempt(indexed: true)
+        }
+        return written == 1
     }
 
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
@@ -302,6 +324,19 @@ public final class RedisSessionStore: SessionStore {
             return true
         }
         return live
+    }
+
+    /// Loads the store's scripts into every primary with `SCRIPT LOAD`, so that no call pays
+    /// for sending a script's source. Optional: a script missing on the server is sent on first
+    /// use anyway.
+    public func loadScripts() async throws {
+        try await call("load scripts") {
+            for primary in try await client.primaries() {
+                for script in RedisScripts.all {
+                    _ = try await primary.send(RESPCommand("SCRIPT", "LOAD", RESPArgument(script.source)), key: nil)
+                }
+            }
+        }
     }
 
     public func health() async -> StoreHealth {

@@ -109,13 +109,16 @@ final class RESPCommandHandler: ChannelDuplexHandler {
     }
 
     private func failAll(_ error: any Error, context: ChannelHandlerContext) {
-        let reason = error as? RESPError ?? RESPError(.connectionFailed, "\(error)")
-        if closedReason == nil { closedReason = reason }
+        // The first failure is the reason for all: closing below re-enters through
+        // channelInactive, which must not relabel a timeout as a lost connection.
+        let reason = closedReason ?? error as? RESPError ?? RESPError(.connectionFailed, "\(error)")
+        closedReason = reason
+        buffer = nil
+        // Close before failing the callers, so that none of them picks this connection again.
+        context.close(promise: nil)
         while let next = pending.popFirst() {
             next.timer?.cancel()
             next.promise.fail(reason)
         }
-        buffer = nil
-        context.close(promise: nil)
     }
 }

@@ -15,7 +15,7 @@ func makeRedisStore(_ url: String, prefix: String = "t\(UInt64.random(in: 0...UI
 /// Overwrites the stored metadata of a session with bytes that are not JSON.
 @Sendable func corruptRedisRecord(_ store: any SessionStore, _ key: SessionKey) async throws {
     let store = try #require(store as? RedisSessionStore)
-    let redisKey = Array((store.configuration.keyPrefix + "s:" + key.hex).utf8)
+    let redisKey = Array((store.keyPrefix + "s:" + key.hex).utf8)
     _ = try await store.client.send(RESPCommand("HSET", RESPArgument(bytes: redisKey), "m", "not json"), key: redisKey)
 }
 

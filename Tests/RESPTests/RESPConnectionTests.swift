@@ -103,6 +103,7 @@ struct RESPConnectionTests {
         }
         #expect(error?.code == .timeout)
         #expect(ContinuousClock.now - started < .seconds(1))
+        // A new connection replaces the closed one at once.
         #expect(try await pool.send(RESPCommand("PING"), key: nil) == .simpleString("PONG"))
     }
 
@@ -122,13 +123,15 @@ struct RESPConnectionTests {
         #expect(try await pool.send(RESPCommand("CLIENT", "ID"), key: nil).int != id)
     }
 
-    @Test func scriptsRunBySHAAndReloadAfterAFlush() async throws {
+    @Test func scriptsRunBySHAAndAreSentWhenTheServerLacksThem() async throws {
         guard let server = try testServer() else { return }
         let pool = RESPConnectionPool(configuration: server, size: 1)
         defer { Task { await pool.close() } }
-        let script = RESPScript("return {KEYS[1], ARGV[1]}")
+        // A script the server has never seen (no global SCRIPT FLUSH: other tests share the server).
+        let script = RESPScript("-- \(UInt64.random(in: 0...UInt64.max))\nreturn {KEYS[1], ARGV[1]}")
         let key = bytes("script:\(UInt64.random(in: 0...UInt64.max))")
-        _ = try await pool.send(RESPCommand("SCRIPT", "FLUSH"), key: nil)
+        let before = try await pool.send(RESPCommand("SCRIPT", "EXISTS", RESPArgument(script.sha1)), key: nil)
+        #expect(before.elements?.first?.int == 0)
         let first = try await pool.run(script, keys: [key], arguments: ["a"])
         #expect(first.elements?.compactMap(\.bytes) == [key, bytes("a")])
         let exists = try await pool.send(RESPCommand("SCRIPT", "EXISTS", RESPArgument(script.sha1)), key: nil)
