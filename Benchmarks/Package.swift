@@ -30,5 +30,16 @@ let package = Package(
             ],
             path: "PostgresPrune"
         ),
+        // Redis store and RESP client throughput against redis-benchmark
+        // (scripts/bench-redis starts the server and runs both).
+        .executableTarget(
+            name: "RedisThroughput",
+            dependencies: [
+                .product(name: "Cloakroom", package: "cloakroom"),
+                .product(name: "CloakroomRedis", package: "cloakroom"),
+                .product(name: "RESP", package: "cloakroom"),
+            ],
+            path: "RedisThroughput"
+        ),
     ]
 )

@@ -1,3 +1,4 @@
+import Foundation
 import RESP
 
 /// The Lua scripts that make each store write atomic on the server.
@@ -7,36 +8,47 @@ import RESP
 /// the earlier of its fields `i` (idle) and `a` (absolute). A record whose deadline is not after
 /// the caller's `now` counts as absent, whether or not Redis has expired it yet.
 enum RedisScripts {
+    /// Writes `field value` pairs from `ARGV[first]` on: an empty value removes the field.
+    private static let writeFields = """
+        local set, unset = {}, {}
+        for n = FIRST, #ARGV, 2 do
+            if ARGV[n + 1] == '' then unset[#unset + 1] = ARGV[n] else
+                set[#set + 1] = ARGV[n]
+                set[#set + 1] = ARGV[n + 1]
+            end
+        end
+        redis.call('HSET', KEYS[1], unpack(set))
+        if #unset > 0 then redis.call('HDEL', KEYS[1], unpack(unset)) end
+        """
+
     /// Writes a new record unless a live one holds the key.
-    /// KEYS: session. ARGV: now, ttl ms, version, user or '', payload, metadata, idle, absolute,
-    /// last seen. Returns 1 when written, 0 when a live record was there.
+    /// KEYS: session. ARGV: now, ttl ms, then field-value pairs. Returns 1 when written, 0 when
+    /// a live record was there.
     static let insert = RESPScript(
         """
         local d = redis.call('HMGET', KEYS[1], 'i', 'a')
         local i, a = tonumber(d[1]), tonumber(d[2])
         if i and a and math.min(i, a) > tonumber(ARGV[1]) then return 0 end
         redis.call('DEL', KEYS[1])
-        redis.call('HSET', KEYS[1], 'v', ARGV[3], 'p', ARGV[5], 'm', ARGV[6], 'i', ARGV[7], 'a', ARGV[8], 'l', ARGV[9])
-        if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'u', ARGV[4]) end
+        """ + "\n" + writeFields.replacingOccurrences(of: "FIRST", with: "3") + "\n" + """
         redis.call('PEXPIRE', KEYS[1], ARGV[2])
         return 1
         """
     )
 
     /// Replaces a live record whose version is the expected one.
-    /// KEYS: session. ARGV: now, ttl ms, expected version, version, user or '', payload,
-    /// metadata, idle, absolute, last seen, indexed ('1' when the user's index already holds the
-    /// session with this absolute deadline). Returns 1 when written, 0 on a missing, dead or
-    /// newer record, and 2 without writing when the user or absolute deadline change and the
-    /// index has not been updated yet (the caller indexes, then calls again with '1').
+    /// KEYS: session. ARGV: now, ttl ms, expected version, indexed ('1' when the user's index
+    /// already holds the session with its absolute deadline), then field-value pairs starting
+    /// with `v`, `u` and `a`. Returns 1 when written, 0 on a missing, dead or newer record, and 2
+    /// without writing when the user or absolute deadline change and the index has not been
+    /// updated yet (the caller indexes, then calls again with '1').
     static let compareAndSet = RESPScript(
         """
         local d = redis.call('HMGET', KEYS[1], 'v', 'i', 'a', 'u')
         local i, a = tonumber(d[2]), tonumber(d[3])
         if not (i and a) or math.min(i, a) <= tonumber(ARGV[1]) or d[1] ~= ARGV[3] then return 0 end
-        if ARGV[11] ~= '1' and ARGV[5] ~= '' and (d[4] ~= ARGV[5] or d[3] ~= ARGV[9]) then return 2 end
-        redis.call('HSET', KEYS[1], 'v', ARGV[4], 'p', ARGV[6], 'm', ARGV[7], 'i', ARGV[8], 'a', ARGV[9], 'l', ARGV[10])
-        if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'u', ARGV[5]) else redis.call('HDEL', KEYS[1], 'u') end
+        if ARGV[4] ~= '1' and ARGV[8] ~= '' and (d[4] ~= ARGV[8] or d[3] ~= ARGV[10]) then return 2 end
+        """ + "\n" + writeFields.replacingOccurrences(of: "FIRST", with: "5") + "\n" + """
         redis.call('PEXPIRE', KEYS[1], ARGV[2])
         return 1
         """

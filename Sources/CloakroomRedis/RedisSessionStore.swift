@@ -9,8 +9,9 @@ import RESP
 /// ## Keys
 ///
 /// - `{prefix}s:{key hex}`: a hash with the version `v`, user `u`, payload `p` (sealed when
-///   encryption keys are set), metadata JSON `m`, last seen `l` and the deadlines `i` and `a` (µs
-///   since 1970). Its Redis expiry follows the record's deadline, so Redis drops dead sessions
+///   encryption keys are set), the deadlines `i` (idle) and `a` (absolute), and the metadata:
+///   created `c`, last seen `l`, signed in `t` (times in µs since 1970), `ip`, user agent `ua`
+///   and device `dv`. No JSON: a load is one `HGETALL` and a few integer parses. Its Redis expiry follows the record's deadline, so Redis drops dead sessions
 ///   by itself.
 /// - `{prefix}u:{user}`: a sorted set of the user's session keys scored by their absolute
 ///   deadline; entries past it are dropped on every write, and the set expires with its last
@@ -88,20 +89,24 @@ public final class RedisSessionStore: SessionStore {
         Int64((deadline.timeIntervalSince(now) * 1000).rounded(.up))
     }
 
-    func fields(_ session: StoredSession) throws -> [RESPArgument] {
-        let metadata: Data
-        do {
-            metadata = try JSONEncoder().encode(session.metadata)
-        } catch {
-            throw CloakroomError(.invalidData, "session metadata cannot be encoded: \(error)")
-        }
+    /// The record as hash field-value pairs, `v`, `u` and `a` first (the compare-and-set script
+    /// reads them by position). An empty value means "no such field"; optional text is stored
+    /// behind a `=` so that an empty string stays distinct from none.
+    func fields(_ session: StoredSession) -> [RESPArgument] {
+        func optional(_ text: String?) -> RESPArgument { RESPArgument(text.map { "=" + $0 } ?? "") }
+        let metadata = session.metadata
         return [
-            RESPArgument(session.userID ?? ""),
-            RESPArgument(bytes: session.payload),
-            RESPArgument(bytes: Array(metadata)),
-            RESPArgument(Self.microseconds(session.idleDeadline)),
-            RESPArgument(Self.microseconds(session.absoluteDeadline)),
-            RESPArgument(Self.microseconds(session.metadata.lastSeenAt)),
+            "v", RESPArgument(String(session.version)),
+            "u", RESPArgument(session.userID ?? ""),
+            "a", RESPArgument(Self.microseconds(session.absoluteDeadline)),
+            "i", RESPArgument(Self.microseconds(session.idleDeadline)),
+            "l", RESPArgument(Self.microseconds(metadata.lastSeenAt)),
+            "c", RESPArgument(Self.microseconds(metadata.createdAt)),
+            "t", RESPArgument(metadata.authenticatedAt.map { String(Self.microseconds($0)) } ?? ""),
+            "ip", optional(metadata.ip),
+            "ua", optional(metadata.userAgent),
+            "dv", optional(metadata.device),
+            "p", RESPArgument(bytes: session.payload),
         ]
     }
 
@@ -125,17 +130,23 @@ public final class RedisSessionStore: SessionStore {
             }
             return value
         }
+        func optional(_ field: String) throws -> String? {
+            guard let bytes = hash[field] else { return nil }
+            guard bytes.first == UInt8(ascii: "=") else { throw corrupt("field '\(field)' lacks its '=' marker") }
+            return String(decoding: bytes.dropFirst(), as: UTF8.self)
+        }
         guard let payload = hash["p"] else { throw corrupt("no payload") }
         guard let versionBytes = hash["v"], let version = UInt64(String(decoding: versionBytes, as: UTF8.self)) else {
             throw corrupt("field 'v' is not a version")
         }
-        var metadata: SessionMetadata
-        do {
-            metadata = try JSONDecoder().decode(SessionMetadata.self, from: Data(hash["m"] ?? []))
-        } catch {
-            throw corrupt("metadata is not JSON")
-        }
-        metadata.lastSeenAt = Self.date(microseconds: try number("l"))
+        let metadata = SessionMetadata(
+            createdAt: Self.date(microseconds: try number("c")),
+            lastSeenAt: Self.date(microseconds: try number("l")),
+            authenticatedAt: hash["t"] == nil ? nil : Self.date(microseconds: try number("t")),
+            ip: try optional("ip"),
+            userAgent: try optional("ua"),
+            device: try optional("dv")
+        )
         return StoredSession(
             key: key,
             userID: hash["u"].map { String(decoding: $0, as: UTF8.self) },
@@ -171,7 +182,7 @@ public final class RedisSessionStore: SessionStore {
     }
 
     public func insert(_ session: StoredSession, now: Date) async throws {
-        let fields = try fields(session)
+        let fields = fields(session)
         if let userID = session.userID { try await index(session, userID: userID, now: now) }
         let redisKey = sessionKey(session.key)
         let written = try await call("insert") {
@@ -180,7 +191,6 @@ public final class RedisSessionStore: SessionStore {
                 keys: [redisKey],
                 arguments: [
                     RESPArgument(Self.microseconds(now)), RESPArgument(Self.ttl(session.deadline, now: now)),
-                    RESPArgument(String(session.version)),
                 ] + fields
             )
         }
@@ -192,7 +202,7 @@ public final class RedisSessionStore: SessionStore {
     /// One round trip when the user and absolute deadline stay as they were (every update); when
     /// they change, the script declines, the session is indexed, and the script runs again.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
-        let fields = try fields(session)
+        let fields = fields(session)
         let redisKey = sessionKey(session.key)
         let needsIndex = session.userID != nil && session.isLive(at: now)
         func attempt(indexed: Bool) async throws -> Int64? {
@@ -202,8 +212,8 @@ public final class RedisSessionStore: SessionStore {
                     keys: [redisKey],
                     arguments: [
                         RESPArgument(Self.microseconds(now)), RESPArgument(Self.ttl(session.deadline, now: now)),
-                        RESPArgument(String(expectedVersion)), RESPArgument(String(session.version)),
-                    ] + fields + [indexed ? "1" : "0"]
+                        RESPArgument(String(expectedVersion)), indexed ? "1" : "0",
+                    ] + fields
                 ).int
             }
         }

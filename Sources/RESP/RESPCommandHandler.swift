@@ -19,18 +19,22 @@ final class RESPCommandHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private struct Pending {
-        var id: UInt64
         var expected: Int
         var replies: [RESPValue]
         var promise: EventLoopPromise<[RESPValue]>
-        var timer: Scheduled<Void>?
+        var deadline: NIODeadline
+        var timeout: TimeAmount
     }
 
     private let decoder: RESPDecoder
     private var pending = CircularBuffer<Pending>(initialCapacity: 16)
     private var buffer: ByteBuffer?
-    private var nextID: UInt64 = 0
+    /// The deadline the earliest armed timer fires at. Rather than a timer per request, one timer
+    /// waits for the oldest request's deadline and re-arms for the next one when it fires (all
+    /// requests after the handshake share one timeout, so deadlines arrive in order).
+    private var armedDeadline: NIODeadline?
     private var closedReason: RESPError?
+    private var flushScheduled = false
 
     init(limits: RESPDecoderLimits) {
         decoder = RESPDecoder(limits: limits)
@@ -43,19 +47,30 @@ final class RESPCommandHandler: ChannelDuplexHandler {
             promise?.fail(closedReason)
             return
         }
-        nextID &+= 1
-        let id = nextID
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let contextBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        let timer = context.eventLoop.scheduleTask(in: request.timeout) {
-            loopBound.value.timedOut(id: id, context: contextBound.value, after: request.timeout)
-        }
         pending.append(
-            Pending(id: id, expected: request.commands.count, replies: [], promise: request.promise, timer: timer)
+            Pending(
+                expected: request.commands.count,
+                replies: [],
+                promise: request.promise,
+                deadline: .now() + request.timeout,
+                timeout: request.timeout
+            )
         )
+        armTimer(context: context)
         var bytes = context.channel.allocator.buffer(capacity: 64)
         for command in request.commands { command.encode(into: &bytes) }
         context.write(wrapOutboundOut(bytes), promise: promise)
+        // One flush for every request written in this turn of the event loop: concurrent callers
+        // share a syscall instead of paying one each.
+        if !flushScheduled {
+            flushScheduled = true
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let contextBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.eventLoop.assumeIsolated().execute {
+                loopBound.value.flushScheduled = false
+                contextBound.value.flush()
+            }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -88,15 +103,31 @@ final class RESPCommandHandler: ChannelDuplexHandler {
         pending[pending.startIndex].replies.append(value)
         if pending[pending.startIndex].replies.count == pending[pending.startIndex].expected {
             let done = pending.removeFirst()
-            done.timer?.cancel()
+            armTimer(context: context)
             done.promise.succeed(done.replies)
         }
     }
 
-    private func timedOut(id: UInt64, context: ChannelHandlerContext, after timeout: TimeAmount) {
-        guard let first = pending.first, first.id <= id else { return }
-        let milliseconds = timeout.nanoseconds / 1_000_000
-        failAll(RESPError(.timeout, "no reply within \(milliseconds) ms; the connection was closed"), context: context)
+    private func armTimer(context: ChannelHandlerContext) {
+        guard let deadline = pending.first?.deadline else { return }
+        if let armedDeadline, armedDeadline <= deadline { return }
+        armedDeadline = deadline
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let contextBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(deadline: deadline) {
+            loopBound.value.timerFired(at: deadline, context: contextBound.value)
+        }
+    }
+
+    private func timerFired(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        if armedDeadline == deadline { armedDeadline = nil }
+        guard let first = pending.first else { return }
+        if first.deadline <= .now() {
+            let milliseconds = first.timeout.nanoseconds / 1_000_000
+            failAll(RESPError(.timeout, "no reply within \(milliseconds) ms; the connection was closed"), context: context)
+        } else {
+            armTimer(context: context)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -117,7 +148,6 @@ final class RESPCommandHandler: ChannelDuplexHandler {
         // Close before failing the callers, so that none of them picks this connection again.
         context.close(promise: nil)
         while let next = pending.popFirst() {
-            next.timer?.cancel()
             next.promise.fail(reason)
         }
     }

@@ -140,7 +140,8 @@ public final class RESPConnection: Sendable {
     /// returned as values, not thrown.
     public func replies(_ commands: [RESPCommand]) async throws -> [RESPValue] {
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
-        channel.writeAndFlush(RESPRequest(commands: commands, promise: promise, timeout: commandTimeout))
+        // The handler flushes once per event-loop turn.
+        channel.write(RESPRequest(commands: commands, promise: promise, timeout: commandTimeout))
             .whenFailure { [address] error in
                 promise.fail(
                     error as? RESPError ?? RESPError(.connectionFailed, "writing to \(address) failed: \(error)")

@@ -12,11 +12,11 @@ func makeRedisStore(_ url: String, prefix: String = "t\(UInt64.random(in: 0...UI
     RedisSessionStore(configuration: try RedisStoreConfiguration(url: url + "?timeout=5s&prefix=\(prefix)"))
 }
 
-/// Overwrites the stored metadata of a session with bytes that are not JSON.
+/// Overwrites a session's creation time with bytes that are not a number.
 @Sendable func corruptRedisRecord(_ store: any SessionStore, _ key: SessionKey) async throws {
     let store = try #require(store as? RedisSessionStore)
     let redisKey = Array((store.keyPrefix + "s:" + key.hex).utf8)
-    _ = try await store.client.send(RESPCommand("HSET", RESPArgument(bytes: redisKey), "m", "not json"), key: redisKey)
+    _ = try await store.client.send(RESPCommand("HSET", RESPArgument(bytes: redisKey), "c", "not a time"), key: redisKey)
 }
 
 @Suite("Redis store")
