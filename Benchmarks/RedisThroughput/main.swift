@@ -33,7 +33,8 @@ final class Stop: @unchecked Sendable {
 }
 
 /// Runs `operation` from `callers` tasks for `seconds`; returns ops/s and sorted latencies in µs.
-func measure(callers: Int, _ operation: @escaping @Sendable () async throws -> Void) async throws -> (Double, [Double]) {
+func measure(callers: Int, _ operation: @escaping @Sendable () async throws -> Void) async throws -> (Double, [Double])
+{
     let stop = Stop()
     let start = ContinuousClock.now
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
@@ -86,8 +87,14 @@ let keys = ids.map(\.key)
 // Warm up connections and caches.
 _ = try await measure(callers: callers) { _ = try await store.load(keys.randomElement()!, now: Date()) }
 
-report("store-load", try await measure(callers: callers) { _ = try await store.load(keys.randomElement()!, now: Date()) })
-report("manager-resume", try await measure(callers: callers) { _ = try await manager.resume(sessionIDs.randomElement()!) })
+report(
+    "store-load",
+    try await measure(callers: callers) { _ = try await store.load(keys.randomElement()!, now: Date()) }
+)
+report(
+    "manager-resume",
+    try await measure(callers: callers) { _ = try await manager.resume(sessionIDs.randomElement()!) }
+)
 
 guard case .standalone(let server) = configuration.topology else { exit(1) }
 let pool = RESPConnectionPool(configuration: server, size: 4)
@@ -97,8 +104,9 @@ report("resp-get", try await measure(callers: callers) { _ = try await pool.send
 let single = RESPConnectionPool(configuration: server, size: 1)
 report("resp-get-pipelined-256", try await measure(callers: 256) { _ = try await single.send(get, key: nil) })
 
-// Clean up what the benchmark wrote.
-for key in keys { try await store.delete(key, now: Date()) }
+// Clean up what the benchmark wrote, except one session for redis-benchmark to read the same way.
+for key in keys.dropFirst() { try await store.delete(key, now: Date()) }
+print("sample-key \(prefix)s:\(keys[0].hex)")
 await pool.close()
 await single.close()
 await store.close()

@@ -31,9 +31,9 @@ enum RedisScripts {
         if i and a and math.min(i, a) > tonumber(ARGV[1]) then return 0 end
         redis.call('DEL', KEYS[1])
         """ + "\n" + writeFields.replacingOccurrences(of: "FIRST", with: "3") + "\n" + """
-        redis.call('PEXPIRE', KEYS[1], ARGV[2])
-        return 1
-        """
+            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            return 1
+            """
     )
 
     /// Replaces a live record whose version is the expected one.
@@ -49,9 +49,9 @@ enum RedisScripts {
         if not (i and a) or math.min(i, a) <= tonumber(ARGV[1]) or d[1] ~= ARGV[3] then return 0 end
         if ARGV[4] ~= '1' and ARGV[8] ~= '' and (d[4] ~= ARGV[8] or d[3] ~= ARGV[10]) then return 2 end
         """ + "\n" + writeFields.replacingOccurrences(of: "FIRST", with: "5") + "\n" + """
-        redis.call('PEXPIRE', KEYS[1], ARGV[2])
-        return 1
-        """
+            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            return 1
+            """
     )
 
     /// Records activity: sets last seen, moves the idle deadline if later and the expiry with it.

@@ -11,7 +11,7 @@ import RESP
 /// - `{prefix}s:{key hex}`: a hash with the version `v`, user `u`, payload `p` (sealed when
 ///   encryption keys are set), the deadlines `i` (idle) and `a` (absolute), and the metadata:
 ///   created `c`, last seen `l`, signed in `t` (times in µs since 1970), `ip`, user agent `ua`
-///   and device `dv`. No JSON: a load is one `HGETALL` and a few integer parses. Its Redis expiry follows the record's deadline, so Redis drops dead sessions
+///   and device `dv`. No JSON: a load is one `HMGET` and a few integer parses. Its Redis expiry follows the record's deadline, so Redis drops dead sessions
 ///   by itself.
 /// - `{prefix}u:{user}`: a sorted set of the user's session keys scored by their absolute
 ///   deadline; entries past it are dropped on every write, and the set expires with its last
@@ -30,7 +30,7 @@ import RESP
 /// not are removed on the way. A crash between the two writes therefore leaves at most an index
 /// entry that lists nothing, never a session that can be listed but not loaded.
 ///
-/// Loading is one round trip (`HGETALL`). Touch never changes the index, because the index
+/// Loading is one round trip (`HMGET`). Touch never changes the index, because the index
 /// scores by the absolute deadline, which touching does not move.
 public final class RedisSessionStore: SessionStore {
     /// `redis` or `redis-cluster`.
@@ -110,52 +110,68 @@ public final class RedisSessionStore: SessionStore {
         ]
     }
 
+    /// The fields a load reads, in the order `HMGET` returns them.
+    static let loadFields: [RESPArgument] = ["v", "u", "a", "i", "l", "c", "t", "ip", "ua", "dv", "p"]
+
+    /// The record from an `HMGET` of ``loadFields``; `nil` when the key does not exist.
     func session(key: SessionKey, from reply: RESPValue) throws -> StoredSession? {
-        guard let elements = reply.elements, !elements.isEmpty else { return nil }
-        var hash: [String: [UInt8]] = [:]
-        var index = elements.startIndex
-        while index + 1 < elements.endIndex {
-            if let field = elements[index].string, let value = elements[index + 1].bytes { hash[field] = value }
-            index += 2
+        guard let values = reply.elements, values.count == Self.loadFields.count else {
+            throw CloakroomError(
+                .storeUnavailable,
+                "\(name) answered a load with something other than \(Self.loadFields.count) fields"
+            )
         }
+        if values.allSatisfy(\.isNull) { return nil }
+        let fields = values.map(\.bytes)
         func corrupt(_ what: String) -> CloakroomError {
             CloakroomError(
                 .corruptRecord,
                 "\(name) record \(key.handle) is unreadable (\(what)); end the session or delete the key"
             )
         }
-        func number(_ field: String) throws -> Int64 {
-            guard let bytes = hash[field], let value = Int64(String(decoding: bytes, as: UTF8.self)) else {
-                throw corrupt("field '\(field)' is not a number")
+        func number(_ index: Int) throws -> Int64 {
+            guard let bytes = fields[index], let value = Self.integer(bytes) else {
+                throw corrupt(
+                    "field '\(String(decoding: Self.loadFields[index].bytes, as: UTF8.self))' is not a number"
+                )
             }
             return value
         }
-        func optional(_ field: String) throws -> String? {
-            guard let bytes = hash[field] else { return nil }
-            guard bytes.first == UInt8(ascii: "=") else { throw corrupt("field '\(field)' lacks its '=' marker") }
+        func optional(_ index: Int) throws -> String? {
+            guard let bytes = fields[index] else { return nil }
+            guard bytes.first == UInt8(ascii: "=") else { throw corrupt("a text field lacks its '=' marker") }
             return String(decoding: bytes.dropFirst(), as: UTF8.self)
         }
-        guard let payload = hash["p"] else { throw corrupt("no payload") }
-        guard let versionBytes = hash["v"], let version = UInt64(String(decoding: versionBytes, as: UTF8.self)) else {
-            throw corrupt("field 'v' is not a version")
-        }
+        guard let payload = fields[10] else { throw corrupt("no payload") }
+        let version = UInt64(bitPattern: try number(0))
         let metadata = SessionMetadata(
-            createdAt: Self.date(microseconds: try number("c")),
-            lastSeenAt: Self.date(microseconds: try number("l")),
-            authenticatedAt: hash["t"] == nil ? nil : Self.date(microseconds: try number("t")),
-            ip: try optional("ip"),
-            userAgent: try optional("ua"),
-            device: try optional("dv")
+            createdAt: Self.date(microseconds: try number(5)),
+            lastSeenAt: Self.date(microseconds: try number(4)),
+            authenticatedAt: fields[6] == nil ? nil : Self.date(microseconds: try number(6)),
+            ip: try optional(7),
+            userAgent: try optional(8),
+            device: try optional(9)
         )
         return StoredSession(
             key: key,
-            userID: hash["u"].map { String(decoding: $0, as: UTF8.self) },
+            userID: fields[1].map { String(decoding: $0, as: UTF8.self) },
             payload: payload,
             metadata: metadata,
-            idleDeadline: Self.date(microseconds: try number("i")),
-            absoluteDeadline: Self.date(microseconds: try number("a")),
+            idleDeadline: Self.date(microseconds: try number(3)),
+            absoluteDeadline: Self.date(microseconds: try number(2)),
             version: version
         )
+    }
+
+    /// A decimal integer, parsed without making a `String`.
+    static func integer(_ bytes: [UInt8]) -> Int64? {
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }  // 18 digits cannot overflow
+        var value: Int64 = 0
+        for byte in bytes {
+            guard (0x30...0x39).contains(byte) else { return nil }
+            value = value * 10 + Int64(byte - 0x30)
+        }
+        return value
     }
 
     /// Runs `body`, turning Redis failures into ``Cloakroom/CloakroomError/Code/storeUnavailable``.
@@ -175,7 +191,10 @@ public final class RedisSessionStore: SessionStore {
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         let redisKey = sessionKey(key)
         let reply = try await call("load") {
-            try await client.send(RESPCommand("HGETALL", RESPArgument(bytes: redisKey)), key: redisKey)
+            try await client.send(
+                RESPCommand("HMGET", [RESPArgument(bytes: redisKey)] + Self.loadFields),
+                key: redisKey
+            )
         }
         guard let session = try session(key: key, from: reply), session.isLive(at: now) else { return nil }
         return session

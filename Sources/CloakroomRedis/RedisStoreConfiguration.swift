@@ -8,7 +8,8 @@ import RESP
 ///
 /// ```
 /// redis://[user:password@]host[:port][/db][?pool_size=4&timeout=2s&prefix=cloakroom:]
-/// rediss://…                                     (TLS, certificate verified)
+/// rediss://…[?tls_ca=/path/ca.pem]               (TLS, certificate verified against the
+///                                                 system's roots or the given CA file)
 /// redis-cluster://[user:password@]host:port,host:port…[?tls=true&…]
 /// ```
 public struct RedisStoreConfiguration: Sendable, Hashable, CustomStringConvertible {
@@ -101,9 +102,9 @@ public struct RedisStoreConfiguration: Sendable, Hashable, CustomStringConvertib
                 database = number
             }
         }
-        let known: Set = ["pool_size", "timeout", "prefix", "tls"]
+        let known: Set = ["pool_size", "timeout", "prefix", "tls", "tls_ca"]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
-            throw invalid("unknown query parameter '\(unknown)'; known: pool_size, timeout, prefix, tls")
+            throw invalid("unknown query parameter '\(unknown)'; known: pool_size, timeout, prefix, tls, tls_ca")
         }
         poolSize = 4
         if let text = query["pool_size"] {
@@ -124,6 +125,19 @@ public struct RedisStoreConfiguration: Sendable, Hashable, CustomStringConvertib
         if let text = query["tls"] {
             guard ["true", "false"].contains(text) else { throw invalid("tls must be true or false, got '\(text)'") }
             useTLS = text == "true"
+        }
+        var tls: TLSConfiguration?
+        if useTLS {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let caFile = query["tls_ca"] {
+                guard FileManager.default.isReadableFile(atPath: caFile) else {
+                    throw invalid("tls_ca: no readable CA file at '\(caFile)'")
+                }
+                configuration.trustRoots = .file(caFile)
+            }
+            tls = configuration
+        } else if query["tls_ca"] != nil {
+            throw invalid("tls_ca needs TLS: use rediss:// (or tls=true for a cluster)")
         }
         let hosts = rest.split(separator: ",", omittingEmptySubsequences: false)
         guard scheme == "redis-cluster://" || hosts.count == 1 else {
@@ -148,7 +162,7 @@ public struct RedisStoreConfiguration: Sendable, Hashable, CustomStringConvertib
                 RESPConnectionConfiguration(
                     host: host,
                     port: port,
-                    tls: useTLS ? .makeClientConfiguration() : nil,
+                    tls: tls,
                     username: username,
                     password: password,
                     database: database,

@@ -32,6 +32,16 @@ public enum TestServers {
     /// `CLOAKROOM_TEST_REDIS`, e.g. `redis://127.0.0.1:6379`.
     public static func redis() throws -> String? { try url("CLOAKROOM_TEST_REDIS") }
 
+    /// `CLOAKROOM_TEST_REDIS_TLS` (e.g. `rediss://localhost:6380`) and the path of the CA file that
+    /// signed its certificate, `CLOAKROOM_TEST_REDIS_TLS_CA`.
+    public static func redisTLS() throws -> (url: String, caFile: String)? {
+        guard let url = try url("CLOAKROOM_TEST_REDIS_TLS") else { return nil }
+        guard let ca = ProcessInfo.processInfo.environment["CLOAKROOM_TEST_REDIS_TLS_CA"], !ca.isEmpty else {
+            throw Missing(variable: "CLOAKROOM_TEST_REDIS_TLS_CA")
+        }
+        return (url, ca)
+    }
+
     /// `CLOAKROOM_TEST_REDIS_CLUSTER`, e.g. `redis-cluster://127.0.0.1:7001,127.0.0.1:7002`.
     public static func redisCluster() throws -> String? { try url("CLOAKROOM_TEST_REDIS_CLUSTER") }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 
 /// Commands written together and the promise for their replies, in order.
 struct RESPRequest: Sendable {
@@ -124,7 +125,10 @@ final class RESPCommandHandler: ChannelDuplexHandler {
         guard let first = pending.first else { return }
         if first.deadline <= .now() {
             let milliseconds = first.timeout.nanoseconds / 1_000_000
-            failAll(RESPError(.timeout, "no reply within \(milliseconds) ms; the connection was closed"), context: context)
+            failAll(
+                RESPError(.timeout, "no reply within \(milliseconds) ms; the connection was closed"),
+                context: context
+            )
         } else {
             armTimer(context: context)
         }
@@ -136,6 +140,12 @@ final class RESPCommandHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is NIOSSLError || error is BoringSSLError {
+            let message =
+                "TLS failed (\(error)); check that the server's certificate names the host and is trusted (tls_ca)"
+            failAll(RESPError(.connectionFailed, message), context: context)
+            return
+        }
         failAll(RESPError(.connectionFailed, "connection failed: \(error)"), context: context)
     }
 

@@ -82,7 +82,12 @@ public final class RESPConnection: Sendable {
         func send(_ command: RESPCommand) async throws -> RESPValue {
             let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
             channel.writeAndFlush(RESPRequest(commands: [command], promise: promise, timeout: timeout))
-                .whenFailure { promise.fail(RESPError(.connectionFailed, "handshake failed: \($0)")) }
+                .whenFailure { error in
+                    Self.failLater(
+                        promise,
+                        RESPError(.connectionFailed, "handshake with \(configuration.address) failed: \(error)")
+                    )
+                }
             return try await promise.futureResult.get()[0]
         }
         func authenticationFailed(_ message: String) -> RESPError {
@@ -133,6 +138,14 @@ public final class RESPConnection: Sendable {
         return version
     }
 
+    /// Fails `promise` on the next turn of the event loop, unless the command handler has failed
+    /// it by then with the cause (a TLS or network error says more than "I/O on closed channel",
+    /// which is all a failed write reports).
+    static func failLater(_ promise: EventLoopPromise<[RESPValue]>, _ error: RESPError, on loop: (any EventLoop)? = nil)
+    {
+        (loop ?? promise.futureResult.eventLoop).execute { promise.fail(error) }
+    }
+
     /// Whether the connection is still open.
     public var isActive: Bool { channel.isActive }
 
@@ -142,9 +155,11 @@ public final class RESPConnection: Sendable {
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
         // The handler flushes once per event-loop turn.
         channel.write(RESPRequest(commands: commands, promise: promise, timeout: commandTimeout))
-            .whenFailure { [address] error in
-                promise.fail(
-                    error as? RESPError ?? RESPError(.connectionFailed, "writing to \(address) failed: \(error)")
+            .whenFailure { [address, channel] error in
+                Self.failLater(
+                    promise,
+                    error as? RESPError ?? RESPError(.connectionFailed, "writing to \(address) failed: \(error)"),
+                    on: channel.eventLoop
                 )
             }
         return try await promise.futureResult.get()

@@ -16,7 +16,10 @@ func makeRedisStore(_ url: String, prefix: String = "t\(UInt64.random(in: 0...UI
 @Sendable func corruptRedisRecord(_ store: any SessionStore, _ key: SessionKey) async throws {
     let store = try #require(store as? RedisSessionStore)
     let redisKey = Array((store.keyPrefix + "s:" + key.hex).utf8)
-    _ = try await store.client.send(RESPCommand("HSET", RESPArgument(bytes: redisKey), "c", "not a time"), key: redisKey)
+    _ = try await store.client.send(
+        RESPCommand("HSET", RESPArgument(bytes: redisKey), "c", "not a time"),
+        key: redisKey
+    )
 }
 
 @Suite("Redis store")
