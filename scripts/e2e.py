@@ -399,9 +399,64 @@ class PostgresInstance:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def outage_under_load(label, daemon, store_name, kill, restart, heal_limit):
+    """Kill the store under 4 loading clients: 503s with the error shape within the 2 s timeout,
+    never a 500 or a crash, health names the store, and service heals by itself after `restart`
+    (within `heal_limit` seconds), with the session from before the outage intact."""
+    survivor, _ = create(daemon, user_id="survivor", data={"kept": True})
+    statuses = []
+    stop = [False]
+
+    def load():
+        while not stop[0]:
+            status, reply = daemon.call("POST", "/v1/sessions", {"user_id": "load"})
+            statuses.append((status, reply))
+            if status == 201:
+                statuses.append(daemon.call("POST", "/v1/sessions/resume", {"id": reply["id"]}))
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        workers = [pool.submit(load) for _ in range(4)]
+        time.sleep(1)
+        kill()
+        time.sleep(0.5)
+        started = time.time()
+        status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": survivor})
+        elapsed = time.time() - started
+        check(status == 503 and reply["error"]["code"] == "store_unavailable",
+              f"{label}: resume while down answered {status} {reply}")
+        check(elapsed < 3.5, f"{label}: the 503 came after {elapsed:.1f}s, over the 2s timeout")
+        status, reply = daemon.call("GET", "/health", auth=False)
+        check(status == 503 and reply["stores"][0]["name"] == store_name and reply["stores"][0]["status"] == "down",
+              f"{label}: health while down answered {status} {reply}")
+        time.sleep(1)
+        restart()
+        healed = None
+        started = time.time()
+        while time.time() - started < 30:
+            status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": survivor})
+            if status == 200:
+                healed = time.time() - started
+                break
+            time.sleep(0.1)
+        check(healed is not None and healed < heal_limit,
+              f"{label}: service healed after {healed}s, expected within {heal_limit}s of the restart")
+        check(reply.get("session", {}).get("data") == {"kept": True},
+              f"{label}: the session from before the outage is intact")
+        time.sleep(1)
+        stop[0] = True
+        for worker in workers:
+            worker.result()
+    codes = sorted({status for status, _ in statuses})
+    check(all(code in (200, 201, 404, 503) for code in codes), f"{label}: load saw statuses {codes}")
+    check(503 in codes and 201 in codes, f"{label}: load saw both outage and service: {codes}")
+    check(all("error" in reply for status, reply in statuses if status >= 400),
+          f"{label}: every error had the error shape")
+    check(daemon.call("GET", "/health", auth=False)[0] == 200, f"{label}: health ok after the restart")
+    print(f"  {label}: {len(statuses)} requests, healed {healed or 0:.1f}s after the restart", flush=True)
+
+
 def postgres_outage():
-    """Kill PostgreSQL under a loaded cloakroomd: 503s with the error shape, never a 500 or a
-    crash, health says which store failed, and service heals itself after a restart."""
+    """Kill -9 PostgreSQL under a loaded cloakroomd, then start it again."""
     label = "postgres outage"
     postgres = PostgresInstance()
     folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
@@ -409,54 +464,7 @@ def postgres_outage():
     try:
         postgres.start()
         daemon = Daemon(folder, {"CLOAKROOM_STORE": postgres.url + "?sslmode=disable&timeout=2s"})
-        survivor, _ = create(daemon, user_id="survivor", data={"kept": True})
-        statuses = []
-        stop = [False]
-
-        def load():
-            while not stop[0]:
-                status, reply = daemon.call("POST", "/v1/sessions", {"user_id": "load"})
-                statuses.append((status, reply))
-                if status == 201:
-                    statuses.append(daemon.call("POST", "/v1/sessions/resume", {"id": reply["id"]}))
-
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            workers = [pool.submit(load) for _ in range(4)]
-            time.sleep(1)
-            postgres.kill()
-            time.sleep(0.5)
-            started = time.time()
-            status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": survivor})
-            elapsed = time.time() - started
-            check(status == 503 and reply["error"]["code"] == "store_unavailable",
-                  f"{label}: resume while down answered {status} {reply}")
-            check(elapsed < 3.5, f"{label}: the 503 came after {elapsed:.1f}s, over the 2s timeout")
-            status, reply = daemon.call("GET", "/health", auth=False)
-            check(status == 503 and reply["stores"][0]["name"] == "postgres" and reply["stores"][0]["status"] == "down",
-                  f"{label}: health while down answered {status} {reply}")
-            time.sleep(1)
-            postgres.start()
-            healed = None
-            started = time.time()
-            while time.time() - started < 30:
-                status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": survivor})
-                if status == 200:
-                    healed = time.time() - started
-                    break
-                time.sleep(0.2)
-            check(healed is not None, f"{label}: service did not heal within 30s after the restart")
-            check(reply["session"]["data"] == {"kept": True}, f"{label}: the session from before the outage is intact")
-            time.sleep(1)
-            stop[0] = True
-            for worker in workers:
-                worker.result()
-        codes = sorted({status for status, _ in statuses})
-        check(all(code in (200, 201, 404, 503) for code in codes), f"{label}: load saw statuses {codes}")
-        check(503 in codes and 201 in codes, f"{label}: load saw both outage and service: {codes}")
-        check(all("error" in reply for status, reply in statuses if status >= 400),
-              f"{label}: every error had the error shape")
-        check(daemon.call("GET", "/health", auth=False)[0] == 200, f"{label}: health ok after the restart")
-        print(f"  {label}: {len(statuses)} requests, healed {healed:.1f}s after PostgreSQL restarted", flush=True)
+        outage_under_load(label, daemon, "postgres", postgres.kill, postgres.start, heal_limit=30)
     finally:
         if daemon:
             code = daemon.stop()
@@ -466,89 +474,41 @@ def postgres_outage():
 
 
 def redis_outage():
-    """Kill -9 Redis under a loaded cloakroomd: 503s with the error shape within the timeout,
-    never a 500 or a crash, health says Redis is down, and service heals itself after a restart
-    (the instance runs with an fsynced append-only file, so the session from before survives)."""
+    """Kill -9 Redis under a loaded cloakroomd, then start it again; the instance keeps an
+    fsynced append-only file, so the session from before the outage survives it."""
     label = "redis outage"
     folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
     port = free_port()
     command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", folder, "--save", "",
                "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "no"]
     log = open(os.path.join(folder, "redis.log"), "ab")
+    redis = [None]
 
     def start():
-        process = subprocess.Popen(command, stdout=log, stderr=log)
+        redis[0] = subprocess.Popen(command, stdout=log, stderr=log)
         deadline = time.time() + 15
         while time.time() < deadline:
             try:
                 if b"PONG" in redis_command(port, "PING"):
-                    return process
+                    return
             except OSError:
                 time.sleep(0.05)
         check(False, f"{label}: redis-server did not start")
-        return process
 
-    redis = start()
+    def kill():
+        redis[0].kill()
+        redis[0].wait()
+
     daemon = None
     try:
+        start()
         daemon = Daemon(folder, {"CLOAKROOM_STORE": f"redis://127.0.0.1:{port}?timeout=2s"})
-        survivor, _ = create(daemon, user_id="survivor", data={"kept": True})
-        statuses = []
-        stop = [False]
-
-        def load():
-            while not stop[0]:
-                status, reply = daemon.call("POST", "/v1/sessions", {"user_id": "load"})
-                statuses.append((status, reply))
-                if status == 201:
-                    statuses.append(daemon.call("POST", "/v1/sessions/resume", {"id": reply["id"]}))
-
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            workers = [pool.submit(load) for _ in range(4)]
-            time.sleep(1)
-            redis.kill()
-            redis.wait()
-            time.sleep(0.5)
-            started = time.time()
-            status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": survivor})
-            elapsed = time.time() - started
-            check(status == 503 and reply["error"]["code"] == "store_unavailable",
-                  f"{label}: resume while down answered {status} {reply}")
-            check(elapsed < 3.5, f"{label}: the 503 came after {elapsed:.1f}s, over the 2s timeout")
-            status, reply = daemon.call("GET", "/health", auth=False)
-            check(status == 503 and reply["stores"][0]["name"] == "redis" and reply["stores"][0]["status"] == "down",
-                  f"{label}: health while down answered {status} {reply}")
-            time.sleep(1)
-            redis = start()
-            healed = None
-            started = time.time()
-            while time.time() - started < 30:
-                status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": survivor})
-                if status == 200:
-                    healed = time.time() - started
-                    break
-                time.sleep(0.1)
-            check(healed is not None, f"{label}: service did not heal within 30s after the restart")
-            check(healed is not None and healed < 5, f"{label}: healing took {healed}s, over 5s")
-            check(reply.get("session", {}).get("data") == {"kept": True},
-                  f"{label}: the session from before the outage is intact")
-            time.sleep(1)
-            stop[0] = True
-            for worker in workers:
-                worker.result()
-        codes = sorted({status for status, _ in statuses})
-        check(all(code in (200, 201, 404, 503) for code in codes), f"{label}: load saw statuses {codes}")
-        check(503 in codes and 201 in codes, f"{label}: load saw both outage and service: {codes}")
-        check(all("error" in reply for status, reply in statuses if status >= 400),
-              f"{label}: every error had the error shape")
-        check(daemon.call("GET", "/health", auth=False)[0] == 200, f"{label}: health ok after the restart")
-        print(f"  {label}: {len(statuses)} requests, healed {healed:.1f}s after Redis restarted", flush=True)
+        outage_under_load(label, daemon, "redis", kill, start, heal_limit=5)
     finally:
         if daemon:
             code = daemon.stop()
             check(code == 0, f"{label}: cloakroomd exits 0 after the outage, got {code}")
-        redis.kill()
-        redis.wait()
+        kill()
         shutil.rmtree(folder, ignore_errors=True)
 
 
