@@ -286,6 +286,8 @@ def redis_bytes(url):
         keys = re.findall(rb"\$\d+\r\n([^\r]*)\r\n", listing)
         for key in keys:
             stored += key + redis_command(port, "HGETALL", key) + redis_command(port, "ZRANGE", key, 0, -1)
+            ttl = int(redis_command(port, "PTTL", key)[1:].split(b"\r\n")[0])
+            check(ttl > 0, f"{url.split('?')[0]}: key {key[:40]!r} has an expiry (PTTL {ttl})")
     return stored
 
 
