@@ -83,9 +83,10 @@ public final class RESPConnection: Sendable {
             let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
             channel.writeAndFlush(RESPRequest(commands: [command], promise: promise, timeout: timeout))
                 .whenFailure { error in
-                    Self.failLater(
+                    failAfterClose(
                         promise,
-                        RESPError(.connectionFailed, "handshake with \(configuration.address) failed: \(error)")
+                        RESPError(.connectionFailed, "handshake with \(configuration.address) failed: \(error)"),
+                        channel: channel
                     )
                 }
             return try await promise.futureResult.get()[0]
@@ -138,14 +139,6 @@ public final class RESPConnection: Sendable {
         return version
     }
 
-    /// Fails `promise` on the next turn of the event loop, unless the command handler has failed
-    /// it by then with the cause (a TLS or network error says more than "I/O on closed channel",
-    /// which is all a failed write reports).
-    static func failLater(_ promise: EventLoopPromise<[RESPValue]>, _ error: RESPError, on loop: (any EventLoop)? = nil)
-    {
-        (loop ?? promise.futureResult.eventLoop).execute { promise.fail(error) }
-    }
-
     /// Whether the connection is still open.
     public var isActive: Bool { channel.isActive }
 
@@ -156,10 +149,10 @@ public final class RESPConnection: Sendable {
         // The handler flushes once per event-loop turn.
         channel.write(RESPRequest(commands: commands, promise: promise, timeout: commandTimeout))
             .whenFailure { [address, channel] error in
-                Self.failLater(
+                failAfterClose(
                     promise,
                     error as? RESPError ?? RESPError(.connectionFailed, "writing to \(address) failed: \(error)"),
-                    on: channel.eventLoop
+                    channel: channel
                 )
             }
         return try await promise.futureResult.get()
@@ -179,4 +172,12 @@ public final class RESPConnection: Sendable {
     public func close() async {
         try? await channel.close()
     }
+}
+
+/// Fails `promise` once the channel has closed, unless the command handler has failed it by then
+/// with the cause: a TLS or network error says more than "I/O on closed channel", which is all a
+/// failed write reports, and the handler sees that error before the channel finishes closing.
+private func failAfterClose(_ promise: EventLoopPromise<[RESPValue]>, _ error: RESPError, channel: any Channel) {
+    channel.close(promise: nil)
+    channel.closeFuture.whenComplete { _ in promise.fail(error) }
 }
