@@ -55,7 +55,8 @@ enum RedisScripts {
     )
 
     /// Records activity: sets last seen, moves the idle deadline if later and the expiry with it.
-    /// KEYS: session. ARGV: now, last seen, idle deadline. Returns 1, or 0 when no live record.
+    /// KEYS: session. ARGV: now, last seen, idle deadline, grace ms. Returns 1, or 0 when no live
+    /// record.
     static let touch = RESPScript(
         """
         local d = redis.call('HMGET', KEYS[1], 'i', 'a')
@@ -68,7 +69,7 @@ enum RedisScripts {
             redis.call('HSET', KEYS[1], 'i', ARGV[3])
         end
         redis.call('HSET', KEYS[1], 'l', ARGV[2])
-        redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((math.min(i, a) - now) / 1000)))
+        redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((math.min(i, a) - now) / 1000) + tonumber(ARGV[4])))
         return 1
         """
     )
@@ -101,7 +102,7 @@ enum RedisScripts {
 
     /// Adds a session to its user's index with its absolute deadline as score (never lowering
     /// a score), drops entries past now, and sets the index to expire with its last entry.
-    /// KEYS: user index. ARGV: now, member, score. Returns 1.
+    /// KEYS: user index. ARGV: now, member, score, grace ms. Returns 1.
     static let indexAdd = RESPScript(
         """
         local now = tonumber(ARGV[1])
@@ -110,7 +111,7 @@ enum RedisScripts {
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
         local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
         if top[2] then
-            redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((tonumber(top[2]) - now) / 1000)))
+            redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((tonumber(top[2]) - now) / 1000) + tonumber(ARGV[4])))
         end
         return 1
         """

@@ -84,9 +84,15 @@ public final class RedisSessionStore: SessionStore {
         Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
     }
 
-    /// Milliseconds from `now` until `deadline`, rounded up; 0 or less deletes the key.
+    /// How long Redis keeps a key past its record's deadline, in milliseconds. Every read checks
+    /// the deadline against the caller's `now` itself, so a dead record is never returned; the
+    /// minute only keeps Redis's own expiry from racing a caller whose clock or request is a little
+    /// behind (a record must not vanish while a caller still counts it as live).
+    static let expiryGraceMilliseconds: Int64 = 60_000
+
+    /// Milliseconds from `now` until `deadline`, rounded up, plus the grace; at least 1.
     static func ttl(_ deadline: Date, now: Date) -> Int64 {
-        Int64((deadline.timeIntervalSince(now) * 1000).rounded(.up))
+        max(1, Int64((deadline.timeIntervalSince(now) * 1000).rounded(.up)) + expiryGraceMilliseconds)
     }
 
     /// The record as hash field-value pairs, `v`, `u` and `a` first (the compare-and-set script
@@ -252,7 +258,7 @@ public final class RedisSessionStore: SessionStore {
                 keys: [redisKey],
                 arguments: [
                     RESPArgument(Self.microseconds(now)), RESPArgument(Self.microseconds(lastSeenAt)),
-                    RESPArgument(Self.microseconds(idleDeadline)),
+                    RESPArgument(Self.microseconds(idleDeadline)), RESPArgument(Self.expiryGraceMilliseconds),
                 ]
             )
         }
@@ -401,6 +407,7 @@ public final class RedisSessionStore: SessionStore {
                 arguments: [
                     RESPArgument(Self.microseconds(now)), RESPArgument(session.key.hex),
                     RESPArgument(Self.microseconds(session.absoluteDeadline)),
+                    RESPArgument(Self.expiryGraceMilliseconds),
                 ]
             )
         }

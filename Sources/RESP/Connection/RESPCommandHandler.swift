@@ -37,8 +37,11 @@ final class RESPCommandHandler: ChannelDuplexHandler {
     private var closedReason: RESPError?
     private var flushScheduled = false
 
-    init(limits: RESPDecoderLimits) {
+    private let closeReason: CloseReason
+
+    init(limits: RESPDecoderLimits, closeReason: CloseReason) {
         decoder = RESPDecoder(limits: limits)
+        self.closeReason = closeReason
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -154,6 +157,7 @@ final class RESPCommandHandler: ChannelDuplexHandler {
         // channelInactive, which must not relabel a timeout as a lost connection.
         let reason = closedReason ?? error as? RESPError ?? RESPError(.connectionFailed, "\(error)")
         closedReason = reason
+        closeReason.record(reason)
         buffer = nil
         // Close before failing the callers, so that none of them picks this connection again.
         context.close(promise: nil)

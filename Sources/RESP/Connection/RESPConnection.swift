@@ -11,8 +11,16 @@ public final class RESPConnection: Sendable {
     public let protocolVersion: Int
     /// `host:port` of the server.
     public let address: String
+    private let closeReason: CloseReason
 
-    private init(channel: any Channel, commandTimeout: TimeAmount, protocolVersion: Int, address: String) {
+    private init(
+        channel: any Channel,
+        commandTimeout: TimeAmount,
+        protocolVersion: Int,
+        address: String,
+        closeReason: CloseReason
+    ) {
+        self.closeReason = closeReason
         self.channel = channel
         self.commandTimeout = commandTimeout
         self.protocolVersion = protocolVersion
@@ -38,6 +46,7 @@ public final class RESPConnection: Sendable {
         }
         let limits = configuration.limits
         let host = configuration.host
+        let closeReason = CloseReason()
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -48,7 +57,9 @@ public final class RESPConnection: Sendable {
                         let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: isAddress ? nil : host)
                         try channel.pipeline.syncOperations.addHandler(tls)
                     }
-                    try channel.pipeline.syncOperations.addHandler(RESPCommandHandler(limits: limits))
+                    try channel.pipeline.syncOperations.addHandler(
+                        RESPCommandHandler(limits: limits, closeReason: closeReason)
+                    )
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -61,12 +72,18 @@ public final class RESPConnection: Sendable {
             throw RESPError(.connectionFailed, "cannot connect to Redis at \(configuration.address): \(error)")
         }
         do {
-            let version = try await handshake(channel: channel, configuration: configuration, timeout: timeout)
+            let version = try await handshake(
+                channel: channel,
+                configuration: configuration,
+                timeout: timeout,
+                closeReason: closeReason
+            )
             return RESPConnection(
                 channel: channel,
                 commandTimeout: configuration.commandTimeout.timeAmount,
                 protocolVersion: version,
-                address: configuration.address
+                address: configuration.address,
+                closeReason: closeReason
             )
         } catch {
             try? await channel.close()
@@ -77,7 +94,8 @@ public final class RESPConnection: Sendable {
     private static func handshake(
         channel: any Channel,
         configuration: RESPConnectionConfiguration,
-        timeout: TimeAmount
+        timeout: TimeAmount,
+        closeReason: CloseReason
     ) async throws -> Int {
         func send(_ command: RESPCommand) async throws -> RESPValue {
             let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
@@ -86,7 +104,8 @@ public final class RESPConnection: Sendable {
                     failAfterClose(
                         promise,
                         RESPError(.connectionFailed, "handshake with \(configuration.address) failed: \(error)"),
-                        channel: channel
+                        channel: channel,
+                        closeReason: closeReason
                     )
                 }
             return try await promise.futureResult.get()[0]
@@ -148,11 +167,12 @@ public final class RESPConnection: Sendable {
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
         // The handler flushes once per event-loop turn.
         channel.write(RESPRequest(commands: commands, promise: promise, timeout: commandTimeout))
-            .whenFailure { [address, channel] error in
+            .whenFailure { [address, channel, closeReason] error in
                 failAfterClose(
                     promise,
                     error as? RESPError ?? RESPError(.connectionFailed, "writing to \(address) failed: \(error)"),
-                    channel: channel
+                    channel: channel,
+                    closeReason: closeReason
                 )
             }
         return try await promise.futureResult.get()
@@ -174,10 +194,15 @@ public final class RESPConnection: Sendable {
     }
 }
 
-/// Fails `promise` once the channel has closed, unless the command handler has failed it by then
-/// with the cause: a TLS or network error says more than "I/O on closed channel", which is all a
-/// failed write reports, and the handler sees that error before the channel finishes closing.
-private func failAfterClose(_ promise: EventLoopPromise<[RESPValue]>, _ error: RESPError, channel: any Channel) {
+/// Fails `promise` once the channel has closed, with the cause the command handler recorded if it
+/// saw one (a TLS or network error says more than "I/O on closed channel", which is all a failed
+/// write reports), else with `error`.
+private func failAfterClose(
+    _ promise: EventLoopPromise<[RESPValue]>,
+    _ error: RESPError,
+    channel: any Channel,
+    closeReason: CloseReason
+) {
     channel.close(promise: nil)
-    channel.closeFuture.whenComplete { _ in promise.fail(error) }
+    channel.closeFuture.whenComplete { _ in promise.fail(closeReason.error ?? error) }
 }
