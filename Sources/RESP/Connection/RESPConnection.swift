@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// One connection to a Redis server, shared by any number of concurrent callers: requests are
 /// pipelined and replies matched in order.
@@ -12,6 +13,13 @@ public final class RESPConnection: Sendable {
     /// `host:port` of the server.
     public let address: String
     private let closeReason: CloseReason
+    private let outbox = Mutex(Outbox())
+
+    /// Requests waiting for the event loop to pick them up.
+    private struct Outbox {
+        var requests: [RESPRequest] = []
+        var scheduled = false
+    }
 
     private init(
         channel: any Channel,
@@ -165,17 +173,38 @@ public final class RESPConnection: Sendable {
     /// returned as values, not thrown.
     public func replies(_ commands: [RESPCommand]) async throws -> [RESPValue] {
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
-        // The handler flushes once per event-loop turn.
-        channel.write(RESPRequest(commands: commands, promise: promise, timeout: commandTimeout))
-            .whenFailure { [address, channel, closeReason] error in
+        let request = RESPRequest(commands: commands, promise: promise, timeout: commandTimeout)
+        // Requests from concurrent callers queue here and reach the event loop in one task: one
+        // wake-up of the loop thread for many requests instead of one each.
+        let wakeLoop = outbox.withLock { outbox in
+            outbox.requests.append(request)
+            defer { outbox.scheduled = true }
+            return !outbox.scheduled
+        }
+        if wakeLoop {
+            channel.eventLoop.execute { [self] in writeQueued() }
+        }
+        return try await promise.futureResult.get()
+    }
+
+    /// Hands every queued request to the pipeline; runs on the event loop.
+    private func writeQueued() {
+        let requests = outbox.withLock { outbox in
+            outbox.scheduled = false
+            defer { outbox.requests.removeAll(keepingCapacity: true) }
+            return outbox.requests
+        }
+        for request in requests {
+            // The handler flushes once per event-loop turn.
+            channel.write(request).whenFailure { [address, channel, closeReason] error in
                 failAfterClose(
-                    promise,
+                    request.promise,
                     error as? RESPError ?? RESPError(.connectionFailed, "writing to \(address) failed: \(error)"),
                     channel: channel,
                     closeReason: closeReason
                 )
             }
-        return try await promise.futureResult.get()
+        }
     }
 
     /// Sends one command and returns its reply.
