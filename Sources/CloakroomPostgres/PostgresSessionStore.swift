@@ -342,19 +342,16 @@ public final class PostgresSessionStore: SessionStoreStatistics {
         let timeout = configuration.timeout
         let target = "PostgreSQL at \(configuration.host):\(configuration.port)"
         do {
-            return try await withThrowingTaskGroup(of: T.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw CloakroomError(
+            return try await withDeadline(
+                timeout,
+                onTimeout: {
+                    CloakroomError(
                         .storeUnavailable,
                         "\(target) did not answer \(operation) within \(timeout); check that it is running and reachable"
                     )
-                }
-                defer { group.cancelAll() }
-                guard let result = try await group.next() else { throw CancellationError() }
-                return result
-            }
+                },
+                body
+            )
         } catch let error as CloakroomError {
             throw error
         } catch let error as PSQLError {
