@@ -37,11 +37,14 @@ public struct PruningService: Service {
     }
 
     /// Prunes until a batch comes back short; returns how many records were removed.
-    public func pruneOnce() async throws -> Int {
+    ///
+    /// - Parameter progress: called with the running total after each batch.
+    public func pruneOnce(progress: (Int) -> Void = { _ in }) async throws -> Int {
         var total = 0
         while !Task.isCancelled {
             let pruned = try await store.pruneExpired(now: clock.now, limit: batchSize)
             total += pruned
+            progress(total)
             if pruned < batchSize { break }
             if batchPause > .zero {
                 try await Task.sleep(for: batchPause)

@@ -85,16 +85,8 @@ public struct StoreAdministration: Sendable {
         pause: Duration? = nil,
         progress: (Int) -> Void
     ) async throws -> Int {
-        let batchSize = max(1, batchSize ?? store.pruneBatchSize)
-        let pause = max(.zero, pause ?? store.pruneBatchPause)
-        var total = 0
-        while true {
-            let pruned = try await store.pruneExpired(now: clock.now, limit: batchSize)
-            total += pruned
-            progress(total)
-            if pruned < batchSize { return total }
-            if pause > .zero { try await Task.sleep(for: pause) }
-        }
+        try await PruningService(store: store, clock: clock, batchSize: batchSize, batchPause: pause)
+            .pruneOnce(progress: progress)
     }
 
     /// Ends all of a user's sessions, except the one whose handle is `exceptHandle`.
