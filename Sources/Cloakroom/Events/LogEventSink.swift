@@ -17,6 +17,15 @@ public struct LogEventSink: SessionEventSink {
         if let userID = event.userID { metadata["user"] = "\(userID)" }
         if let reason = event.reason { metadata["reason"] = "\(reason.rawValue)" }
         if let ip = event.ip { metadata["ip"] = "\(ip)" }
+        if let store = event.store {
+            metadata["store"] = "\(store)"
+            logger.log(
+                level: max(level, event.kind == .storeBypassed ? .warning : .notice),
+                "store \(event.kind.rawValue)",
+                metadata: metadata
+            )
+            return
+        }
         logger.log(level: level, "session \(event.kind.rawValue)", metadata: metadata)
     }
 }

@@ -18,6 +18,11 @@ public struct SessionEvent: Sendable, Hashable, Codable {
         case refreshTokenReuse = "refresh_token_reuse"
         /// A request was refused by a rate limit.
         case rateLimited = "rate_limited"
+        /// A store composition stopped using one of its stores (``SessionEvent/store``) because it
+        /// was failing.
+        case storeBypassed = "store_bypassed"
+        /// A store composition uses a store (``SessionEvent/store``) again after an outage.
+        case storeRestored = "store_restored"
     }
 
     /// Why a session ended.
@@ -46,6 +51,8 @@ public struct SessionEvent: Sendable, Hashable, Codable {
     public var reason: EndReason?
     /// The client's IP address, when known.
     public var ip: String?
+    /// The store concerned, for ``Kind/storeBypassed`` and ``Kind/storeRestored``.
+    public var store: String?
 
     /// Creates an event.
     public init(
@@ -54,7 +61,8 @@ public struct SessionEvent: Sendable, Hashable, Codable {
         handle: String? = nil,
         userID: String? = nil,
         reason: EndReason? = nil,
-        ip: String? = nil
+        ip: String? = nil,
+        store: String? = nil
     ) {
         self.kind = kind
         self.time = time
@@ -62,10 +70,11 @@ public struct SessionEvent: Sendable, Hashable, Codable {
         self.userID = userID
         self.reason = reason
         self.ip = ip
+        self.store = store
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, time, handle, reason, ip
+        case kind, time, handle, reason, ip, store
         case userID = "user_id"
     }
 }

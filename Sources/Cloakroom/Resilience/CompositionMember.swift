@@ -1,0 +1,188 @@
+import Foundation
+import Logging
+import Metrics
+import Synchronization
+
+/// One store of a composition, with its circuit breaker and the journal of changes it missed.
+///
+/// The composition asks it to ``call(now:_:)`` the store; it refuses at once while the breaker is
+/// open, counts outages, and emits an event, a log line and the `cloakroom_store_bypassed` gauge
+/// whenever the store is dropped or taken back.
+final class CompositionMember: Sendable {
+    /// The outcome of a call.
+    enum Outcome<Value> {
+        /// The store answered.
+        case answered(Value)
+        /// The store is down, was skipped because its breaker is open, or failed to answer.
+        case unavailable
+    }
+
+    struct State {
+        var breaker: CircuitBreaker
+        var journal: RepairJournal
+    }
+
+    let store: any SessionStore
+    let role: String
+    let clock: any SessionClock
+    private let events: any SessionEventSink
+    private let logger: Logger
+    private let state: Mutex<State>
+    private let bypassed: Gauge
+    private let bypasses: Counter
+
+    init(
+        store: any SessionStore,
+        role: String,
+        breaker: CircuitBreaker.Configuration,
+        journalCapacity: Int,
+        clock: any SessionClock,
+        events: any SessionEventSink,
+        logger: Logger,
+        metricsFactory: any MetricsFactory
+    ) {
+        self.store = store
+        self.role = role
+        self.clock = clock
+        self.events = events
+        self.logger = logger
+        state = Mutex(
+            State(breaker: CircuitBreaker(configuration: breaker), journal: RepairJournal(capacity: journalCapacity))
+        )
+        let dimensions = [("store", store.name), ("role", role)]
+        bypassed = Gauge(label: "cloakroom_store_bypassed", dimensions: dimensions, factory: metricsFactory)
+        bypasses = Counter(label: "cloakroom_store_bypasses_total", dimensions: dimensions, factory: metricsFactory)
+        bypassed.record(0)
+    }
+
+    /// Whether calls go to the store (its breaker is closed).
+    var isInUse: Bool { state.withLock { $0.breaker.isClosed } }
+
+    /// Whether the store is in use and has missed nothing.
+    var isInSync: Bool { state.withLock { $0.breaker.isClosed && $0.journal.isEmpty } }
+
+    /// Calls the store unless its breaker is open. Outages become ``Outcome/unavailable``; other
+    /// errors (answers such as "duplicate key") are thrown.
+    func call<Value>(now: Date, _ body: (any SessionStore) async throws -> Value) async throws -> Outcome<Value> {
+        guard state.withLock({ $0.breaker.permitsCall(now: now) }) else { return .unavailable }
+        do {
+            let value = try await body(store)
+            report(state.withLock { $0.breaker.recordSuccess() })
+            return .answered(value)
+        } catch let error as CloakroomError where error.isOutage {
+            report(state.withLock { $0.breaker.recordFailure(now: now) })
+            logger.debug("store call failed", metadata: ["store": "\(store.name)", "error": "\(error.message)"])
+            return .unavailable
+        } catch {
+            // The store answered, so it is up; the answer is the caller's to handle.
+            report(state.withLock { $0.breaker.recordSuccess() })
+            throw error
+        }
+    }
+
+    /// Like ``call(now:_:)``, for a change the store must not miss: when it cannot be made, the
+    /// key is journaled for repair. Errors other than outages are journaled too, not thrown: the
+    /// other store already holds the change.
+    func apply(to key: SessionKey, now: Date, _ body: (any SessionStore) async throws -> Void) async {
+        do {
+            if case .answered = try await call(now: now, body) { return }
+        } catch {
+            logger.debug("store change failed", metadata: ["store": "\(store.name)", "error": "\(error)"])
+        }
+        missed(key)
+    }
+
+    /// Records that the store missed a change to `key`.
+    func missed(_ key: SessionKey) {
+        state.withLock { $0.journal.add(key) }
+    }
+
+    /// Records that the store missed the end of `userID`'s sessions (except one).
+    func missed(user userID: String, except: SessionKey?, now: Date) {
+        state.withLock { $0.journal.add(user: userID, except: except, now: now) }
+    }
+
+    /// Whether the store's copy of `key` may be stale.
+    func distrusts(_ key: SessionKey) -> Bool {
+        state.withLock { $0.journal.distrusts(key) }
+    }
+
+    /// Whether the store's copy of this record may be stale.
+    func distrusts(_ session: StoredSession) -> Bool {
+        state.withLock { $0.journal.distrusts(session) }
+    }
+
+    /// The store's health with its role and whether it is in use.
+    func componentHealth() async -> ComponentHealth {
+        ComponentHealth(health: await store.health(), role: role, inUse: isInUse)
+    }
+
+    /// Lets a health check through when the breaker's cool-down has passed, and applies the
+    /// journal once the store is in use again.
+    func probe() async {
+        let now = clock.now
+        let wantsProbe = state.withLock { state in
+            !state.breaker.isClosed && state.breaker.permitsCall(now: now)
+        }
+        if wantsProbe {
+            let health = await store.health()
+            report(
+                state.withLock { state in
+                    health.isHealthy ? state.breaker.recordSuccess() : state.breaker.recordFailure(now: now)
+                }
+            )
+        }
+        await repair()
+    }
+
+    /// Applies the journal to the store, when it is in use.
+    func repair() async {
+        let pending = state.withLock { state in
+            state.breaker.isClosed && !state.journal.isEmpty ? state.journal.pending : nil
+        }
+        guard let pending else { return }
+        let now = clock.now
+        do {
+            if pending.clearAll {
+                try await store.clear()
+            } else {
+                for key in pending.keys.keys { try await store.delete(key, now: now) }
+                let entries = state.withLock { $0.journal.users.mapValues(\.entry) }
+                for (userID, entry) in entries where pending.users[userID] != nil {
+                    // Only records older than the "end all" are suspect: sessions created since
+                    // then (possibly here, after the store came back) are kept.
+                    for session in try await store.sessions(ofUser: userID, now: now)
+                    where session.key != entry.except && session.metadata.createdAt <= entry.since {
+                        try await store.delete(session.key, now: now)
+                    }
+                }
+            }
+            state.withLock { $0.journal.markApplied(pending) }
+            logger.info(
+                "store repaired after an outage",
+                metadata: [
+                    "store": "\(store.name)", "keys": "\(pending.keys.count)", "users": "\(pending.users.count)",
+                    "cleared": "\(pending.clearAll)",
+                ]
+            )
+        } catch let error as CloakroomError where error.isOutage {
+            report(state.withLock { $0.breaker.recordFailure(now: now) })
+        } catch {
+            logger.warning("store repair failed", metadata: ["store": "\(store.name)", "error": "\(error)"])
+        }
+    }
+
+    private func report(_ transition: CircuitBreaker.Transition?) {
+        guard let transition else { return }
+        let now = clock.now
+        switch transition {
+        case .opened:
+            bypassed.record(1)
+            bypasses.increment()
+            events.record(SessionEvent(kind: .storeBypassed, time: now, store: "\(role) \(store.name)"))
+        case .closed:
+            bypassed.record(0)
+            events.record(SessionEvent(kind: .storeRestored, time: now, store: "\(role) \(store.name)"))
+        }
+    }
+}

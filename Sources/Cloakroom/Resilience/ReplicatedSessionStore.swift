@@ -1,0 +1,216 @@
+import Foundation
+import Logging
+import Metrics
+
+/// A fast store (Redis, memory) in front of a durable one (PostgreSQL, SQLite): nothing
+/// acknowledged is lost when the fast one dies.
+///
+/// What each operation does, and what happens when either store is down:
+///
+/// | operation | both up | fast down | durable down |
+/// | --- | --- | --- | --- |
+/// | load | fast; on a miss durable, then refill fast | durable | fast (a miss fails) |
+/// | insert, compare-and-set, touch | durable, then fast | durable only; fast repaired later | fails |
+/// | delete, delete all of a user | durable, then fast | durable only; fast repaired later | fails |
+/// | list a user's, count | durable | durable | fails |
+/// | prune | durable, then fast | durable | fails |
+///
+/// - A write is acknowledged once the **durable** store has it. The fast store is then brought
+///   up to date; when that fails, the key goes to a repair journal, the fast store's copy of it is
+///   not used until the journal has been applied (the copy is deleted and read again from the
+///   durable store), so neither a lost update nor an ended session comes back from it.
+/// - The fast store sits behind a ``CircuitBreaker``: after a few outages in a row it is skipped
+///   at once instead of waited for, and ``probe()`` (run by ``StoreProbeService``) takes it back
+///   when its health check passes.
+/// - The fast store is a cache: a copy is written only as a whole record and dropped whenever in
+///   doubt. Its own persistence adds nothing; run Redis here without it if you like.
+///
+/// Limits: the repair journal lives in this process. A fast store that kept its data through an
+/// outage may serve another instance a copy this instance could not update, until this instance
+/// has applied its journal (within about a second of the fast store's return), or — if this
+/// instance stopped first — until the copy expires. Run the fast store without persistence to
+/// rule this out.
+public final class ReplicatedSessionStore: ComposedSessionStore {
+    /// The store reads come from.
+    public var fast: any SessionStore { fastMember.store }
+    /// The store that acknowledges writes.
+    public let durable: any SessionStore
+    /// `fast+durable`, e.g. `redis+postgres`.
+    public let name: String
+
+    private let fastMember: CompositionMember
+
+    /// Creates a replicated store.
+    ///
+    /// - Parameters:
+    ///   - fast: the store to read from.
+    ///   - durable: the store that holds every acknowledged write.
+    ///   - breaker: when to stop calling the fast store, and how soon to try it again.
+    ///   - journalCapacity: how many missed changes are remembered key by key; beyond it the fast
+    ///     store is cleared as a whole once it is back.
+    ///   - clock: the clock for the breaker and probes.
+    ///   - events: where `store_bypassed` and `store_restored` events go.
+    ///   - logger: where outages and repairs are logged.
+    ///   - metricsFactory: where the `cloakroom_store_bypassed` gauge and
+    ///     `cloakroom_store_bypasses_total` counter go (labels: `store`, `role`).
+    public init(
+        fast: any SessionStore,
+        durable: any SessionStore,
+        breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(),
+        journalCapacity: Int = 100_000,
+        clock: any SessionClock = SystemSessionClock(),
+        events: any SessionEventSink = DiscardingEventSink(),
+        logger: Logger = Logger(label: "cloakroom.replicated"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
+        self.durable = durable
+        self.name = "\(fast.name)+\(durable.name)"
+        fastMember = CompositionMember(
+            store: fast,
+            role: "fast",
+            breaker: breaker,
+            journalCapacity: journalCapacity,
+            clock: clock,
+            events: events,
+            logger: logger,
+            metricsFactory: metricsFactory
+        )
+    }
+
+    // MARK: Reads
+
+    public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
+        if !fastMember.distrusts(key),
+            case .answered(let cached) = try? await fastMember.call(now: now, { try await $0.load(key, now: now) })
+        {
+            if let cached, !fastMember.distrusts(cached) { return cached }
+        }
+        let session = try await durable.load(key, now: now)
+        if let session { await refill(session, now: now) }
+        return session
+    }
+
+    /// Copies a record read from the durable store into the fast one, then checks that the
+    /// durable store still holds that very version: a write or an end that raced the copy would
+    /// otherwise leave a stale record in the fast store.
+    private func refill(_ session: StoredSession, now: Date) async {
+        guard fastMember.isInSync else { return }
+        do {
+            guard case .answered = try await fastMember.call(now: now, { try await $0.insert(session, now: now) })
+            else {
+                return
+            }
+        } catch {
+            return  // Someone else filled it (duplicate key); their own check covers their copy.
+        }
+        let current = try? await durable.load(session.key, now: now)
+        if current?.version != session.version {
+            await fastMember.apply(to: session.key, now: now) { try await $0.delete(session.key, now: now) }
+        }
+    }
+
+    public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
+        try await durable.sessions(ofUser: userID, now: now)
+    }
+
+    public func count(now: Date) async throws -> Int {
+        try await durable.count(now: now)
+    }
+
+    // MARK: Writes: durable first, then fast
+
+    public func insert(_ session: StoredSession, now: Date) async throws {
+        try await durable.insert(session, now: now)
+        await fastMember.apply(to: session.key, now: now) { fast in
+            do {
+                try await fast.insert(session, now: now)
+            } catch let error as CloakroomError where error.code == .duplicateKey {
+                try await fast.delete(session.key, now: now)
+            }
+        }
+    }
+
+    public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
+        let replaced = try await durable.compareAndSet(session, expectedVersion: expectedVersion, now: now)
+        await fastMember.apply(to: session.key, now: now) { fast in
+            // A fast copy at any other version is stale: drop it and let the next read refill it.
+            guard replaced, try await fast.compareAndSet(session, expectedVersion: expectedVersion, now: now) else {
+                try await fast.delete(session.key, now: now)
+                return
+            }
+        }
+        return replaced
+    }
+
+    public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
+        let touched = try await durable.touch(key, lastSeenAt: lastSeenAt, idleDeadline: idleDeadline, now: now)
+        await fastMember.apply(to: key, now: now) { fast in
+            if touched {
+                _ = try await fast.touch(key, lastSeenAt: lastSeenAt, idleDeadline: idleDeadline, now: now)
+            } else {
+                try await fast.delete(key, now: now)
+            }
+        }
+        return touched
+    }
+
+    @discardableResult
+    public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
+        let deleted = try await durable.delete(key, now: now)
+        await fastMember.apply(to: key, now: now) { try await $0.delete(key, now: now) }
+        return deleted
+    }
+
+    public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
+        let ended = try await durable.deleteAll(ofUser: userID, except: except, now: now)
+        do {
+            let outcome = try await fastMember.call(now: now) {
+                try await $0.deleteAll(ofUser: userID, except: except, now: now)
+            }
+            if case .answered = outcome { return ended }
+        } catch {}
+        fastMember.missed(user: userID, except: except, now: now)
+        return ended
+    }
+
+    public func pruneExpired(now: Date, limit: Int) async throws -> Int {
+        let pruned = try await durable.pruneExpired(now: now, limit: limit)
+        if !fast.expiresRecordsItself {
+            _ = try? await fastMember.call(now: now) { try await $0.pruneExpired(now: now, limit: limit) }
+        }
+        return pruned
+    }
+
+    // MARK: Operations
+
+    /// The durable store's batch size.
+    public var pruneBatchSize: Int { durable.pruneBatchSize }
+    /// The durable store's rest between batches.
+    public var pruneBatchPause: Duration { durable.pruneBatchPause }
+    /// Whether the durable store expires records by itself.
+    public var expiresRecordsItself: Bool { durable.expiresRecordsItself }
+
+    /// Healthy when the durable store is: without the fast one, service goes on, degraded.
+    public func health() async -> StoreHealth {
+        let durableHealth = await durable.health()
+        return StoreHealth(store: name, isHealthy: durableHealth.isHealthy, detail: durableHealth.detail)
+    }
+
+    public func componentHealth() async -> [ComponentHealth] {
+        async let fastHealth = fastMember.componentHealth()
+        let durableHealth = await durable.health()
+        return [await fastHealth, ComponentHealth(health: durableHealth, role: "durable", inUse: true)]
+    }
+
+    /// The fast store's name while it is bypassed or not yet repaired.
+    public var bypassedStores: [String] { fastMember.isInSync ? [] : [fast.name] }
+
+    public func probe() async {
+        await fastMember.probe()
+    }
+
+    public func close() async {
+        await fast.close()
+        await durable.close()
+    }
+}
