@@ -13,8 +13,11 @@ public enum CloakroomApplication {
         maximumBodySize: Int
     ) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        if let composed = manager.store as? any ComposedSessionStore {
+            router.middlewares.add(DegradedHeaderMiddleware(store: composed))
+        }
         router.middlewares.add(ErrorMiddleware())
-        router.get("health", use: HealthRoutes(stores: [manager.store]).health)
+        router.get("health", use: HealthRoutes(store: manager.store).health)
         let v1 = router.group("v1")
         let routes = SessionRoutes(manager: manager, bodyLimit: maximumBodySize)
         routes.register(
@@ -46,7 +49,8 @@ public enum CloakroomApplication {
             // requests finish and the audit sink has written what it holds.
             services: [StoreCloser(store: manager.store)] + services
                 + (manager.store.expiresRecordsItself
-                    ? [] : [PruningService(store: manager.store, clock: manager.clock, logger: pruningLogger)]),
+                    ? [] : [PruningService(store: manager.store, clock: manager.clock, logger: pruningLogger)])
+                + ((manager.store as? any ComposedSessionStore).map { [StoreProbeService(store: $0)] } ?? []),
             onServerRunning: onServerRunning,
             logger: logger
         )

@@ -85,13 +85,11 @@ public enum CloakroomDaemon {
                 """
             )
         }
-        var storeLogger = logger
-        storeLogger[metadataKey: "store"] = "\(configuration.store)"
-        let store = try await configuration.store.open(logger: storeLogger)
         var sinks: [any SessionEventSink] = [LogEventSink(logger: logger, level: .debug)]
         if let eventsFile = configuration.eventsFile {
             sinks.append(try JSONLinesEventSink(path: eventsFile))
         }
+        let store = try await configuration.storeTopology.open(events: MultiplexEventSink(sinks), logger: logger)
         var services: [any Service] = []
         if let postgres = store as? PostgresSessionStore, configuration.auditRetention > .zero {
             let audit = PostgresAuditSink(store: postgres, retention: configuration.auditRetention, logger: logger)
@@ -107,7 +105,7 @@ public enum CloakroomDaemon {
         logger.info(
             "starting",
             metadata: [
-                "store": "\(configuration.store)",
+                "store": "\(configuration.storeTopology)",
                 "idle_timeout": "\(configuration.policy.idleTimeout)",
                 "absolute_timeout": "\(configuration.policy.absoluteTimeout)",
                 "encryption_key": "\(cipher.currentKeyID ?? "none")",

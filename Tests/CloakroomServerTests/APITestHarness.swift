@@ -8,14 +8,19 @@ import NIOCore
 
 /// An in-process `cloakroomd` router on a memory store with a manual clock and one admin key.
 struct APITestHarness: Sendable {
-    let clock = ManualClock()
+    let clock: ManualClock
     let manager: SessionManager
     let secret: String
     let sessionsOnlySecret: String
     let tokensOnlySecret: String
     let apiKeys: APIKeyRing
 
-    init(policy: SessionPolicy = SessionPolicy(), store: any SessionStore = MemorySessionStore()) throws {
+    init(
+        policy: SessionPolicy = SessionPolicy(),
+        store: any SessionStore = MemorySessionStore(),
+        clock: ManualClock = ManualClock()
+    ) throws {
+        self.clock = clock
         manager = try SessionManager(store: store, policy: policy, clock: clock)
         let admin = APIKey.generate(name: "admin", scopes: [.admin])
         let sessions = APIKey.generate(name: "app", scopes: [.sessions])

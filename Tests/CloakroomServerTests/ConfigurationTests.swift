@@ -71,7 +71,11 @@ struct ConfigurationTests {
         ("CLOAKROOM_STORE", "redis://h?pool_size=0", "CLOAKROOM_STORE"),
         ("CLOAKROOM_STORE", "redis://a:1,b:2", "CLOAKROOM_STORE"),
         ("CLOAKROOM_STORE", "postgres://h/db", "CLOAKROOM_STORE"),
-        ("CLOAKROOM_STORE_DURABLE", "sqlite:/tmp/d", "CLOAKROOM_STORE_DURABLE"),
+        ("CLOAKROOM_STORE_DURABLE", "memory", "CLOAKROOM_STORE_DURABLE"),
+        ("CLOAKROOM_STORE_DURABLE", "mysql://db", "CLOAKROOM_STORE_DURABLE"),
+        ("CLOAKROOM_STORE_FALLBACK", "memory", "CLOAKROOM_ALLOW_VOLATILE_FALLBACK"),
+        ("CLOAKROOM_STORE_FALLBACK", "sqlite:/tmp/a nowhere", "CLOAKROOM_STORE_FALLBACK"),
+        ("CLOAKROOM_ALLOW_VOLATILE_FALLBACK", "perhaps", "CLOAKROOM_ALLOW_VOLATILE_FALLBACK"),
         ("CLOAKROOM_MAX_SESSIONS_PER_USER", "0", "CLOAKROOM_MAX_SESSIONS_PER_USER"),
         ("CLOAKROOM_MAX_SESSIONS_PER_USER", "many", "CLOAKROOM_MAX_SESSIONS_PER_USER"),
         ("CLOAKROOM_ENCRYPTION_KEYS", "nocolon", "CLOAKROOM_ENCRYPTION_KEYS"),
@@ -83,6 +87,36 @@ struct ConfigurationTests {
         let error = await #expect(throws: CloakroomError.self) { try await load([name: value]) }
         #expect(error?.code == .invalidConfiguration)
         #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
+    }
+
+    @Test func compositionsAreConfiguredByName() async throws {
+        let configuration = try await load([
+            "CLOAKROOM_STORE": "redis://127.0.0.1:6379",
+            "CLOAKROOM_STORE_DURABLE": "postgres://cloakroom@db:5432/sessions",
+            "CLOAKROOM_STORE_FALLBACK": "sqlite:/var/lib/cloakroom/fallback.sqlite  memory:1000",
+            "CLOAKROOM_ALLOW_VOLATILE_FALLBACK": "true",
+        ])
+        let topology = configuration.storeTopology
+        guard case .redis = topology.primary, case .postgres = topology.durable else {
+            Issue.record("unexpected topology \(topology)")
+            return
+        }
+        #expect(
+            topology.fallbacks == [.sqlite(path: "/var/lib/cloakroom/fallback.sqlite"), .memory(maximumCount: 1000)]
+        )
+        #expect("\(topology)".contains(" + durable postgres://"))
+    }
+
+    @Test func aComposedTopologyOpensAsOneStore() async throws {
+        let folder = try TemporaryFolder()
+        let store = try await StoreTopology(
+            primary: .memory(maximumCount: 10),
+            durable: .sqlite(path: folder.path("durable.sqlite")),
+            fallbacks: [.file(directory: folder.path("fallback"))]
+        ).open()
+        #expect(store.name == "memory+sqlite>file")
+        #expect((store as? any ComposedSessionStore)?.isDegraded == false)
+        await store.close()
     }
 
     @Test func misspelledSettingsAreReported() {

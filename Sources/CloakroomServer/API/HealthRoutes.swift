@@ -1,12 +1,17 @@
 import Cloakroom
 import Hummingbird
 
-/// `GET /health`: whether every store answers.
+/// `GET /health`: whether the store answers, and for a composition, each of its stores.
+///
+/// `ok` (200) when every store serves; `degraded` (200) when a composition is serving without one
+/// of its stores; `unavailable` (503) when sessions cannot be served.
 struct HealthRoutes: Sendable {
-    let stores: [any SessionStore]
+    let store: any SessionStore
 
     struct StoreStatus: Encodable {
         var name: String
+        var role: String?
+        /// `ok`, `down`, or `recovering` (answers again, not yet taken back).
         var status: String
         var detail: String?
     }
@@ -17,17 +22,32 @@ struct HealthRoutes: Sendable {
     }
 
     @Sendable func health(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let overall = await store.health()
         var statuses: [StoreStatus] = []
-        for store in stores {
-            let health = await store.health()
+        if let composed = store as? any ComposedSessionStore {
+            for component in await composed.componentHealth() {
+                let status =
+                    component.health.isHealthy ? (component.inUse ? "ok" : "recovering") : "down"
+                statuses.append(
+                    StoreStatus(
+                        name: component.health.store,
+                        role: component.role,
+                        status: status,
+                        detail: component.health.detail
+                    )
+                )
+            }
+        } else {
             statuses.append(
-                StoreStatus(name: health.store, status: health.isHealthy ? "ok" : "down", detail: health.detail)
+                StoreStatus(name: overall.store, status: overall.isHealthy ? "ok" : "down", detail: overall.detail)
             )
         }
-        let healthy = statuses.allSatisfy { $0.status == "ok" }
+        let degraded =
+            (store as? any ComposedSessionStore)?.isDegraded == true || statuses.contains { $0.status != "ok" }
+        let status = !overall.isHealthy ? "unavailable" : degraded ? "degraded" : "ok"
         return try SessionRoutes.json(
-            healthy ? .ok : .serviceUnavailable,
-            HealthBody(status: healthy ? "ok" : "unavailable", stores: statuses)
+            overall.isHealthy ? .ok : .serviceUnavailable,
+            HealthBody(status: status, stores: statuses)
         )
     }
 }

@@ -13,6 +13,13 @@ public struct ServerConfiguration: Sendable {
     public var port: Int = 8080
     /// Where sessions live. Default: SQLite under the data folder.
     public var store: StoreLocation = .sqlite(path: "./cloakroom-data/sessions.sqlite")
+    /// A durable store behind ``store``, which then serves as the fast one (the replicated
+    /// composition). Default: none.
+    public var durableStore: StoreLocation?
+    /// Stores to fall back to, in order, while the one before is down. Default: none.
+    public var fallbackStores: [StoreLocation] = []
+    /// Whether a fallback may be a memory store, whose sessions die with the process. Default: no.
+    public var allowVolatileFallback = false
     /// Folder for the default database and the generated API key file.
     public var dataDirectory: String = "./cloakroom-data"
     /// The session rules.
@@ -76,12 +83,34 @@ public struct ServerConfiguration: Sendable {
         if let url = reader.string(.store) {
             store = try StoreLocation(parsing: url, setting: Setting.store.displayName)
         }
-        for setting in [Setting.storeDurable, .storeFallback] {
-            if let value = reader.string(setting), !value.isEmpty {
+        if let url = reader.string(.storeDurable), !url.isEmpty {
+            let durable = try StoreLocation(parsing: url, setting: Setting.storeDurable.displayName)
+            if case .memory = durable {
                 throw CloakroomError(
                     .invalidConfiguration,
-                    "\(setting.displayName): store compositions are not available in this build yet; unset it"
+                    "\(Setting.storeDurable.displayName): a durable store must keep sessions across restarts; use sqlite:PATH, file:DIR or postgres://…, not memory"
                 )
+            }
+            durableStore = durable
+        }
+        if let value = reader.string(.allowVolatileFallback) {
+            switch value.lowercased() {
+            case "true", "yes", "1": allowVolatileFallback = true
+            case "false", "no", "0", "": allowVolatileFallback = false
+            default: throw reader.invalid(.allowVolatileFallback, "true or false", value)
+            }
+        }
+        if let list = reader.string(.storeFallback) {
+            // URLs never hold spaces, while redis-cluster:// ones hold commas: spaces separate.
+            for url in list.split(whereSeparator: \.isWhitespace) {
+                let fallback = try StoreLocation(parsing: String(url), setting: Setting.storeFallback.displayName)
+                if case .memory = fallback, !allowVolatileFallback {
+                    throw CloakroomError(
+                        .invalidConfiguration,
+                        "\(Setting.storeFallback.displayName): sessions created on a memory fallback are lost when cloakroomd stops; set \(Setting.allowVolatileFallback.environmentName)=true to accept that, or fall back to sqlite:PATH"
+                    )
+                }
+                fallbackStores.append(fallback)
             }
         }
         if let value = reader.string(.idleTimeout) { policy.idleTimeout = try reader.duration(.idleTimeout, value) }

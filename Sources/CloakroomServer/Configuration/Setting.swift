@@ -8,6 +8,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case store
     case storeDurable
     case storeFallback
+    case allowVolatileFallback
     case dataDirectory = "dataDir"
     case idleTimeout
     case absoluteTimeout
@@ -57,6 +58,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .listen: "127.0.0.1:8080"
         case .store: "sqlite:<data dir>/sessions.sqlite"
         case .storeDurable, .storeFallback: "none"
+        case .allowVolatileFallback: "false"
         case .dataDirectory: "./cloakroom-data"
         case .idleTimeout: "30m"
         case .absoluteTimeout: "24h"
@@ -78,9 +80,14 @@ public enum Setting: String, CaseIterable, Sendable {
     public var summary: String {
         switch self {
         case .listen: "host:port to listen on"
-        case .store: "where sessions live: memory, file:DIR, sqlite:PATH or postgres://user:password@host:port/db"
-        case .storeDurable: "a durable store behind the fast one (not yet supported)"
-        case .storeFallback: "a store to fall back to while the primary is down (not yet supported)"
+        case .store:
+            "where sessions live: memory, file:DIR, sqlite:PATH, postgres://user:password@host:port/db, redis://host:port, rediss://host:port or redis-cluster://host:port,host:port"
+        case .storeDurable:
+            "a durable store behind the store above, which becomes a fast cache: writes are acknowledged once this one has them"
+        case .storeFallback:
+            "stores to use, in order, while the one before is down (URLs separated by spaces)"
+        case .allowVolatileFallback:
+            "true lets a fallback be memory, whose sessions are lost when cloakroomd stops"
         case .dataDirectory: "folder for the default SQLite database and the generated API key file"
         case .idleTimeout: "a session dies after this long unused (e.g. 90s, 30m, 24h)"
         case .absoluteTimeout: "a session dies this long after creation, however busy"
