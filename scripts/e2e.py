@@ -19,86 +19,7 @@ import time
 import urllib.error
 import urllib.request
 
-BINARY = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ".build/debug/cloakroomd"
-failures = []
-checks = 0
-
-
-def check(condition, message):
-    global checks
-    checks += 1
-    if not condition:
-        failures.append(message)
-        print(f"  FAIL {message}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Daemon:
-    """One cloakroomd process in its own working folder."""
-
-    def __init__(self, folder, env=None, key=None):
-        self.folder = folder
-        self.port = free_port()
-        self.env = dict(os.environ)
-        self.env.update({"CLOAKROOM_LISTEN": f"127.0.0.1:{self.port}"})
-        self.env.update(env or {})
-        self.key = key
-        self.output = os.path.join(folder, f"cloakroomd-{self.port}.log")
-        with open(self.output, "wb") as out:
-            self.process = subprocess.Popen([BINARY], cwd=folder, env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            text = open(self.output, encoding="utf-8", errors="replace").read()
-            if self.key is None and "ck_" in text:
-                self.key = text[text.index("ck_"):].split()[0]
-            if "listening on" in text:
-                break
-            if self.process.poll() is not None:
-                raise RuntimeError(f"cloakroomd exited early:\n{text}")
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("cloakroomd did not start listening within 60 s")
-
-    def call(self, method, path, body=None, raw=None, auth=True, headers=None):
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if auth is True:
-            request.add_header("Authorization", f"Bearer {self.key}")
-        elif auth:
-            request.add_header("Authorization", auth)
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                text = response.read()
-                return response.status, (json.loads(text) if text else None)
-        except urllib.error.HTTPError as error:
-            text = error.read()
-            try:
-                return error.code, json.loads(text)
-            except ValueError:
-                return error.code, {"raw": text.decode(errors="replace")}
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = "killed"
-        return code
-
-
-def create(daemon, **body):
-    status, reply = daemon.call("POST", "/v1/sessions", body)
-    assert status == 201, (status, reply)
-    return reply["id"], reply["session"]
+from e2e_support import BINARY, Daemon, PostgresInstance, RedisInstance, check, checks, create, failures, free_port, redis_command
 
 
 def api_walkthrough(daemon, label):
@@ -260,21 +181,6 @@ def stored_bytes(folder, store_env):
     return stored
 
 
-def redis_command(port, *arguments):
-    """Sends one command to the Redis server on 127.0.0.1:port and returns its raw reply bytes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        payload = b"*%d\r\n" % len(arguments)
-        for argument in arguments:
-            argument = argument if isinstance(argument, bytes) else str(argument).encode()
-            payload += b"$%d\r\n%s\r\n" % (len(argument), argument)
-        connection.sendall(payload)
-        connection.shutdown(socket.SHUT_WR)
-        reply = b""
-        while chunk := connection.recv(65536):
-            reply += chunk
-        return reply
-
-
 def redis_bytes(url):
     """Every key and value under the store's prefix, on every node named in the URL."""
     base, _, query = url.partition("?")
@@ -343,62 +249,6 @@ def invalid_configuration(folder):
         result = subprocess.run([BINARY], cwd=folder, env=env, capture_output=True, timeout=60)
         check(result.returncode != 0 and name in result.stderr.decode(),
               f"invalid {name} stops start-up naming it: {result.returncode} {result.stderr.decode()[:200]}")
-
-
-class PostgresInstance:
-    """A PostgreSQL server of this test's own, so that it can be killed without harming others."""
-
-    def __init__(self):
-        candidates = ["/usr/lib/postgresql/15/bin"] + sorted(
-            os.path.join("/usr/lib/postgresql", v, "bin") for v in os.listdir("/usr/lib/postgresql")
-        ) if os.path.isdir("/usr/lib/postgresql") else []
-        self.bin = next(d for d in candidates if os.path.exists(os.path.join(d, "postgres")))
-        self.folder = tempfile.mkdtemp(prefix="cloakroom-pg-")
-        os.chmod(self.folder, 0o755)
-        self.data = os.path.join(self.folder, "data")
-        os.mkdir(self.data)
-        self.as_user = []
-        if os.geteuid() == 0:
-            shutil.chown(self.data, "postgres", "postgres")
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        subprocess.run(self.as_user + [f"{self.bin}/initdb", "-D", self.data, "-U", "postgres", "-A", "trust",
-                                       "--no-sync"], check=True, capture_output=True)
-        self.port = free_port()
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
-        self.process = None
-
-    def start(self):
-        log = open(os.path.join(self.folder, "postgres.log"), "ab")
-        self.process = subprocess.Popen(self.as_user + [
-            f"{self.bin}/postgres", "-D", self.data, "-p", str(self.port), "-k", self.data,
-            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"], stdout=log, stderr=log)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            ready = subprocess.run([f"{self.bin}/pg_isready", "-h", "127.0.0.1", "-p", str(self.port)],
-                                   capture_output=True)
-            if ready.returncode == 0:
-                return
-            time.sleep(0.2)
-        raise RuntimeError("PostgreSQL did not start")
-
-    def kill(self):
-        """kill -9 the postmaster and every backend, as a crash would."""
-        with open(os.path.join(self.data, "postmaster.pid")) as pid_file:
-            postmaster = int(pid_file.readline())
-        children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout.split()
-        for pid in [postmaster] + [int(c) for c in children]:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.process.wait()
-        time.sleep(0.5)
-
-    def close(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def outage_under_load(label, daemon, store_name, kill, restart, heal_limit):
@@ -480,37 +330,17 @@ def redis_outage():
     fsynced append-only file, so the session from before the outage survives it."""
     label = "redis outage"
     folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
-    port = free_port()
-    command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", folder, "--save", "",
-               "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "no"]
-    log = open(os.path.join(folder, "redis.log"), "ab")
-    redis = [None]
-
-    def start():
-        redis[0] = subprocess.Popen(command, stdout=log, stderr=log)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            try:
-                if b"PONG" in redis_command(port, "PING"):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        check(False, f"{label}: redis-server did not start")
-
-    def kill():
-        redis[0].kill()
-        redis[0].wait()
-
+    redis = RedisInstance(folder)
     daemon = None
     try:
-        start()
-        daemon = Daemon(folder, {"CLOAKROOM_STORE": f"redis://127.0.0.1:{port}?timeout=2s"})
-        outage_under_load(label, daemon, "redis", kill, start, heal_limit=5)
+        redis.start()
+        daemon = Daemon(folder, {"CLOAKROOM_STORE": f"{redis.url}?timeout=2s"})
+        outage_under_load(label, daemon, "redis", redis.kill, redis.start, heal_limit=5)
     finally:
         if daemon:
             code = daemon.stop()
             check(code == 0, f"{label}: cloakroomd exits 0 after the outage, got {code}")
-        kill()
+        redis.kill()
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -584,7 +414,7 @@ def main():
     folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
     invalid_configuration(folder)
     shutil.rmtree(folder, ignore_errors=True)
-    print(f"e2e: {checks - len(failures)} of {checks} checks passed in {time.time() - started:.1f}s")
+    print(f"e2e: {checks[0] - len(failures)} of {checks[0]} checks passed in {time.time() - started:.1f}s")
     sys.exit(1 if failures else 0)
 
 

@@ -15,11 +15,12 @@ public struct CircuitBreaker: Sendable, Hashable {
     public struct Configuration: Sendable, Hashable {
         /// Consecutive failures that open the breaker. Default: 3.
         public var failureThreshold: Int
-        /// How long an open breaker refuses calls before it lets a probe through. Default: 1 s.
+        /// How long an open breaker refuses calls before it lets a probe through. Default: 500 ms
+        /// (a probe is one health check, cheap enough to try twice a second).
         public var coolDown: Duration
 
         /// Creates a configuration.
-        public init(failureThreshold: Int = 3, coolDown: Duration = .seconds(1)) {
+        public init(failureThreshold: Int = 3, coolDown: Duration = .milliseconds(500)) {
             self.failureThreshold = max(1, failureThreshold)
             self.coolDown = max(.milliseconds(1), coolDown)
         }
@@ -58,6 +59,9 @@ public struct CircuitBreaker: Sendable, Hashable {
         if case .closed = state { return true }
         return false
     }
+
+    /// Whether the breaker is closed and the last call succeeded.
+    public var isClosedWithoutFailures: Bool { state == .closed(failures: 0) }
 
     /// Whether a call may go to the store now. In half-open state the first caller gets `true`
     /// and becomes the probe; everyone else gets `false` until it reports back.

@@ -58,8 +58,8 @@ final class CompositionMember: Sendable {
     /// Whether calls go to the store (its breaker is closed).
     var isInUse: Bool { state.withLock { $0.breaker.isClosed } }
 
-    /// Whether the store is in use and has missed nothing.
-    var isInSync: Bool { state.withLock { $0.breaker.isClosed && $0.journal.isEmpty } }
+    /// Whether the store is in use, its last call succeeded and it has missed nothing.
+    var isInSync: Bool { state.withLock { $0.breaker.isClosedWithoutFailures && $0.journal.isEmpty } }
 
     /// Calls the store unless its breaker is open. Outages become ``Outcome/unavailable``; other
     /// errors (answers such as "duplicate key") are thrown.
@@ -146,7 +146,7 @@ final class CompositionMember: Sendable {
             if pending.clearAll {
                 try await store.clear()
             } else {
-                for key in pending.keys.keys { try await store.delete(key, now: now) }
+                try await deleteConcurrently(Array(pending.keys.keys), now: now)
                 let entries = state.withLock { $0.journal.users.mapValues(\.entry) }
                 for (userID, entry) in entries where pending.users[userID] != nil {
                     // Only records older than the "end all" are suspect: sessions created since
@@ -169,6 +169,20 @@ final class CompositionMember: Sendable {
             report(state.withLock { $0.breaker.recordFailure(now: now) })
         } catch {
             logger.warning("store repair failed", metadata: ["store": "\(store.name)", "error": "\(error)"])
+        }
+    }
+
+    /// Deletes the keys, a few at a time: a journal can hold thousands after an outage, and the
+    /// store is bypassed for them until they are gone.
+    private func deleteConcurrently(_ keys: [SessionKey], now: Date) async throws {
+        let store = store
+        for start in stride(from: 0, to: keys.count, by: 32) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for key in keys[start..<min(start + 32, keys.count)] {
+                    group.addTask { try await store.delete(key, now: now) }
+                }
+                try await group.waitForAll()
+            }
         }
     }
 

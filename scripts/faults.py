@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""Fault tests of cloakroomd: servers and cloakroomd itself killed under load, with the numbers a
+reader needs (writes acknowledged, errors seen by clients, recovery times). Standard library only.
+
+Usage: scripts/faults.py PATH/TO/cloakroomd
+Needs CLOAKROOM_TEST_POSTGRES and CLOAKROOM_TEST_REDIS (scripts/test-servers) and redis-server.
+"""
+import collections
+import json
+import os
+import random
+import shutil
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+
+from e2e_support import Daemon, PostgresInstance, RedisInstance, check, checks, failures
+
+
+class WriteLoad:
+    """Workers that create sessions and update their own sessions' counter `n`, remembering what
+    was acknowledged. A write whose answer was lost may or may not have landed: it is `uncertain`."""
+
+    def __init__(self, daemon, workers=4):
+        self.daemon = daemon
+        self.acknowledged = {}
+        self.uncertain = {}
+        self.statuses = collections.Counter()
+        self.errors = 0
+        self.creates = 0
+        self.updates = 0
+        self.phase = "before"
+        self.by_phase = collections.defaultdict(collections.Counter)
+        self.degraded_headers = collections.defaultdict(collections.Counter)
+        self.stopping = False
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.work, args=(w,), daemon=True) for w in range(workers)]
+
+    def start(self):
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self):
+        self.stopping = True
+        for thread in self.threads:
+            thread.join(timeout=60)
+
+    def work(self, worker):
+        mine = []
+        step = 0
+        while not self.stopping:
+            step += 1
+            creating = len(mine) < 3 or step % 3 == 0
+            session_id = None if creating else random.choice(mine)
+            value = None if creating else self.acknowledged[session_id] + 1
+            try:
+                if creating:
+                    status, reply, headers = self.daemon.request(
+                        "POST", "/v1/sessions", {"user_id": f"worker{worker}", "data": {"n": 0}})
+                else:
+                    status, reply, headers = self.daemon.request(
+                        "POST", "/v1/sessions/update", {"id": session_id, "set": {"n": value}})
+            except Exception:  # the daemon was killed mid-request: the write may or may not have landed
+                with self.lock:
+                    if session_id:
+                        self.uncertain[session_id] = value
+                    self.errors += 1
+                    self.statuses["no answer"] += 1
+                    self.by_phase[self.phase]["no answer"] += 1
+                time.sleep(0.01)
+                continue
+            with self.lock:
+                if creating and status == 201:
+                    self.acknowledged[reply["id"]] = 0
+                    self.creates += 1
+                    mine.append(reply["id"])
+                elif not creating and status == 200:
+                    self.acknowledged[session_id] = value
+                    self.uncertain.pop(session_id, None)
+                    self.updates += 1
+                elif not creating:
+                    self.uncertain[session_id] = value
+                self.statuses[status] += 1
+                self.by_phase[self.phase][status] += 1
+                self.degraded_headers[self.phase][headers.get("Cloakroom-Degraded")] += 1
+                if status >= 400:
+                    self.errors += 1
+                    if not (isinstance(reply, dict) and "error" in reply):
+                        check(False, f"error without the error shape: {status} {reply}")
+
+    def verify(self, daemon, label):
+        """Every acknowledged write is there: each session resumes with the counter it was last
+        acknowledged at (or the uncertain write after it)."""
+        lost = []
+        for session_id, value in self.acknowledged.items():
+            status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": session_id})
+            found = reply.get("session", {}).get("data", {}).get("n") if status == 200 else None
+            if found != value and not (session_id in self.uncertain and found == self.uncertain[session_id]):
+                lost.append((status, value, found, reply if status != 200 else None))
+        check(not lost, f"{label}: {len(lost)} of {len(self.acknowledged)} acknowledged writes lost, e.g. {lost[:3]}")
+        return len(lost)
+
+
+def wait_for(predicate, limit):
+    """Seconds until predicate() held, polling every 50 ms, or None after `limit` seconds."""
+    started = time.time()
+    while time.time() - started < limit:
+        if predicate():
+            return time.time() - started
+        time.sleep(0.05)
+    return None
+
+
+def health(daemon):
+    status, reply, headers = daemon.request("GET", "/health", auth=False)
+    statuses = [(store.get("role"), store["status"]) for store in reply.get("stores", [])]
+    return status, reply.get("status"), statuses, headers.get("Cloakroom-Degraded")
+
+
+def replicated_redis_kill(postgres_url):
+    """kill -9 Redis under a mixed create/update load on Redis + PostgreSQL: nothing acknowledged
+    is lost, the service keeps answering, and Redis is used again within 5 s of its restart. Redis
+    keeps an fsynced append-only file, so it comes back holding copies the outage made stale."""
+    label = "replicated redis+postgres, kill -9 redis"
+    folder = tempfile.mkdtemp(prefix="cloakroom-faults-")
+    redis = RedisInstance(folder)
+    daemon = None
+    load = None
+    try:
+        redis.start()
+        schema = f"faults_{os.urandom(4).hex()}"
+        daemon = Daemon(folder, {
+            "CLOAKROOM_STORE": f"{redis.url}?timeout=2s",
+            "CLOAKROOM_STORE_DURABLE": f"{postgres_url}?sslmode=disable&schema={schema}",
+        })
+        check(health(daemon)[:4] == (200, "ok", [("fast", "ok"), ("durable", "ok")], None),
+              f"{label}: health before the kill: {health(daemon)}")
+        load = WriteLoad(daemon)
+        load.start()
+        time.sleep(2)
+        load.phase = "killing"
+        killed = time.time()
+        redis.kill()
+        degraded = wait_for(lambda: health(daemon)[1] == "degraded", 10)
+        # From here on, every response must say so (requests in flight at the kill may not).
+        load.phase = "down"
+        check(degraded is not None, f"{label}: health says degraded after the kill: {health(daemon)}")
+        status, overall, stores, header = health(daemon)
+        check((status, overall, stores, header) == (200, "degraded", [("fast", "down"), ("durable", "ok")], "1"),
+              f"{label}: health while redis is down: {(status, overall, stores, header)}")
+        time.sleep(max(0, 3 - (time.time() - killed)))
+        load.phase = "restarted"
+        redis.start()
+        restarted = time.time()
+        recovered = wait_for(lambda: health(daemon)[:4] == (200, "ok", [("fast", "ok"), ("durable", "ok")], None), 10)
+        check(recovered is not None and recovered < 5,
+              f"{label}: redis in use again {recovered}s after its restart (limit 5 s): {health(daemon)}")
+        load.phase = "after"
+        time.sleep(2)
+        load.stop()
+        # Redis is used again: new sessions reach it, and what the outage changed is read right.
+        fresh_id = daemon.call("POST", "/v1/sessions", {"data": {"n": 0}})[1]["id"]
+        check(redis.has_session(fresh_id), f"{label}: a session created after the recovery is in redis")
+        down = load.by_phase["down"]
+        check(sum(down.values()) > 0 and all(code in (200, 201) for code in down),
+              f"{label}: the service kept answering writes while redis was down: {dict(down)}")
+        check(all(value == "1" for value in load.degraded_headers["down"]) or not load.degraded_headers["down"],
+              f"{label}: responses while down carried Cloakroom-Degraded: 1: {dict(load.degraded_headers['down'])}")
+        check(set(load.degraded_headers["after"]) <= {None},
+              f"{label}: responses after the recovery carry no Cloakroom-Degraded: {dict(load.degraded_headers['after'])}")
+        check(not any(code == 500 for code in load.statuses), f"{label}: no 500: {dict(load.statuses)}")
+        lost = load.verify(daemon, label)
+        print(f"  {label}: {load.creates} creates and {load.updates} updates acknowledged, "
+              f"{load.errors} errors seen by clients {dict(load.statuses)}, "
+              f"degraded {degraded or 0:.2f}s after the kill, redis in use again {recovered or 0:.2f}s after its "
+              f"restart, {lost} acknowledged writes lost", flush=True)
+    finally:
+        if load:
+            load.stop()
+        if daemon:
+            code = daemon.stop()
+            check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
+        redis.kill()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def replicated_postgres_stop(redis_url):
+    """Stop PostgreSQL under the replicated store. Documented behaviour (ReplicatedSessionStore):
+    writes answer 503 store_unavailable, reads of cached sessions go on, /health answers 503 naming
+    the durable store; no 500; service comes back by itself once PostgreSQL is back."""
+    label = "replicated redis+postgres, stop postgres"
+    postgres = PostgresInstance()
+    folder = tempfile.mkdtemp(prefix="cloakroom-faults-")
+    daemon = None
+    try:
+        postgres.start()
+        daemon = Daemon(folder, {
+            "CLOAKROOM_STORE": f"{redis_url}?prefix=faults_{os.urandom(4).hex()}:&timeout=2s",
+            "CLOAKROOM_STORE_DURABLE": f"{postgres.url}?sslmode=disable&timeout=2s",
+        })
+        status, reply = daemon.call("POST", "/v1/sessions", {"user_id": "kept", "data": {"n": 1}})
+        kept = reply["id"]
+        postgres.stop()
+        seen = []
+
+        def expect(method, path, body, wanted, what):
+            status, reply = daemon.call(method, path, body)
+            seen.append(status)
+            code = reply.get("error", {}).get("code") if isinstance(reply, dict) else None
+            ok = status == wanted and (status < 400 or code == "store_unavailable")
+            check(ok, f"{label}: {what} answered {status} {reply}, documented {wanted}")
+            return reply
+
+        reply = expect("POST", "/v1/sessions/resume", {"id": kept}, 200, "resume of a cached session")
+        check(reply.get("session", {}).get("data") == {"n": 1}, f"{label}: the cached session reads right")
+        expect("POST", "/v1/sessions", {"user_id": "new"}, 503, "create")
+        expect("POST", "/v1/sessions/update", {"id": kept, "set": {"n": 2}}, 503, "update")
+        expect("POST", "/v1/sessions/end", {"id": kept}, 503, "end")
+        expect("GET", "/v1/users/kept/sessions", None, 503, "list")
+        status, overall, stores, _ = health(daemon)
+        check((status, overall, stores) == (503, "unavailable", [("fast", "ok"), ("durable", "down")]),
+              f"{label}: health while postgres is down: {(status, overall, stores)}")
+        check(500 not in seen, f"{label}: no 500")
+        postgres.start()
+        healed = wait_for(lambda: daemon.call("POST", "/v1/sessions", {"user_id": "new"})[0] == 201, 30)
+        check(healed is not None, f"{label}: writes work again by themselves after the restart")
+        resumed = daemon.call("POST", "/v1/sessions/resume", {"id": kept})[1]
+        check(resumed.get("session", {}).get("data") == {"n": 1}, f"{label}: the refused update left no trace")
+        check(daemon.call("POST", "/v1/sessions/update", {"id": kept, "set": {"n": 2}})[0] == 200,
+              f"{label}: updates work again")
+        check(daemon.call("POST", "/v1/sessions/end", {"id": kept}, None)[0] == 204, f"{label}: ends work again")
+        check(daemon.call("POST", "/v1/sessions/resume", {"id": kept})[0] == 404,
+              f"{label}: the ended session is gone from both stores")
+        print(f"  {label}: every call answered as documented; writes healed {healed or 0:.1f}s after the restart",
+              flush=True)
+    finally:
+        if daemon:
+            code = daemon.stop()
+            check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
+        postgres.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def crash_mid_write(label, store_env, inspect):
+    """kill -9 cloakroomd 20 times while 4 clients create and update: afterwards no record is
+    unreadable or half-written and every acknowledged write is present."""
+    folder = tempfile.mkdtemp(prefix="cloakroom-faults-")
+    daemon = None
+    key = None
+    totals = collections.Counter()
+    acknowledged = {}
+    uncertain = {}
+    try:
+        for round_number in range(20):
+            daemon = Daemon(folder, store_env, key=key)
+            key = daemon.key
+            load = WriteLoad(daemon)
+            load.start()
+            time.sleep(random.uniform(0.3, 0.9))
+            daemon.kill()
+            load.stop()
+            # Each round's workers update only the sessions they created, so rounds never overlap.
+            acknowledged.update(load.acknowledged)
+            uncertain.update(load.uncertain)
+            totals["creates"] += load.creates
+            totals["updates"] += load.updates
+            totals["cut off"] += load.statuses["no answer"]
+        inspect(folder, label)
+        daemon = Daemon(folder, store_env, key=key)
+        final = WriteLoad(daemon)
+        final.acknowledged, final.uncertain = acknowledged, uncertain
+        unreadable = 0
+        for session_id in acknowledged:
+            status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": session_id})
+            if status != 200:
+                unreadable += status != 404 or reply.get("error", {}).get("code") != "session_not_found"
+        check(unreadable == 0, f"{label}: {unreadable} sessions gave an error other than 'not found'")
+        lost = final.verify(daemon, label)
+        print(f"  {label}: 20 kills, {totals['creates']} creates and {totals['updates']} updates acknowledged, "
+              f"{totals['cut off']} requests cut off by a kill, {lost} acknowledged writes lost", flush=True)
+    finally:
+        if daemon:
+            daemon.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def inspect_sqlite(folder, label):
+    database = sqlite3.connect(os.path.join(folder, "db", "sessions.sqlite"))
+    result = database.execute("PRAGMA integrity_check").fetchone()[0]
+    check(result == "ok", f"{label}: SQLite integrity_check says {result}")
+    database.close()
+
+
+def inspect_files(folder, label):
+    """Every record file is whole JSON; a temporary file a kill left behind is not a record."""
+    records = os.path.join(folder, "file-store", "sessions")
+    broken = []
+    for name in os.listdir(records):
+        if name.endswith(".json"):
+            try:
+                with open(os.path.join(records, name)) as record:
+                    json.load(record)
+            except ValueError:
+                broken.append(name)
+    check(not broken, f"{label}: {len(broken)} half-written record files, e.g. {broken[:3]}")
+
+
+def main():
+    started = time.time()
+    postgres = os.environ.get("CLOAKROOM_TEST_POSTGRES")
+    redis = os.environ.get("CLOAKROOM_TEST_REDIS")
+    ci = os.environ.get("CI") == "true"
+    if postgres and shutil.which("redis-server"):
+        print("== faults: replicated store, kill -9 redis", flush=True)
+        replicated_redis_kill(postgres)
+    else:
+        check(not ci, "CLOAKROOM_TEST_POSTGRES and redis-server are needed when CI=true")
+    if redis:
+        print("== faults: replicated store, stop postgres", flush=True)
+        replicated_postgres_stop(redis)
+    else:
+        check(not ci, "CLOAKROOM_TEST_REDIS is needed when CI=true")
+    print("== faults: kill -9 cloakroomd mid-write", flush=True)
+    crash_mid_write("sqlite, kill -9 cloakroomd", {"CLOAKROOM_STORE": "sqlite:./db/sessions.sqlite"}, inspect_sqlite)
+    crash_mid_write("file, kill -9 cloakroomd", {"CLOAKROOM_STORE": "file:./file-store"}, inspect_files)
+    print(f"faults: {checks[0] - len(failures)} of {checks[0]} checks passed in {time.time() - started:.1f}s")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
