@@ -12,7 +12,7 @@ import PostgresNIO
 /// database is down or restarting, calls fail with ``Cloakroom/CloakroomError/Code/storeUnavailable``
 /// within that time and succeed again by themselves once it is back (the connection pool
 /// reconnects). See ``PostgresSchema`` for the tables and indexes.
-public final class PostgresSessionStore: SessionStoreStatistics {
+public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExport {
     /// `postgres`.
     public let name = "postgres"
     /// Where the store connects.
@@ -175,6 +175,24 @@ public final class PostgresSessionStore: SessionStoreStatistics {
             for try await row in rows { sessions.append(try Self.session(from: row)) }
             return sessions
         }
+    }
+
+    public func exportRecords(after cursor: String?, limit: Int, now: Date) async throws -> ExportBatch {
+        // The empty bytea sorts before every key: no cursor starts at the first one.
+        let after = ByteBuffer(bytes: cursor.flatMap { SessionKey(hex: $0) }?.bytes ?? [])
+        let records = try await bounded("export") { [client, logger] in
+            let rows = try await client.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM cloakroom_sessions
+                WHERE key > \(after) AND deadline > \(now) ORDER BY key LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            var sessions: [StoredSession] = []
+            for try await row in rows { sessions.append(try Self.session(from: row)) }
+            return sessions
+        }
+        return ExportBatch(records: records, nextCursor: records.count < limit ? nil : records.last?.key.hex)
     }
 
     public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {

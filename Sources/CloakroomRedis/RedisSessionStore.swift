@@ -32,7 +32,7 @@ import RESP
 ///
 /// Loading is one round trip (`HMGET`). Touch never changes the index, because the index
 /// scores by the absolute deadline, which touching does not move.
-public final class RedisSessionStore: SessionStore {
+public final class RedisSessionStore: SessionStoreExport {
     /// `redis` or `redis-cluster`.
     public let name: String
     /// What every key the store writes starts with.
@@ -438,6 +438,55 @@ public final class RedisSessionStore: SessionStore {
         let elements = reply.elements ?? []
         let owner = elements.count > 1 ? elements[1].string : nil
         return (elements.first?.int == 1, owner?.isEmpty == false ? owner : nil)
+    }
+
+    /// Walks each primary in turn with `SCAN`; the cursor is `primary:scan cursor`, primaries in
+    /// the order of their addresses. `SCAN` may return a key twice; a migration copies
+    /// idempotently.
+    public func exportRecords(after cursor: String?, limit: Int, now: Date) async throws -> ExportBatch {
+        let pattern = RESPArgument(bytes: prefix.flatMap { [UInt8(ascii: "\\"), $0] } + Array("s:*".utf8))
+        let parts = cursor?.split(separator: ":").map(String.init) ?? ["0", "0"]
+        guard parts.count == 2, var node = Int(parts[0]) else {
+            throw CloakroomError(.invalidConfiguration, "'\(cursor ?? "")' is not a cursor of a Redis export")
+        }
+        var scanCursor = parts[1]
+        return try await call("export") {
+            let primaries = try await client.primaries().sorted { $0.serverDescription < $1.serverDescription }
+            guard node < primaries.count else { return ExportBatch(records: [], nextCursor: nil) }
+            let primary = primaries[node]
+            let reply = try await primary.send(
+                RESPCommand("SCAN", RESPArgument(scanCursor), "MATCH", pattern, "COUNT", RESPArgument(String(limit))),
+                key: nil
+            )
+            guard let parts = reply.elements, parts.count == 2, let next = parts[0].string else {
+                throw RESPError(.unexpectedReply, "SCAN did not answer a cursor and keys")
+            }
+            let keys = (parts[1].elements ?? []).compactMap(\.bytes).compactMap { redisKey -> SessionKey? in
+                guard redisKey.count == prefix.count + 2 + SessionKey.byteCount * 2 else { return nil }
+                return SessionKey(hex: String(decoding: redisKey.suffix(SessionKey.byteCount * 2), as: UTF8.self))
+            }
+            let records = try await withThrowingTaskGroup(of: StoredSession?.self) { group in
+                for key in keys {
+                    group.addTask {
+                        let redisKey = self.sessionKey(key)
+                        let fields = try await primary.send(
+                            RESPCommand("HMGET", [RESPArgument(bytes: redisKey)] + Self.loadFields),
+                            key: redisKey
+                        )
+                        return try self.session(key: key, from: fields).flatMap { $0.isLive(at: now) ? $0 : nil }
+                    }
+                }
+                var records: [StoredSession] = []
+                for try await record in group { if let record { records.append(record) } }
+                return records
+            }
+            scanCursor = next
+            if scanCursor == "0" {
+                node += 1
+                if node == primaries.count { return ExportBatch(records: records, nextCursor: nil) }
+            }
+            return ExportBatch(records: records, nextCursor: "\(node):\(scanCursor)")
+        }
     }
 
     /// Calls `body` with batches of session keys from each primary until it returns `false`.

@@ -8,7 +8,7 @@ import GRDB
 /// may open the same file (writers wait up to ``busyTimeout`` for each other). The schema is
 /// versioned (``SQLiteSchema``) and migrated on open. Every read filters on the deadline, so an
 /// expired row is never returned even before pruning deletes it.
-public final class SQLiteSessionStore: SessionStoreStatistics {
+public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExport {
     /// The database file.
     public let path: String
     /// `sqlite`.
@@ -147,6 +147,20 @@ public final class SQLiteSessionStore: SessionStoreStatistics {
                 arguments: [userID, now.timeIntervalSince1970]
             ).map(Self.session(from:))
         }
+    }
+
+    public func exportRecords(after cursor: String?, limit: Int, now: Date) async throws -> ExportBatch {
+        // The empty blob sorts before every key: no cursor starts at the first one.
+        let after = Data(cursor.flatMap { SessionKey(hex: $0) }?.bytes ?? [])
+        let records = try await reading { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT * FROM cloakroom_sessions WHERE key > ? AND deadline > ? ORDER BY key LIMIT ?"
+                ),
+                arguments: [after, now.timeIntervalSince1970, limit]
+            ).map(Self.session(from:))
+        }
+        return ExportBatch(records: records, nextCursor: records.count < limit ? nil : records.last?.key.hex)
     }
 
     public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {

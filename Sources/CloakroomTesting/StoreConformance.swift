@@ -41,6 +41,7 @@ public enum StoreConformance {
         case deleteAllOfUser
         case pruneInBoundedBatches
         case count
+        case exportWalksEveryLiveRecord
         case concurrentUpdatesLoseNothing
         case concurrentIncrementsWithVersionChecks
         case largeValues
@@ -96,6 +97,7 @@ struct Context {
         case .deleteAllOfUser: try await deleteAllOfUser()
         case .pruneInBoundedBatches: try await pruneInBoundedBatches()
         case .count: try await count()
+        case .exportWalksEveryLiveRecord: try await exportWalksEveryLiveRecord()
         case .concurrentUpdatesLoseNothing: try await concurrentUpdatesLoseNothing()
         case .concurrentIncrementsWithVersionChecks: try await concurrentIncrementsWithVersionChecks()
         case .largeValues: try await largeValues()
@@ -375,6 +377,33 @@ struct Context {
         try expect(try await store.count(now: now) == 7, "count is not 7 after 7 inserts")
         clock.advance(by: .seconds(6))
         try expect(try await store.count(now: now) == 4, "count is not 4 after 3 expired")
+    }
+
+    /// For stores that can export (``Cloakroom/SessionStoreExport``): a walk in small batches
+    /// returns every live record, whole, and no expired one.
+    func exportWalksEveryLiveRecord() async throws {
+        guard let exporter = store as? any SessionStoreExport else { return }
+        var live: [SessionKey: StoredSession] = [:]
+        for index in 0..<23 {
+            let session = record(user: index.isMultiple(of: 3) ? "olga" : nil, idle: index < 5 ? 5 : 600)
+            try await store.insert(session, now: now)
+            if index >= 5 { live[session.key] = session }
+        }
+        clock.advance(by: .seconds(6))
+        var seen: [SessionKey: StoredSession] = [:]
+        var cursor: String?
+        var batches = 0
+        repeat {
+            let batch = try await exporter.exportRecords(after: cursor, limit: 4, now: now)
+            for session in batch.records { seen[session.key] = session }
+            cursor = batch.nextCursor
+            batches += 1
+            try expect(batches < 1000, "the export never ends (cursor \(cursor ?? "nil"))")
+        } while cursor != nil
+        try expect(Set(seen.keys) == Set(live.keys), "the export returned \(seen.count) records, not the 18 live ones")
+        for (key, session) in live {
+            try expect(same(seen[key], session), "the export changed record \(key.handle)")
+        }
     }
 
     func concurrentUpdatesLoseNothing() async throws {

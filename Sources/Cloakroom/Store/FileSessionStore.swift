@@ -22,7 +22,7 @@ import Synchronization
 ///
 /// Counting and pruning scan the folder; this store suits one host and modest numbers of
 /// sessions. Use SQLite for more.
-public final class FileSessionStore: SessionStore {
+public final class FileSessionStore: SessionStoreExport {
     /// The folder the store keeps its files in.
     public let directory: URL
     /// `file`.
@@ -71,6 +71,16 @@ public final class FileSessionStore: SessionStore {
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         guard let session = try read(key), session.isLive(at: now) else { return nil }
         return session
+    }
+
+    public func exportRecords(after cursor: String?, limit: Int, now: Date) async throws -> ExportBatch {
+        let keys = allKeys().map { ($0.hex, $0) }.filter { cursor == nil || $0.0 > cursor! }
+            .sorted { $0.0 < $1.0 }.prefix(limit).map(\.1)
+        var records: [StoredSession] = []
+        for key in keys {
+            if let session = try read(key), session.isLive(at: now) { records.append(session) }
+        }
+        return .orderedByKey(records, scanned: keys, limit: limit)
     }
 
     public func insert(_ session: StoredSession, now: Date) async throws {

@@ -4,7 +4,7 @@ import Synchronization
 /// A store in this process's memory: fast, bounded, and gone when the process ends.
 ///
 /// Use it for tests, single-instance development, or as the last link of a fallback chain.
-public final class MemorySessionStore: SessionStore {
+public final class MemorySessionStore: SessionStoreExport {
     private struct State {
         var sessions: [SessionKey: StoredSession] = [:]
         var keysByUser: [String: Set<SessionKey>] = [:]
@@ -134,6 +134,15 @@ public final class MemorySessionStore: SessionStore {
 
     public func health() async -> StoreHealth {
         StoreHealth(store: name, isHealthy: true)
+    }
+
+    public func exportRecords(after cursor: String?, limit: Int, now: Date) async throws -> ExportBatch {
+        state.withLock { state in
+            let keys = state.sessions.keys.map { ($0.hex, $0) }.filter { cursor == nil || $0.0 > cursor! }
+                .sorted { $0.0 < $1.0 }.prefix(limit).map(\.1)
+            let records = keys.compactMap { state.sessions[$0] }.filter { $0.isLive(at: now) }
+            return .orderedByKey(records, scanned: keys, limit: limit)
+        }
     }
 
     public func close() async {}
