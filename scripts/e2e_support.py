@@ -1,15 +1,18 @@
 """What the black-box scripts (e2e.py, faults.py) share: checks, a cloakroomd process, servers of
 their own to kill. Standard library only."""
 import base64
+import collections
 import hashlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -216,3 +219,97 @@ class RedisInstance:
         raw = base64.urlsafe_b64decode(session_id + "=" * (-len(session_id) % 4))
         key = prefix + "s:" + hashlib.sha256(raw).hexdigest()
         return redis_command(self.port, "EXISTS", key).startswith(b":1")
+
+
+class WriteLoad:
+    """Workers that create sessions and update their own sessions' counter `n`, remembering what
+    was acknowledged. A write whose answer was lost may or may not have landed: it is `uncertain`."""
+
+    def __init__(self, daemon, workers=4):
+        self.daemon = daemon
+        self.acknowledged = {}
+        self.uncertain = {}
+        self.statuses = collections.Counter()
+        self.errors = 0
+        self.creates = 0
+        self.updates = 0
+        self.phase = "before"
+        self.by_phase = collections.defaultdict(collections.Counter)
+        self.degraded_headers = collections.defaultdict(collections.Counter)
+        self.stopping = False
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.work, args=(w,), daemon=True) for w in range(workers)]
+
+    def start(self):
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self):
+        self.stopping = True
+        for thread in self.threads:
+            thread.join(timeout=60)
+
+    def work(self, worker):
+        mine = []
+        step = 0
+        while not self.stopping:
+            step += 1
+            creating = len(mine) < 3 or step % 3 == 0
+            session_id = None if creating else random.choice(mine)
+            value = None if creating else self.acknowledged[session_id] + 1
+            try:
+                if creating:
+                    status, reply, headers = self.daemon.request(
+                        "POST", "/v1/sessions", {"user_id": f"worker{worker}", "data": {"n": 0}})
+                else:
+                    status, reply, headers = self.daemon.request(
+                        "POST", "/v1/sessions/update", {"id": session_id, "set": {"n": value}})
+            except Exception:  # the daemon was killed mid-request: the write may or may not have landed
+                with self.lock:
+                    if session_id:
+                        self.uncertain[session_id] = value
+                    self.errors += 1
+                    self.statuses["no answer"] += 1
+                    self.by_phase[self.phase]["no answer"] += 1
+                time.sleep(0.01)
+                continue
+            with self.lock:
+                if creating and status == 201:
+                    self.acknowledged[reply["id"]] = 0
+                    self.creates += 1
+                    mine.append(reply["id"])
+                elif not creating and status == 200:
+                    self.acknowledged[session_id] = value
+                    self.uncertain.pop(session_id, None)
+                    self.updates += 1
+                elif not creating:
+                    self.uncertain[session_id] = value
+                self.statuses[status] += 1
+                self.by_phase[self.phase][status] += 1
+                self.degraded_headers[self.phase][headers.get("Cloakroom-Degraded")] += 1
+                if status >= 400:
+                    self.errors += 1
+                    if not (isinstance(reply, dict) and "error" in reply):
+                        check(False, f"error without the error shape: {status} {reply}")
+
+    def verify(self, daemon, label):
+        """Every acknowledged write is there: each session resumes with the counter it was last
+        acknowledged at (or the uncertain write after it)."""
+        lost = []
+        for session_id, value in self.acknowledged.items():
+            status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": session_id})
+            found = reply.get("session", {}).get("data", {}).get("n") if status == 200 else None
+            if found != value and not (session_id in self.uncertain and found == self.uncertain[session_id]):
+                lost.append((status, value, found, reply if status != 200 else None))
+        check(not lost, f"{label}: {len(lost)} of {len(self.acknowledged)} acknowledged writes lost, e.g. {lost[:3]}")
+        return len(lost)
+
+
+def wait_for(predicate, limit):
+    """Seconds until predicate() held, polling every 50 ms, or None after `limit` seconds."""
+    started = time.time()
+    while time.time() - started < limit:
+        if predicate():
+            return time.time() - started
+        time.sleep(0.05)
+    return None

@@ -116,6 +116,78 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
+    /// One statement for the whole batch: a multi-row insert that, like ``insert(_:now:)``,
+    /// replaces dead rows and leaves live ones alone.
+    public func insertNew(_ sessions: [StoredSession], now: Date) async throws -> Set<SessionKey> {
+        var inserted: Set<SessionKey> = []
+        // 9 parameters a row; PostgreSQL allows 65,535 in one statement.
+        for start in stride(from: 0, to: sessions.count, by: 5000) {
+            let chunk = sessions[start..<min(start + 5000, sessions.count)]
+            var bindings = PostgresBindings()
+            var rows: [String] = []
+            for session in chunk {
+                let base = bindings.count
+                bindings.append(Self.bytes(session.key))
+                bindings.append(session.userID)
+                bindings.append(Self.bytes(session.payload))
+                bindings.append(try Self.json(session.metadata))
+                bindings.append(session.metadata.lastSeenAt)
+                bindings.append(session.idleDeadline)
+                bindings.append(session.absoluteDeadline)
+                bindings.append(session.deadline)
+                bindings.append(Int64(bitPattern: session.version))
+                rows.append(
+                    "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4)::jsonb, "
+                        + (5...9).map { "$\(base + $0)" }.joined(separator: ", ") + ")"
+                )
+            }
+            bindings.append(now)
+            let sql = """
+                INSERT INTO cloakroom_sessions
+                    (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
+                VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT (key) DO UPDATE SET
+                    user_id = excluded.user_id, payload = excluded.payload, metadata = excluded.metadata,
+                    last_seen_at = excluded.last_seen_at, idle_deadline = excluded.idle_deadline,
+                    absolute_deadline = excluded.absolute_deadline, deadline = excluded.deadline,
+                    version = excluded.version
+                WHERE cloakroom_sessions.deadline <= $\(bindings.count)
+                RETURNING key
+                """
+            let keys = try await bounded("insert many") { [client, logger, bindings] in
+                let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+                var keys: [SessionKey] = []
+                for try await row in rows {
+                    let bytes = try row.decode(ByteBuffer.self)
+                    if let key = SessionKey(bytes: bytes.readableBytesView) { keys.append(key) }
+                }
+                return keys
+            }
+            inserted.formUnion(keys)
+        }
+        return inserted
+    }
+
+    /// One query for the whole batch.
+    public func load(_ keys: [SessionKey], now: Date) async throws -> [SessionKey: StoredSession] {
+        let keyBytes = keys.map(Self.bytes)
+        return try await bounded("load many") { [client, logger] in
+            let rows = try await client.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM cloakroom_sessions
+                WHERE key = ANY(\(keyBytes)) AND deadline > \(now)
+                """,
+                logger: logger
+            )
+            var found: [SessionKey: StoredSession] = [:]
+            for try await row in rows {
+                let session = try Self.session(from: row)
+                found[session.key] = session
+            }
+            return found
+        }
+    }
+
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         let metadata = try Self.json(session.metadata)
         return try await bounded("compare-and-set") { [client, logger] in

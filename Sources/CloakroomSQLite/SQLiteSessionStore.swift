@@ -88,6 +88,50 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         }
     }
 
+    /// One transaction for the whole batch.
+    public func insertNew(_ sessions: [StoredSession], now: Date) async throws -> Set<SessionKey> {
+        let rows = try sessions.map { session throws(CloakroomError) in (session.key, try Columns(session)) }
+        return try await writing { db in
+            var inserted: Set<SessionKey> = []
+            let clear = try db.cachedStatement(sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?")
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO cloakroom_sessions
+                        (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (key) DO NOTHING
+                    """
+            )
+            for (key, columns) in rows {
+                try clear.execute(arguments: [columns.key, now.timeIntervalSince1970])
+                try insert.execute(arguments: columns.arguments)
+                if db.changesCount == 1 { inserted.insert(key) }
+            }
+            return inserted
+        }
+    }
+
+    /// One query per 500 keys.
+    public func load(_ keys: [SessionKey], now: Date) async throws -> [SessionKey: StoredSession] {
+        var found: [SessionKey: StoredSession] = [:]
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            let chunk = keys[start..<min(start + 500, keys.count)]
+            var arguments = StatementArguments()
+            for key in chunk { arguments += [Data(key.bytes)] }
+            arguments += [now.timeIntervalSince1970]
+            let sessions = try await reading { [arguments] db in
+                try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT * FROM cloakroom_sessions WHERE key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", "))) AND deadline > ?",
+                    arguments: arguments
+                ).map(Self.session(from:))
+            }
+            for session in sessions { found[session.key] = session }
+        }
+        return found
+    }
+
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         let columns = try Columns(session)
         return try await writing { db in

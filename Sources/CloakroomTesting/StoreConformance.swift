@@ -42,6 +42,7 @@ public enum StoreConformance {
         case pruneInBoundedBatches
         case count
         case exportWalksEveryLiveRecord
+        case bulkLoadAndInsert
         case concurrentUpdatesLoseNothing
         case concurrentIncrementsWithVersionChecks
         case largeValues
@@ -98,6 +99,7 @@ struct Context {
         case .pruneInBoundedBatches: try await pruneInBoundedBatches()
         case .count: try await count()
         case .exportWalksEveryLiveRecord: try await exportWalksEveryLiveRecord()
+        case .bulkLoadAndInsert: try await bulkLoadAndInsert()
         case .concurrentUpdatesLoseNothing: try await concurrentUpdatesLoseNothing()
         case .concurrentIncrementsWithVersionChecks: try await concurrentIncrementsWithVersionChecks()
         case .largeValues: try await largeValues()
@@ -404,6 +406,36 @@ struct Context {
         for (key, session) in live {
             try expect(same(seen[key], session), "the export changed record \(key.handle)")
         }
+    }
+
+    /// Loading and inserting many at once behave like one at a time.
+    func bulkLoadAndInsert() async throws {
+        let live = (0..<30).map { index in record(user: index.isMultiple(of: 2) ? "pat" : nil) }
+        let dying = record(idle: 5)
+        for session in live.prefix(10) + [dying] { try await store.insert(session, now: now) }
+        clock.advance(by: .seconds(6))
+        var replacement = dying
+        replacement.idleDeadline = now.addingTimeInterval(600)
+        replacement.version = 7
+        var clash = live[0]
+        clash.version = 9
+        let inserted = try await store.insertNew(Array(live.dropFirst(10)) + [replacement, clash], now: now)
+        try expect(
+            inserted == Set(live.dropFirst(10).map(\.key) + [dying.key]),
+            "insertNew inserted \(inserted.count) records, not the 20 new ones and the one replacing an expired record"
+        )
+        try expect(
+            try await store.load(live[0].key, now: now)?.version == 1,
+            "insertNew replaced a live record"
+        )
+        let missing = record()
+        let found = try await store.load(live.map(\.key) + [missing.key, dying.key], now: now)
+        try expect(found.count == 31, "a bulk load found \(found.count) of the 31 live records")
+        for session in live {
+            try expect(same(found[session.key], session), "a bulk load changed \(session.key.handle)")
+        }
+        try expect(found[dying.key]?.version == 7, "a bulk load did not return the replacement")
+        try expect(try await store.sessions(ofUser: "pat", now: now).count == 15, "bulk inserts are not listed by user")
     }
 
     func concurrentUpdatesLoseNothing() async throws {

@@ -191,7 +191,11 @@ struct Migrate: AsyncParsableCommand {
     @Option(help: "The store to copy to.") var to: String
     @Option(help: "Sessions read per batch.") var batchSize = 1000
     @Option(help: "Sessions copied at once.") var concurrency = 16
-    @Option(help: "Where the position is saved for resuming.") var state = "cloakroom-migrate.state.json"
+    @Option(
+        help:
+            "Where the position is saved for resuming (default: cloakroom-migrate-<id>.json, the id naming this pair of stores)."
+    )
+    var state: String?
     @Flag(help: "Start from the beginning even if --state holds a position.") var restart = false
     @Flag(help: "Skip the final check of the target.") var noVerify = false
 
@@ -202,6 +206,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let migrationName = MigrationCheckpoint.migrationName(source: from, target: to)
+        let state = stateFile(migrationName)
         let checkpoint: MigrationCheckpoint?
         do {
             checkpoint = restart ? nil : try MigrationCheckpoint.load(path: state, migration: migrationName)
@@ -229,6 +234,10 @@ struct Migrate: AsyncParsableCommand {
         await target.close()
     }
 
+    func stateFile(_ migrationName: String) -> String {
+        state ?? "cloakroom-migrate-\(migrationName.prefix(12)).json"
+    }
+
     func migrate(
         from source: any SessionStore,
         to target: any SessionStore,
@@ -238,6 +247,7 @@ struct Migrate: AsyncParsableCommand {
         guard let exporter = source as? any SessionStoreExport else {
             throw ValidationError("--from: the \(source.name) store cannot list its sessions for a migration")
         }
+        let state = stateFile(migrationName)
         let migration = StoreMigration(from: exporter, to: target, batchSize: batchSize, concurrency: concurrency)
         let total = try await source.count(now: Date())
         let already = checkpoint?.processed ?? 0
@@ -257,6 +267,7 @@ struct Migrate: AsyncParsableCommand {
             let line = ProgressBar.render(
                 done: processed,
                 of: max(total, processed),
+                resumedAt: already,
                 elapsed: ContinuousClock.now - started
             )
             if interactive {
@@ -264,13 +275,14 @@ struct Migrate: AsyncParsableCommand {
             } else if processed * 10 / max(total, 1) > lastLine || progress.cursor == nil {
                 // Not a terminal: one line per tenth.
                 lastLine = processed * 10 / max(total, 1)
-                print(line)
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
         }
         if interactive { print("") }
         try? FileManager.default.removeItem(atPath: state)
+        let seconds = (ContinuousClock.now - started).components.seconds
         print(
-            "copied \(result.copied), already current \(result.alreadyCurrent), ended meanwhile \(result.ended) in \(ContinuousClock.now - started)"
+            "copied \(result.copied), already current \(result.alreadyCurrent), ended meanwhile \(result.ended) in \(seconds)s"
         )
         guard !noVerify else { return }
         let verification = try await migration.verify()

@@ -70,3 +70,20 @@ struct PostgresAdministrationTests {
         await administration.store.close()
     }
 }
+
+@Suite("Progress bar")
+struct ProgressBarTests {
+    @Test func showsCountThroughputAndTimeLeft() {
+        #expect(
+            ProgressBar.render(done: 25_000, of: 100_000, elapsed: .seconds(5), width: 10)
+                == "[##........] 25000 / 100000  5000/s  15s left"
+        )
+        #expect(
+            ProgressBar.render(done: 60_000, of: 100_000, resumedAt: 50_000, elapsed: .seconds(2), width: 4)
+                == "[##..] 60000 / 100000  5000/s  8s left",
+            "a resumed run's throughput counts only its own work"
+        )
+        #expect(ProgressBar.render(done: 0, of: 10, elapsed: .zero).hasSuffix("time left unknown"))
+        #expect(ProgressBar.render(done: 1, of: 1_000_000, elapsed: .seconds(1)).hasSuffix("277h46m left"))
+    }
+}

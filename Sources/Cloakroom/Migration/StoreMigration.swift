@@ -90,10 +90,9 @@ public struct StoreMigration: Sendable {
         repeat {
             let now = clock.now
             let batch = try await source.exportRecords(after: cursor, limit: batchSize, now: now)
-            let found = try await inParallel(batch.records) { record in
-                (record, try await target.load(record.key, now: now))
-            }
-            for (record, copy) in found {
+            let copies = try await target.load(batch.records.map(\.key), now: now)
+            for record in batch.records {
+                let copy = copies[record.key]
                 result.checked += 1
                 if let copy, copy.version >= record.version { continue }
                 // Ended in the source since it was exported: nothing to miss.
@@ -111,8 +110,50 @@ public struct StoreMigration: Sendable {
         case copied, alreadyCurrent, ended
     }
 
-    private func copyAll(_ records: [StoredSession]) async throws -> [Outcome] {
-        try await inParallel(records) { try await copy($0) }
+    /// Copies a batch: one bulk look-up in the target, one bulk insert of what it lacks,
+    /// compare-and-set for what it holds older, then one bulk read of the source to follow
+    /// records that changed or ended meanwhile.
+    private func copyAll(_ exported: [StoredSession]) async throws -> [Outcome] {
+        var unique: [SessionKey: StoredSession] = [:]
+        for record in exported where (unique[record.key]?.version ?? 0) <= record.version {
+            unique[record.key] = record
+        }
+        let records = Array(unique.values)
+        let now = clock.now
+        let existing = try await target.load(records.map(\.key), now: now)
+        let missing = records.filter { existing[$0.key] == nil }
+        let inserted = try await target.insertNew(missing, now: now)
+        var outcomes: [SessionKey: Outcome] = [:]
+        var individually: [StoredSession] = []
+        for record in records {
+            if inserted.contains(record.key) {
+                outcomes[record.key] = .copied
+            } else if let copy = existing[record.key], copy.version >= record.version {
+                outcomes[record.key] = .alreadyCurrent
+            } else {
+                individually.append(record)
+            }
+        }
+        for (key, wrote) in try await inParallel(
+            individually,
+            { (record: StoredSession) in
+                (record.key, try await put(record, now: now))
+            }
+        ) {
+            outcomes[key] = wrote ? .copied : .alreadyCurrent
+        }
+        // Read the source again: a write or an end that raced the copy must reach the target.
+        let current = try await source.load(records.map(\.key), now: clock.now)
+        let changed = records.filter { current[$0.key]?.version != $0.version }
+        for (key, outcome) in try await inParallel(
+            changed,
+            { (record: StoredSession) in
+                (record.key, try await copy(record))
+            }
+        ) {
+            outcomes[key] = outcome == .alreadyCurrent ? outcomes[key] : outcome
+        }
+        return Array(outcomes.values)
     }
 
     /// Runs `body` on every element, `concurrency` at a time.
@@ -156,6 +197,11 @@ public struct StoreMigration: Sendable {
     /// Writes `record` unless the target holds it at the same or a newer version; returns whether
     /// it wrote.
     private func put(_ record: StoredSession, now: Date) async throws -> Bool {
+        // Most records are new to the target: try the insert first, look only on a clash.
+        do {
+            try await target.insert(record, now: now)
+            return true
+        } catch let error as CloakroomError where error.code == .duplicateKey {}
         for _ in 0..<10 {
             if let existing = try await target.load(record.key, now: now) {
                 guard existing.version < record.version else { return false }

@@ -45,6 +45,13 @@ public protocol SessionStore: Sendable {
     /// The number of live records.
     func count(now: Date) async throws -> Int
 
+    /// The live records among `keys`, by key: for bulk work such as migrations.
+    func load(_ keys: [SessionKey], now: Date) async throws -> [SessionKey: StoredSession]
+
+    /// Inserts each session whose key holds no live record, and returns the keys inserted; the
+    /// others are left alone. For bulk work such as migrations: a store may write the batch at once.
+    func insertNew(_ sessions: [StoredSession], now: Date) async throws -> Set<SessionKey>
+
     /// How many expired records one pruning batch should delete: large enough to keep up, small
     /// enough that a batch never holds up the store's other work.
     var pruneBatchSize: Int { get }
@@ -65,6 +72,41 @@ public protocol SessionStore: Sendable {
 }
 
 extension SessionStore {
+    /// One ``load(_:now:)-(SessionKey,_)`` per key, 16 at a time, unless a store knows better.
+    public func load(_ keys: [SessionKey], now: Date) async throws -> [SessionKey: StoredSession] {
+        var found: [SessionKey: StoredSession] = [:]
+        for start in stride(from: 0, to: keys.count, by: 16) {
+            try await withThrowingTaskGroup(of: StoredSession?.self) { group in
+                for key in keys[start..<min(start + 16, keys.count)] {
+                    group.addTask { try await self.load(key, now: now) }
+                }
+                for try await session in group { if let session { found[session.key] = session } }
+            }
+        }
+        return found
+    }
+
+    /// One ``insert(_:now:)`` per session, 16 at a time, unless a store knows better.
+    public func insertNew(_ sessions: [StoredSession], now: Date) async throws -> Set<SessionKey> {
+        var inserted: Set<SessionKey> = []
+        for start in stride(from: 0, to: sessions.count, by: 16) {
+            try await withThrowingTaskGroup(of: SessionKey?.self) { group in
+                for session in sessions[start..<min(start + 16, sessions.count)] {
+                    group.addTask {
+                        do {
+                            try await self.insert(session, now: now)
+                            return session.key
+                        } catch let error as CloakroomError where error.code == .duplicateKey {
+                            return nil
+                        }
+                    }
+                }
+                for try await key in group { if let key { inserted.insert(key) } }
+            }
+        }
+        return inserted
+    }
+
     /// 1000 records, unless a store knows better.
     public var pruneBatchSize: Int { 1000 }
 

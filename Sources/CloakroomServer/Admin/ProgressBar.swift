@@ -9,10 +9,13 @@ public enum ProgressBar {
     }
 
     /// `[#######.............]  35000 / 100000  4812/s  13s left`: progress with throughput and
-    /// the time left at that pace.
-    public static func render(done: Int, of total: Int, elapsed: Duration, width: Int = 30) -> String {
+    /// the time left at that pace. `resumedAt` is the count a resumed run started from: the
+    /// throughput counts only what this run did in `elapsed`.
+    public static func render(done: Int, of total: Int, resumedAt: Int = 0, elapsed: Duration, width: Int = 30)
+        -> String
+    {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let rate = seconds > 0 ? Double(done) / seconds : 0
+        let rate = seconds > 0 ? Double(done - resumedAt) / seconds : 0
         let left = rate > 0 ? Int((Double(max(0, total - done)) / rate).rounded(.up)) : nil
         return bar(done: done, of: max(total, 1), width: width) + " \(done) / \(total)  \(Int(rate))/s  "
             + (left.map { "\(clock($0)) left" } ?? "time left unknown")
