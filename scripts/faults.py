@@ -149,6 +149,59 @@ def replicated_postgres_stop(redis_url):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def fallback_sequence():
+    """PostgreSQL with a SQLite fallback: kill -9 PostgreSQL, then start it again. At every step
+    /health and the Cloakroom-Degraded header say what is true, and traffic moves back by itself."""
+    label = "fallback postgres > sqlite"
+    postgres = PostgresInstance()
+    folder = tempfile.mkdtemp(prefix="cloakroom-faults-")
+    daemon = None
+    try:
+        postgres.start()
+        daemon = Daemon(folder, {
+            "CLOAKROOM_STORE": f"{postgres.url}?sslmode=disable&timeout=1s",
+            "CLOAKROOM_STORE_FALLBACK": "sqlite:./fallback.sqlite",
+        })
+
+        def step(name, expected_health, expected_header):
+            state = health(daemon)
+            check(state[:3] == expected_health and state[3] == expected_header,
+                  f"{label}: {name}: health {state[:3]} header {state[3]}, expected {expected_health} {expected_header}")
+
+        step("both up", (200, "ok", [("primary", "ok"), ("fallback", "ok")]), None)
+        before = daemon.call("POST", "/v1/sessions", {"user_id": "u", "data": {"at": "before"}})[1]["id"]
+        postgres.kill()
+        # The first calls find the primary down; within a few calls the chain has switched.
+        switched = wait_for(lambda: daemon.request("POST", "/v1/sessions", {"user_id": "u"})[0] == 201
+                            and health(daemon)[1] == "degraded", 20)
+        check(switched is not None, f"{label}: the chain switched to the fallback: {health(daemon)}")
+        step("primary down", (200, "degraded", [("primary", "down"), ("fallback", "ok")]), "1")
+        status, reply, headers = daemon.request("POST", "/v1/sessions", {"user_id": "u", "data": {"at": "during"}})
+        check(status == 201 and headers.get("Cloakroom-Degraded") == "1",
+              f"{label}: a session is created on the fallback, and the answer says degraded: {status}")
+        during = reply["id"]
+        check(daemon.call("POST", "/v1/sessions/resume", {"id": before})[0] == 404,
+              f"{label}: a session held by the dead primary answers 'no session'")
+        postgres.start()
+        back = wait_for(lambda: health(daemon)[:2] == (200, "ok"), 20)
+        check(back is not None, f"{label}: traffic moved back to the primary by itself: {health(daemon)}")
+        step("primary back", (200, "ok", [("primary", "ok"), ("fallback", "ok")]), None)
+        status, reply, headers = daemon.request("POST", "/v1/sessions/resume", {"id": before})
+        check(status == 200 and reply["session"]["data"] == {"at": "before"} and "Cloakroom-Degraded" not in headers,
+              f"{label}: the primary's session is back: {status}")
+        status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": during})
+        check(status == 200 and reply["session"]["data"] == {"at": "during"},
+              f"{label}: the session created on the fallback lives on: {status}")
+        print(f"  {label}: switched {switched or 0:.1f}s after the kill "
+              f"(calls to the dead primary time out after 1 s), back {back or 0:.1f}s after the restart", flush=True)
+    finally:
+        if daemon:
+            code = daemon.stop()
+            check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
+        postgres.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def crash_mid_write(label, store_env, inspect):
     """kill -9 cloakroomd 20 times while 4 clients create and update: afterwards no record is
     unreadable or half-written and every acknowledged write is present."""
@@ -228,6 +281,8 @@ def main():
         replicated_postgres_stop(redis)
     else:
         check(not ci, "CLOAKROOM_TEST_REDIS is needed when CI=true")
+    print("== faults: fallback chain, kill -9 postgres", flush=True)
+    fallback_sequence()
     print("== faults: kill -9 cloakroomd mid-write", flush=True)
     crash_mid_write("sqlite, kill -9 cloakroomd", {"CLOAKROOM_STORE": "sqlite:./db/sessions.sqlite"}, inspect_sqlite)
     crash_mid_write("file, kill -9 cloakroomd", {"CLOAKROOM_STORE": "file:./file-store"}, inspect_files)
