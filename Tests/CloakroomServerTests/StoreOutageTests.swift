@@ -41,8 +41,7 @@ struct StoreOutageTests {
         let store = FallbackSessionStore(
             primary: primary,
             fallbacks: [fallback],
-            breaker: .init(failureThreshold: 1, coolDown: .seconds(5)),
-            clock: clock
+            options: CompositionOptions(breaker: .init(failureThreshold: 1, coolDown: .seconds(5)), clock: clock)
         )
         let harness = try APITestHarness(store: store, clock: clock)
         let degraded = HTTPFields.Element.Name("Cloakroom-Degraded")!
@@ -90,8 +89,7 @@ struct StoreOutageTests {
         let store = ReplicatedSessionStore(
             fast: fast,
             durable: durable,
-            breaker: .init(failureThreshold: 1, coolDown: .seconds(1)),
-            clock: clock
+            options: CompositionOptions(breaker: .init(failureThreshold: 1, coolDown: .seconds(1)), clock: clock)
         )
         let harness = try APITestHarness(store: store, clock: clock)
         try await harness.run { client in

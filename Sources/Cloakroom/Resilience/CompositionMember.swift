@@ -31,27 +31,22 @@ final class CompositionMember: Sendable {
     private let bypassed: Gauge
     private let bypasses: Counter
 
-    init(
-        store: any SessionStore,
-        role: String,
-        breaker: CircuitBreaker.Configuration,
-        journalCapacity: Int,
-        clock: any SessionClock,
-        events: any SessionEventSink,
-        logger: Logger,
-        metricsFactory: any MetricsFactory
-    ) {
+    init(store: any SessionStore, role: String, options: CompositionOptions) {
         self.store = store
         self.role = role
-        self.clock = clock
-        self.events = events
-        self.logger = logger
+        self.clock = options.clock
+        self.events = options.events
+        self.logger = options.logger
         state = Mutex(
-            State(breaker: CircuitBreaker(configuration: breaker), journal: RepairJournal(capacity: journalCapacity))
+            State(
+                breaker: CircuitBreaker(configuration: options.breaker),
+                journal: RepairJournal(capacity: options.journalCapacity)
+            )
         )
         let dimensions = [("store", store.name), ("role", role)]
-        bypassed = Gauge(label: "cloakroom_store_bypassed", dimensions: dimensions, factory: metricsFactory)
-        bypasses = Counter(label: "cloakroom_store_bypasses_total", dimensions: dimensions, factory: metricsFactory)
+        let factory = options.metricsFactory
+        bypassed = Gauge(label: "cloakroom_store_bypassed", dimensions: dimensions, factory: factory)
+        bypasses = Counter(label: "cloakroom_store_bypasses_total", dimensions: dimensions, factory: factory)
         bypassed.record(0)
     }
 

@@ -1,6 +1,4 @@
 import Foundation
-import Logging
-import Metrics
 import Synchronization
 
 /// An ordered chain of stores: calls go to the first one whose circuit breaker is closed, and
@@ -29,33 +27,16 @@ public final class FallbackSessionStore: ComposedSessionStore {
 
     /// Creates a chain of `primary` and `fallbacks`, in order.
     ///
-    /// - Parameters:
-    ///   - breaker: when to stop calling a store, and how soon to try it again.
-    ///   - journalCapacity: how many missed ends are remembered one by one per store; beyond it
-    ///     that store is cleared as a whole once it is back (only sensible for a cache).
+    /// - Parameter options: every store's circuit breaker and journal, and where to report.
     public init(
         primary: any SessionStore,
         fallbacks: [any SessionStore],
-        breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(),
-        journalCapacity: Int = 100_000,
-        clock: any SessionClock = SystemSessionClock(),
-        events: any SessionEventSink = DiscardingEventSink(),
-        logger: Logger = Logger(label: "cloakroom.fallback"),
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
+        options: CompositionOptions = CompositionOptions()
     ) {
         let stores = [primary] + fallbacks
         name = stores.map(\.name).joined(separator: ">")
         members = stores.enumerated().map { index, store in
-            CompositionMember(
-                store: store,
-                role: index == 0 ? "primary" : "fallback",
-                breaker: breaker,
-                journalCapacity: journalCapacity,
-                clock: clock,
-                events: events,
-                logger: logger,
-                metricsFactory: metricsFactory
-            )
+            CompositionMember(store: store, role: index == 0 ? "primary" : "fallback", options: options)
         }
     }
 

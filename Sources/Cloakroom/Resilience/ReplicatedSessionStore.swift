@@ -1,6 +1,4 @@
 import Foundation
-import Logging
-import Metrics
 
 /// A fast store (Redis, memory) in front of a durable one (PostgreSQL, SQLite): nothing
 /// acknowledged is lost when the fast one dies.
@@ -45,36 +43,11 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
     /// - Parameters:
     ///   - fast: the store to read from.
     ///   - durable: the store that holds every acknowledged write.
-    ///   - breaker: when to stop calling the fast store, and how soon to try it again.
-    ///   - journalCapacity: how many missed changes are remembered key by key; beyond it the fast
-    ///     store is cleared as a whole once it is back.
-    ///   - clock: the clock for the breaker and probes.
-    ///   - events: where `store_bypassed` and `store_restored` events go.
-    ///   - logger: where outages and repairs are logged.
-    ///   - metricsFactory: where the `cloakroom_store_bypassed` gauge and
-    ///     `cloakroom_store_bypasses_total` counter go (labels: `store`, `role`).
-    public init(
-        fast: any SessionStore,
-        durable: any SessionStore,
-        breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(),
-        journalCapacity: Int = 100_000,
-        clock: any SessionClock = SystemSessionClock(),
-        events: any SessionEventSink = DiscardingEventSink(),
-        logger: Logger = Logger(label: "cloakroom.replicated"),
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
-    ) {
+    ///   - options: the fast store's circuit breaker and journal, and where to report.
+    public init(fast: any SessionStore, durable: any SessionStore, options: CompositionOptions = CompositionOptions()) {
         self.durable = durable
         self.name = "\(fast.name)+\(durable.name)"
-        fastMember = CompositionMember(
-            store: fast,
-            role: "fast",
-            breaker: breaker,
-            journalCapacity: journalCapacity,
-            clock: clock,
-            events: events,
-            logger: logger,
-            metricsFactory: metricsFactory
-        )
+        fastMember = CompositionMember(store: fast, role: "fast", options: options)
     }
 
     // MARK: Reads

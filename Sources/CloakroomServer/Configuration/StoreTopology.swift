@@ -37,13 +37,13 @@ public struct StoreTopology: Sendable, Hashable, CustomStringConvertible {
             for store in opened { await store.close() }
             throw error
         }
+        let options = CompositionOptions(events: events, logger: logger)
         var first = opened.removeFirst()
         if durable != nil {
-            let durableStore = opened.removeFirst()
-            first = ReplicatedSessionStore(fast: first, durable: durableStore, events: events, logger: logger)
+            first = ReplicatedSessionStore(fast: first, durable: opened.removeFirst(), options: options)
         }
         guard !opened.isEmpty else { return first }
-        return FallbackSessionStore(primary: first, fallbacks: opened, events: events, logger: logger)
+        return FallbackSessionStore(primary: first, fallbacks: opened, options: options)
     }
 
     /// `primary`, `primary + durable durable`, then ` > fallback` for each fallback.

@@ -16,9 +16,11 @@ struct FallbackStoreTests {
         store = FallbackSessionStore(
             primary: primary,
             fallbacks: [fallback],
-            breaker: .init(failureThreshold: 1, coolDown: .seconds(2)),
-            clock: clock,
-            events: events
+            options: CompositionOptions(
+                breaker: .init(failureThreshold: 1, coolDown: .seconds(2)),
+                clock: clock,
+                events: events
+            )
         )
         manager = try SessionManager(store: store, clock: clock, events: events)
     }

@@ -34,9 +34,11 @@ struct ReplicatedStoreTests {
         store = ReplicatedSessionStore(
             fast: fast,
             durable: durable,
-            breaker: .init(failureThreshold: 2, coolDown: .seconds(1)),
-            clock: clock,
-            events: events
+            options: CompositionOptions(
+                breaker: .init(failureThreshold: 2, coolDown: .seconds(1)),
+                clock: clock,
+                events: events
+            )
         )
         manager = try SessionManager(store: store, clock: clock, events: events)
     }
@@ -142,9 +144,11 @@ struct ReplicatedStoreTests {
         let store = ReplicatedSessionStore(
             fast: fast,
             durable: durable,
-            breaker: .init(failureThreshold: 1, coolDown: .seconds(1)),
-            clock: clock,
-            metricsFactory: metrics
+            options: CompositionOptions(
+                breaker: .init(failureThreshold: 1, coolDown: .seconds(1)),
+                clock: clock,
+                metricsFactory: metrics
+            )
         )
         let gauge = try metrics.expectGauge("cloakroom_store_bypassed", [("store", "memory"), ("role", "fast")])
         #expect(gauge.lastValue == 0)
