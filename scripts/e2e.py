@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 
-from e2e_support import BINARY, Daemon, PostgresInstance, RedisInstance, check, checks, create, failures, free_port, redis_command
+from e2e_support import BINARY, Daemon, RedisInstance, daemon_on_own_postgres, check, checks, create, failures, free_port, redis_command
 
 
 def api_walkthrough(daemon, label):
@@ -310,19 +310,9 @@ def outage_under_load(label, daemon, store_name, kill, restart, heal_limit):
 def postgres_outage():
     """Kill -9 PostgreSQL under a loaded cloakroomd, then start it again."""
     label = "postgres outage"
-    postgres = PostgresInstance()
-    folder = tempfile.mkdtemp(prefix="cloakroom-e2e-")
-    daemon = None
-    try:
-        postgres.start()
-        daemon = Daemon(folder, {"CLOAKROOM_STORE": postgres.url + "?sslmode=disable&timeout=2s"})
+    settings = lambda postgres: {"CLOAKROOM_STORE": postgres.url + "?sslmode=disable&timeout=2s"}
+    with daemon_on_own_postgres(label, settings) as (postgres, daemon):
         outage_under_load(label, daemon, "postgres", postgres.kill, postgres.start, heal_limit=30)
-    finally:
-        if daemon:
-            code = daemon.stop()
-            check(code == 0, f"{label}: cloakroomd exits 0 after the outage, got {code}")
-        postgres.close()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def redis_outage():

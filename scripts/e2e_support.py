@@ -2,6 +2,7 @@
 their own to kill. Standard library only."""
 import base64
 import collections
+import contextlib
 import hashlib
 import json
 import os
@@ -313,3 +314,23 @@ def wait_for(predicate, limit):
             return time.time() - started
         time.sleep(0.05)
     return None
+
+
+@contextlib.contextmanager
+def daemon_on_own_postgres(label, settings):
+    """A PostgreSQL server of the test's own and a cloakroomd using it: `settings(postgres)` gives
+    cloakroomd's environment. Yields (postgres, daemon); afterwards checks that cloakroomd exits 0
+    and removes both."""
+    postgres = PostgresInstance()
+    folder = tempfile.mkdtemp(prefix="cloakroom-faults-")
+    daemon = None
+    try:
+        postgres.start()
+        daemon = Daemon(folder, settings(postgres))
+        yield postgres, daemon
+    finally:
+        if daemon:
+            code = daemon.stop()
+            check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
+        postgres.close()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 
-from e2e_support import Daemon, PostgresInstance, RedisInstance, WriteLoad, check, checks, failures, wait_for
+from e2e_support import Daemon, RedisInstance, WriteLoad, daemon_on_own_postgres, check, checks, failures, wait_for
 
 
 def health(daemon):
@@ -97,15 +97,11 @@ def replicated_postgres_stop(redis_url):
     writes answer 503 store_unavailable, reads of cached sessions go on, /health answers 503 naming
     the durable store; no 500; service comes back by itself once PostgreSQL is back."""
     label = "replicated redis+postgres, stop postgres"
-    postgres = PostgresInstance()
-    folder = tempfile.mkdtemp(prefix="cloakroom-faults-")
-    daemon = None
-    try:
-        postgres.start()
-        daemon = Daemon(folder, {
-            "CLOAKROOM_STORE": f"{redis_url}?prefix=faults_{os.urandom(4).hex()}:&timeout=2s",
-            "CLOAKROOM_STORE_DURABLE": f"{postgres.url}?sslmode=disable&timeout=2s",
-        })
+    settings = lambda postgres: {
+        "CLOAKROOM_STORE": f"{redis_url}?prefix=faults_{os.urandom(4).hex()}:&timeout=2s",
+        "CLOAKROOM_STORE_DURABLE": f"{postgres.url}?sslmode=disable&timeout=2s",
+    }
+    with daemon_on_own_postgres(label, settings) as (postgres, daemon):
         status, reply = daemon.call("POST", "/v1/sessions", {"user_id": "kept", "data": {"n": 1}})
         kept = reply["id"]
         postgres.stop()
@@ -141,27 +137,17 @@ def replicated_postgres_stop(redis_url):
               f"{label}: the ended session is gone from both stores")
         print(f"  {label}: every call answered as documented; writes healed {healed or 0:.1f}s after the restart",
               flush=True)
-    finally:
-        if daemon:
-            code = daemon.stop()
-            check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
-        postgres.close()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def fallback_sequence():
     """PostgreSQL with a SQLite fallback: kill -9 PostgreSQL, then start it again. At every step
     /health and the Cloakroom-Degraded header say what is true, and traffic moves back by itself."""
     label = "fallback postgres > sqlite"
-    postgres = PostgresInstance()
-    folder = tempfile.mkdtemp(prefix="cloakroom-faults-")
-    daemon = None
-    try:
-        postgres.start()
-        daemon = Daemon(folder, {
-            "CLOAKROOM_STORE": f"{postgres.url}?sslmode=disable&timeout=1s",
-            "CLOAKROOM_STORE_FALLBACK": "sqlite:./fallback.sqlite",
-        })
+    settings = lambda postgres: {
+        "CLOAKROOM_STORE": f"{postgres.url}?sslmode=disable&timeout=1s",
+        "CLOAKROOM_STORE_FALLBACK": "sqlite:./fallback.sqlite",
+    }
+    with daemon_on_own_postgres(label, settings) as (postgres, daemon):
 
         def step(name, expected_health, expected_header):
             state = health(daemon)
@@ -194,12 +180,6 @@ def fallback_sequence():
               f"{label}: the session created on the fallback lives on: {status}")
         print(f"  {label}: switched {switched or 0:.1f}s after the kill "
               f"(calls to the dead primary time out after 1 s), back {back or 0:.1f}s after the restart", flush=True)
-    finally:
-        if daemon:
-            code = daemon.stop()
-            check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
-        postgres.close()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def crash_mid_write(label, store_env, inspect):
