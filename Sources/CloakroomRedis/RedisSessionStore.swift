@@ -452,40 +452,55 @@ public final class RedisSessionStore: SessionStoreExport {
         var scanCursor = parts[1]
         return try await call("export") {
             let primaries = try await client.primaries().sorted { $0.serverDescription < $1.serverDescription }
-            guard node < primaries.count else { return ExportBatch(records: [], nextCursor: nil) }
-            let primary = primaries[node]
-            let reply = try await primary.send(
-                RESPCommand("SCAN", RESPArgument(scanCursor), "MATCH", pattern, "COUNT", RESPArgument(String(limit))),
-                key: nil
-            )
-            guard let parts = reply.elements, parts.count == 2, let next = parts[0].string else {
-                throw RESPError(.unexpectedReply, "SCAN did not answer a cursor and keys")
-            }
-            let keys = (parts[1].elements ?? []).compactMap(\.bytes).compactMap { redisKey -> SessionKey? in
-                guard redisKey.count == prefix.count + 2 + SessionKey.byteCount * 2 else { return nil }
-                return SessionKey(hex: String(decoding: redisKey.suffix(SessionKey.byteCount * 2), as: UTF8.self))
-            }
-            let records = try await withThrowingTaskGroup(of: StoredSession?.self) { group in
-                for key in keys {
-                    group.addTask {
-                        let redisKey = self.sessionKey(key)
-                        let fields = try await primary.send(
-                            RESPCommand("HMGET", [RESPArgument(bytes: redisKey)] + Self.loadFields),
-                            key: redisKey
-                        )
-                        return try self.session(key: key, from: fields).flatMap { $0.isLive(at: now) ? $0 : nil }
-                    }
+            var records: [StoredSession] = []
+            // SCAN's COUNT bounds the work of one call, not its matches: in a keyspace shared
+            // with other data a call may match nothing, so scan on until the batch is full.
+            while node < primaries.count && records.count < limit {
+                let primary = primaries[node]
+                let reply = try await primary.send(
+                    RESPCommand(
+                        "SCAN",
+                        RESPArgument(scanCursor),
+                        "MATCH",
+                        pattern,
+                        "COUNT",
+                        RESPArgument(String(max(limit, 100)))
+                    ),
+                    key: nil
+                )
+                guard let parts = reply.elements, parts.count == 2, let next = parts[0].string else {
+                    throw RESPError(.unexpectedReply, "SCAN did not answer a cursor and keys")
                 }
-                var records: [StoredSession] = []
-                for try await record in group { if let record { records.append(record) } }
-                return records
+                let keys = (parts[1].elements ?? []).compactMap(\.bytes).compactMap { redisKey -> SessionKey? in
+                    guard redisKey.count == prefix.count + 2 + SessionKey.byteCount * 2 else { return nil }
+                    return SessionKey(hex: String(decoding: redisKey.suffix(SessionKey.byteCount * 2), as: UTF8.self))
+                }
+                records += try await liveRecords(keys, on: primary, now: now)
+                scanCursor = next
+                if scanCursor == "0" { node += 1 }
             }
-            scanCursor = next
-            if scanCursor == "0" {
-                node += 1
-                if node == primaries.count { return ExportBatch(records: records, nextCursor: nil) }
+            return ExportBatch(records: records, nextCursor: node < primaries.count ? "\(node):\(scanCursor)" : nil)
+        }
+    }
+
+    /// The live records of `keys`, read from `primary` with concurrent `HMGET`s.
+    private func liveRecords(_ keys: [SessionKey], on primary: any RESPClient, now: Date) async throws
+        -> [StoredSession]
+    {
+        try await withThrowingTaskGroup(of: StoredSession?.self) { group in
+            for key in keys {
+                group.addTask {
+                    let redisKey = self.sessionKey(key)
+                    let fields = try await primary.send(
+                        RESPCommand("HMGET", [RESPArgument(bytes: redisKey)] + Self.loadFields),
+                        key: redisKey
+                    )
+                    return try self.session(key: key, from: fields).flatMap { $0.isLive(at: now) ? $0 : nil }
+                }
             }
-            return ExportBatch(records: records, nextCursor: "\(node):\(scanCursor)")
+            var records: [StoredSession] = []
+            for try await record in group { if let record { records.append(record) } }
+            return records
         }
     }
 
