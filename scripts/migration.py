@@ -27,6 +27,7 @@ BUILD = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ".build/debug"
 e2e_support.BINARY = os.path.join(BUILD, "cloakroomd")
 CLI = os.path.join(BUILD, "cloakroom")
 SESSIONS = 100_000
+MIGRATION_DATABASE = 5
 
 
 def seed_sqlite(folder, count):
@@ -190,19 +191,23 @@ def main():
         check(not ci, "CLOAKROOM_TEST_POSTGRES and CLOAKROOM_TEST_REDIS are needed when CI=true")
         sys.exit(1 if failures else 0)
     folder = tempfile.mkdtemp(prefix="cloakroom-migration-")
+    schema = f"mig_{os.urandom(4).hex()}"
     try:
         print(f"== migration: seeding {SESSIONS} sessions in SQLite", flush=True)
         ids, key = seed_sqlite(folder, SESSIONS)
-        schema = f"mig_{os.urandom(4).hex()}"
         target = f"{postgres}?sslmode=disable&schema={schema}"
         print("== migration: cloakroom migrate sqlite → postgres", flush=True)
         migrate_100k("migrate sqlite → postgres", folder, ids, key, target, {"CLOAKROOM_STORE": target})
-        prefix = f"mig_{os.urandom(4).hex()}:"
-        target = f"{redis}?prefix={prefix}"
+        # A database of its own, emptied afterwards: 100,000 sessions left in database 0 would slow
+        # every test that walks the keyspace.
+        target = f"{redis}/{MIGRATION_DATABASE}?prefix=mig_{os.urandom(4).hex()}:"
         print("== migration: cloakroom migrate sqlite → redis", flush=True)
         migrate_100k("migrate sqlite → redis", folder, ids, key, target, {"CLOAKROOM_STORE": target})
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        port = redis.rsplit(":", 1)[1]
+        subprocess.run(["redis-cli", "-p", port, "-n", str(MIGRATION_DATABASE), "FLUSHDB"], capture_output=True)
+        subprocess.run(["psql", f"{postgres}", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"], capture_output=True)
     print("== migration: zero-downtime recipe under traffic", flush=True)
     zero_downtime(postgres)
     print(f"migration: {checks[0] - len(failures)} of {checks[0]} checks passed in {time.time() - started:.1f}s")
