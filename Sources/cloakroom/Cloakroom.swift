@@ -224,7 +224,7 @@ struct Migrate: AsyncParsableCommand {
             throw error
         }
         do {
-            try await migrate(from: source, to: target, checkpoint: checkpoint, name: migrationName)
+            try await migrate(from: source, to: target, checkpoint: checkpoint, name: migrationName, state: state)
         } catch {
             await source.close()
             await target.close()
@@ -242,12 +242,12 @@ struct Migrate: AsyncParsableCommand {
         from source: any SessionStore,
         to target: any SessionStore,
         checkpoint: MigrationCheckpoint?,
-        name migrationName: String
+        name migrationName: String,
+        state: String
     ) async throws {
         guard let exporter = source as? any SessionStoreExport else {
             throw ValidationError("--from: the \(source.name) store cannot list its sessions for a migration")
         }
-        let state = stateFile(migrationName)
         let migration = StoreMigration(from: exporter, to: target, batchSize: batchSize, concurrency: concurrency)
         let total = try await source.count(now: Date())
         let already = checkpoint?.processed ?? 0

@@ -3,8 +3,9 @@ import Foundation
 /// A store made of other stores (``ReplicatedSessionStore``, ``FallbackSessionStore``), which can
 /// be partly down without being down: health, headers and probes need to see inside it.
 public protocol ComposedSessionStore: SessionStore {
-    /// The health of every store in the composition, in order, with its role.
-    func componentHealth() async -> [ComponentHealth]
+    /// The composition's health and that of every store in it, in order, with its role: each
+    /// store is asked once.
+    func healthReport() async -> CompositionHealth
 
     /// The names of the stores the composition is bypassing right now; empty when it serves as
     /// designed. Cheap (no I/O), so it can be read on every response.
@@ -18,6 +19,25 @@ public protocol ComposedSessionStore: SessionStore {
 extension ComposedSessionStore {
     /// Whether the composition is serving without one of its stores.
     public var isDegraded: Bool { !bypassedStores.isEmpty }
+
+    /// The health of every store in the composition, in order, with its role.
+    public func componentHealth() async -> [ComponentHealth] {
+        await healthReport().components
+    }
+}
+
+/// A composition's health check: the answer for the whole and for each store.
+public struct CompositionHealth: Sendable, Hashable {
+    /// Whether the composition can serve (what ``SessionStore/health()`` answers).
+    public var overall: StoreHealth
+    /// Each store, in order.
+    public var components: [ComponentHealth]
+
+    /// Creates a health report.
+    public init(overall: StoreHealth, components: [ComponentHealth]) {
+        self.overall = overall
+        self.components = components
+    }
 }
 
 /// One store of a composition, as health checks report it.

@@ -194,21 +194,27 @@ public final class FallbackSessionStore: ComposedSessionStore {
     /// Whether every store expires records by itself.
     public var expiresRecordsItself: Bool { members.allSatisfy(\.store.expiresRecordsItself) }
 
-    /// Healthy while any store is: the chain serves from whichever answers.
+    /// Healthy while any store is: the chain serves from whichever answers. Stops asking at the
+    /// first healthy store.
     public func health() async -> StoreHealth {
-        var details: [String] = []
+        var answers: [StoreHealth] = []
         for member in members {
-            let health = await member.store.health()
-            if health.isHealthy { return StoreHealth(store: name, isHealthy: true) }
-            details.append("\(member.store.name): \(health.detail ?? "down")")
+            answers.append(await member.store.health())
+            if answers.last?.isHealthy == true { break }
         }
-        return StoreHealth(store: name, isHealthy: false, detail: details.joined(separator: "; "))
+        return overall(answers)
     }
 
-    public func componentHealth() async -> [ComponentHealth] {
-        var answers: [ComponentHealth] = []
-        for member in members { answers.append(await member.componentHealth()) }
-        return answers
+    public func healthReport() async -> CompositionHealth {
+        var components: [ComponentHealth] = []
+        for member in members { components.append(await member.componentHealth()) }
+        return CompositionHealth(overall: overall(components.map(\.health)), components: components)
+    }
+
+    private func overall(_ answers: [StoreHealth]) -> StoreHealth {
+        guard !answers.contains(where: \.isHealthy) else { return StoreHealth(store: name, isHealthy: true) }
+        let details = answers.map { "\($0.store): \($0.detail ?? "down")" }
+        return StoreHealth(store: name, isHealthy: false, detail: details.joined(separator: "; "))
     }
 
     /// Every store before the one in use, and any store not yet repaired.

@@ -165,14 +165,20 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
 
     /// Healthy when the durable store is: without the fast one, service goes on, degraded.
     public func health() async -> StoreHealth {
-        let durableHealth = await durable.health()
-        return StoreHealth(store: name, isHealthy: durableHealth.isHealthy, detail: durableHealth.detail)
+        overall(await durable.health())
     }
 
-    public func componentHealth() async -> [ComponentHealth] {
+    public func healthReport() async -> CompositionHealth {
         async let fastHealth = fastMember.componentHealth()
         let durableHealth = await durable.health()
-        return [await fastHealth, ComponentHealth(health: durableHealth, role: "durable", inUse: true)]
+        return CompositionHealth(
+            overall: overall(durableHealth),
+            components: [await fastHealth, ComponentHealth(health: durableHealth, role: "durable", inUse: true)]
+        )
+    }
+
+    private func overall(_ durableHealth: StoreHealth) -> StoreHealth {
+        StoreHealth(store: name, isHealthy: durableHealth.isHealthy, detail: durableHealth.detail)
     }
 
     /// The fast store's name while it is bypassed or not yet repaired.

@@ -22,10 +22,13 @@ struct HealthRoutes: Sendable {
     }
 
     @Sendable func health(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let overall = await store.health()
         var statuses: [StoreStatus] = []
+        let overall: StoreHealth
         if let composed = store as? any ComposedSessionStore {
-            for component in await composed.componentHealth() {
+            // One report, so that each store is asked once.
+            let report = await composed.healthReport()
+            overall = report.overall
+            for component in report.components {
                 let status =
                     component.health.isHealthy ? (component.inUse ? "ok" : "recovering") : "down"
                 statuses.append(
@@ -38,6 +41,7 @@ struct HealthRoutes: Sendable {
                 )
             }
         } else {
+            overall = await store.health()
             statuses.append(
                 StoreStatus(name: overall.store, status: overall.isHealthy ? "ok" : "down", detail: overall.detail)
             )
