@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "CloakroomPostgres", targets: ["CloakroomPostgres"]),
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "CloakroomRedis", targets: ["CloakroomRedis"]),
+        .library(name: "CloakroomTokens", targets: ["CloakroomTokens"]),
         .library(name: "CloakroomTesting", targets: ["CloakroomTesting"]),
         .library(name: "CloakroomServer", targets: ["CloakroomServer"]),
         .executable(name: "cloakroomd", targets: ["cloakroomd"]),
@@ -37,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .target(
@@ -89,6 +91,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CloakroomTokens",
+            dependencies: [
+                "Cloakroom",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CloakroomTesting",
             dependencies: ["Cloakroom"],
             swiftSettings: swiftSettings
@@ -100,6 +112,7 @@ let package = Package(
                 "CloakroomSQLite",
                 "CloakroomPostgres",
                 "CloakroomRedis",
+                "CloakroomTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -139,6 +152,14 @@ let package = Package(
             dependencies: [
                 "Cloakroom", "CloakroomTesting",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CloakroomTokensTests",
+            dependencies: [
+                "CloakroomTokens", "CloakroomTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -11,7 +11,8 @@ import RESP
 /// - `{prefix}s:{key hex}`: a hash with the version `v`, user `u`, payload `p` (sealed when
 ///   encryption keys are set), the deadlines `i` (idle) and `a` (absolute), and the metadata:
 ///   created `c`, last seen `l`, signed in `t` (times in µs since 1970), `ip`, user agent `ua`
-///   and device `dv`. No JSON: a load is one `HMGET` and a few integer parses. Its Redis expiry follows the record's deadline, so Redis drops dead sessions
+///   and device `dv`, and the token state `k` (JSON, only when tokens were issued). No JSON
+///   otherwise: a load is one `HMGET` and a few integer parses. Its Redis expiry follows the record's deadline, so Redis drops dead sessions
 ///   by itself.
 /// - `{prefix}u:{user}`: a sorted set of the user's session keys scored by their absolute
 ///   deadline; entries past it are dropped on every write, and the set expires with its last
@@ -98,7 +99,7 @@ public final class RedisSessionStore: SessionStoreExport {
     /// The record as hash field-value pairs, `v`, `u` and `a` first (the compare-and-set script
     /// reads them by position). An empty value means "no such field"; optional text is stored
     /// behind a `=` so that an empty string stays distinct from none.
-    func fields(_ session: StoredSession) -> [RESPArgument] {
+    func fields(_ session: StoredSession) throws -> [RESPArgument] {
         func optional(_ text: String?) -> RESPArgument { RESPArgument(text.map { "=" + $0 } ?? "") }
         let metadata = session.metadata
         return [
@@ -113,11 +114,22 @@ public final class RedisSessionStore: SessionStoreExport {
             "ua", optional(metadata.userAgent),
             "dv", optional(metadata.device),
             "p", RESPArgument(bytes: session.payload),
+            "k", RESPArgument(bytes: try Self.tokenStateJSON(metadata.tokens)),
         ]
     }
 
+    /// The token state as JSON, or nothing (which removes the field) when there is none.
+    static func tokenStateJSON(_ state: SessionTokenState?) throws -> [UInt8] {
+        guard let state, !state.isEmpty else { return [] }
+        do {
+            return Array(try JSONEncoder().encode(state))
+        } catch {
+            throw CloakroomError(.invalidData, "session token state cannot be encoded: \(error)")
+        }
+    }
+
     /// The fields a load reads, in the order `HMGET` returns them.
-    static let loadFields: [RESPArgument] = ["v", "u", "a", "i", "l", "c", "t", "ip", "ua", "dv", "p"]
+    static let loadFields: [RESPArgument] = ["v", "u", "a", "i", "l", "c", "t", "ip", "ua", "dv", "p", "k"]
 
     /// The record from an `HMGET` of ``loadFields``; `nil` when the key does not exist.
     func session(key: SessionKey, from reply: RESPValue) throws -> StoredSession? {
@@ -156,7 +168,13 @@ public final class RedisSessionStore: SessionStoreExport {
             authenticatedAt: fields[6] == nil ? nil : Self.date(microseconds: try number(6)),
             ip: try optional(7),
             userAgent: try optional(8),
-            device: try optional(9)
+            device: try optional(9),
+            tokens: try fields[11].map { bytes in
+                guard let state = try? JSONDecoder().decode(SessionTokenState.self, from: Data(bytes)) else {
+                    throw corrupt("field 'k' is not token state JSON")
+                }
+                return state
+            }
         )
         return StoredSession(
             key: key,
@@ -207,7 +225,7 @@ public final class RedisSessionStore: SessionStoreExport {
     }
 
     public func insert(_ session: StoredSession, now: Date) async throws {
-        let fields = fields(session)
+        let fields = try fields(session)
         if let userID = session.userID { try await index(session, userID: userID, now: now) }
         let redisKey = sessionKey(session.key)
         let written = try await call("insert") {
@@ -227,7 +245,7 @@ public final class RedisSessionStore: SessionStoreExport {
     /// One round trip when the user and absolute deadline stay as they were (every update); when
     /// they change, the script declines, the session is indexed, and the script runs again.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
-        let fields = fields(session)
+        let fields = try fields(session)
         let redisKey = sessionKey(session.key)
         let needsIndex = session.userID != nil && session.isLive(at: now)
         func attempt(indexed: Bool) async throws -> Int64? {

@@ -144,6 +144,7 @@ struct Context {
             && same(a.idleDeadline, b.idleDeadline) && same(a.absoluteDeadline, b.absoluteDeadline)
             && same(a.metadata.createdAt, b.metadata.createdAt) && same(a.metadata.lastSeenAt, b.metadata.lastSeenAt)
             && a.metadata.ip == b.metadata.ip && a.metadata.userAgent == b.metadata.userAgent
+            && a.metadata.tokens == b.metadata.tokens
     }
 
     func manager(cipher: SessionCipher = .plaintext, policy: SessionPolicy = SessionPolicy()) throws -> SessionManager {
@@ -258,6 +259,43 @@ struct Context {
         try expect(
             try await store.sessions(ofUser: "dave", now: now).map(\.key) == [session.key],
             "the new user does not list a moved record"
+        )
+
+        // Token state rides in the metadata: a store must keep it exactly, and drop it when unset.
+        var withTokens = moved
+        withTokens.version = 4
+        withTokens.metadata.tokens = SessionTokenState(
+            refreshChains: [
+                RefreshChain(
+                    current: Data(repeating: 7, count: 32),
+                    previous: Data(repeating: 8, count: 32),
+                    sealedSuccessor: Data(repeating: 9, count: 60),
+                    rotatedAt: now,
+                    spent: Data(repeating: 1, count: 16),
+                    rotations: 3,
+                    createdAt: now.addingTimeInterval(-60)
+                )
+            ],
+            revokedTokenIDs: ["jti-1": now.addingTimeInterval(900)]
+        )
+        try expect(
+            try await store.compareAndSet(withTokens, expectedVersion: 3, now: now),
+            "CAS with token state failed"
+        )
+        try expect(
+            same(try await store.load(session.key, now: now), withTokens),
+            "the token state did not come back as written"
+        )
+        var withoutTokens = withTokens
+        withoutTokens.version = 5
+        withoutTokens.metadata.tokens = nil
+        try expect(
+            try await store.compareAndSet(withoutTokens, expectedVersion: 4, now: now),
+            "CAS clearing token state failed"
+        )
+        try expect(
+            try await store.load(session.key, now: now)?.metadata.tokens == nil,
+            "cleared token state came back"
         )
     }
 

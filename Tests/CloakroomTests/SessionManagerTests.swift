@@ -1,15 +1,7 @@
 import Cloakroom
 import CloakroomTesting
 import Foundation
-import Synchronization
 import Testing
-
-/// Collects events in memory for assertions.
-final class RecordingEventSink: SessionEventSink {
-    private let recorded = Mutex<[SessionEvent]>([])
-    var events: [SessionEvent] { recorded.withLock { $0 } }
-    func record(_ event: SessionEvent) { recorded.withLock { $0.append(event) } }
-}
 
 @Suite("Session manager policy")
 struct SessionManagerTests {

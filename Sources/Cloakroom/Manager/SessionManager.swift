@@ -263,6 +263,8 @@ public struct SessionManager: Sendable {
         next.version = stored.version + 1
         next.metadata.lastSeenAt = now
         next.idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+        // Tokens name the old key, so none of them can reach the new session: forget them.
+        next.metadata.tokens = nil
         if let userID {
             next.userID = userID
             next.metadata.authenticatedAt = now
@@ -273,6 +275,62 @@ public struct SessionManager: Sendable {
             next.metadata.device = DeviceLabel.label(for: next.metadata.userAgent)
         }
         return next
+    }
+
+    // MARK: Record changes
+
+    /// What a ``SessionManager/changeRecord(_:recordingActivity:_:)`` body decided.
+    public enum RecordChange<Result: Sendable>: Sendable {
+        /// Save the changed record, then return the result.
+        case save(Result)
+        /// Keep the record as it is and return the result.
+        case keep(Result)
+    }
+
+    /// Reads the live record with `key`, lets `body` change it, and saves it with compare-and-set,
+    /// re-running `body` on a fresh read whenever another writer got there first.
+    ///
+    /// This is how integrations (token grants, refresh rotation, revocation lists) keep their own
+    /// state in a session's metadata without lost updates. The payload is never decoded here.
+    ///
+    /// - Parameters:
+    ///   - recordingActivity: whether a save also counts as use of the session (last seen and the
+    ///     sliding idle deadline move, as on an update).
+    ///   - body: gets the record and the time of this attempt; must not have side effects beyond
+    ///     its result, since it may run more than once.
+    /// - Returns: the body's result, or `nil` when no live session has the key.
+    public func changeRecord<Result: Sendable>(
+        _ key: SessionKey,
+        recordingActivity: Bool,
+        _ body: (inout StoredSession, Date) throws -> RecordChange<Result>
+    ) async throws -> Result? {
+        for attempt in 0..<Self.maximumUpdateAttempts {
+            if attempt > 0 { try await Self.backOff(after: attempt) }
+            let now = clock.now
+            guard let stored = try await store.load(key, now: now) else { return nil }
+            var next = stored
+            switch try body(&next, now) {
+            case .keep(let result):
+                return result
+            case .save(let result):
+                next.key = stored.key
+                next.version = stored.version + 1
+                if recordingActivity {
+                    next.metadata.lastSeenAt = now
+                    next.idleDeadline = min(
+                        now.addingTimeInterval(policy.idleTimeout.seconds),
+                        stored.absoluteDeadline
+                    )
+                }
+                if try await store.compareAndSet(next, expectedVersion: stored.version, now: now) {
+                    return result
+                }
+            }
+        }
+        throw CloakroomError(
+            .versionConflict,
+            "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
+        )
     }
 
     // MARK: End

@@ -1,5 +1,5 @@
-/// Strict base64url (RFC 4648 §5) without padding.
-enum Base64URL {
+/// Strict base64url (RFC 4648 §5) without padding: the encoding of IDs, tokens and JWS parts.
+public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     private static let reverse: [UInt8] = {
@@ -10,7 +10,8 @@ enum Base64URL {
         return table
     }()
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    /// The unpadded base64url text of `bytes`.
+    public static func encode(_ bytes: [UInt8]) -> String {
         var output = [UInt8]()
         output.reserveCapacity((bytes.count * 4 + 2) / 3)
         var index = 0
@@ -40,7 +41,7 @@ enum Base64URL {
     ///
     /// Rejects padding, foreign characters, wrong lengths and non-zero trailing bits, so every
     /// byte string has exactly one accepted spelling.
-    static func decode(_ text: some StringProtocol, expectedByteCount: Int) -> [UInt8]? {
+    public static func decode(_ text: some StringProtocol, expectedByteCount: Int) -> [UInt8]? {
         let expectedLength = (expectedByteCount * 4 + 2) / 3
         let utf8 = text.utf8
         guard utf8.count == expectedLength else { return nil }
@@ -61,5 +62,12 @@ enum Base64URL {
         // Leftover bits must be zero: otherwise two spellings would name the same ID.
         guard buffer & ((1 << UInt32(bits)) - 1) == 0, output.count == expectedByteCount else { return nil }
         return output
+    }
+
+    /// Decodes unpadded base64url of any length, or returns `nil` (same strictness as above).
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        let length = text.utf8.count
+        guard length % 4 != 1 else { return nil }
+        return decode(text, expectedByteCount: length * 3 / 4)
     }
 }

@@ -14,6 +14,8 @@ public struct SessionMetadata: Sendable, Hashable, Codable {
     public var userAgent: String?
     /// A short device label derived from the user agent, e.g. "Firefox on Linux".
     public var device: String?
+    /// What the session remembers about tokens issued for it; `nil` when none were.
+    public var tokens: SessionTokenState?
 
     /// Creates metadata.
     public init(
@@ -22,7 +24,8 @@ public struct SessionMetadata: Sendable, Hashable, Codable {
         authenticatedAt: Date? = nil,
         ip: String? = nil,
         userAgent: String? = nil,
-        device: String? = nil
+        device: String? = nil,
+        tokens: SessionTokenState? = nil
     ) {
         self.createdAt = createdAt
         self.lastSeenAt = lastSeenAt
@@ -30,6 +33,7 @@ public struct SessionMetadata: Sendable, Hashable, Codable {
         self.ip = ip
         self.userAgent = userAgent
         self.device = device
+        self.tokens = tokens
     }
 
     enum CodingKeys: String, CodingKey {
@@ -39,5 +43,6 @@ public struct SessionMetadata: Sendable, Hashable, Codable {
         case ip = "i"
         case userAgent = "u"
         case device = "d"
+        case tokens = "k"
     }
 }
