@@ -173,6 +173,7 @@ let package = Package(
             dependencies: [
                 "CloakroomServer",
                 "CloakroomTesting",
+                "CloakroomTokens",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import Cloakroom
+import CloakroomTokens
 import Hummingbird
 import Logging
 import NIOCore
@@ -9,9 +10,10 @@ public enum CloakroomApplication {
     /// The router with every route and middleware, for running or for tests without sockets.
     public static func buildRouter(
         manager: SessionManager,
+        tokens: TokenService,
         apiKeys: APIKeyRing,
         maximumBodySize: Int
-    ) -> Router<APIRequestContext> {
+    ) throws -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         if let composed = manager.store as? any ComposedSessionStore {
             router.middlewares.add(DegradedHeaderMiddleware(store: composed))
@@ -24,19 +26,32 @@ public enum CloakroomApplication {
             sessions: v1.group("sessions").add(middleware: AuthenticationMiddleware(keys: apiKeys, scope: .sessions)),
             users: v1.group("users").add(middleware: AuthenticationMiddleware(keys: apiKeys, scope: .sessions))
         )
+        TokenRoutes(tokens: tokens, bodyLimit: tokenBodyLimit).register(
+            v1.group("tokens").add(middleware: AuthenticationMiddleware(keys: apiKeys, scope: .tokens))
+        )
+        router.get(".well-known/jwks.json", use: try TokenRoutes.jwks(tokens.keys))
         return router
     }
+
+    /// Token calls carry a token or an ID and a scope: a few KiB is plenty.
+    static let tokenBodyLimit = 16 * 1024
 
     /// The application: the router, the pruning service and the store's lifecycle.
     public static func build(
         configuration: ServerConfiguration,
         manager: SessionManager,
+        tokens: TokenService,
         apiKeys: APIKeyRing,
         services: [any Service] = [],
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        let router = buildRouter(manager: manager, apiKeys: apiKeys, maximumBodySize: configuration.maximumBodySize)
+    ) throws -> some ApplicationProtocol {
+        let router = try buildRouter(
+            manager: manager,
+            tokens: tokens,
+            apiKeys: apiKeys,
+            maximumBodySize: configuration.maximumBodySize
+        )
         var pruningLogger = logger
         pruningLogger[metadataKey: "service"] = "pruning"
         return Application(

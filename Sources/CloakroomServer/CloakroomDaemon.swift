@@ -1,5 +1,6 @@
 import Cloakroom
 import CloakroomPostgres
+import CloakroomTokens
 import Foundation
 import Hummingbird
 import Logging
@@ -32,10 +33,11 @@ public enum CloakroomDaemon {
         }
 
         let manager: SessionManager
+        let tokens: TokenService
         let apiKeys: APIKeyRing
         let services: [any Service]
         do {
-            (manager, apiKeys, services) = try await setUp(configuration, logger: logger)
+            (manager, tokens, apiKeys, services) = try await setUp(configuration, logger: logger)
         } catch let error as CloakroomError {
             printError("cloakroomd: cannot start: \(error.message)")
             return 1
@@ -43,17 +45,25 @@ public enum CloakroomDaemon {
             printError("cloakroomd: cannot start: \(error)")
             return 1
         }
-        let app = CloakroomApplication.build(
-            configuration: configuration,
-            manager: manager,
-            apiKeys: apiKeys,
-            services: services,
-            logger: logger,
-            onServerRunning: { channel in
-                let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? 0)" }
-                printOut("cloakroomd listening on \(address ?? "\(configuration.host):\(configuration.port)")")
-            }
-        )
+        let app: any ApplicationProtocol
+        do {
+            app = try CloakroomApplication.build(
+                configuration: configuration,
+                manager: manager,
+                tokens: tokens,
+                apiKeys: apiKeys,
+                services: services,
+                logger: logger,
+                onServerRunning: { channel in
+                    let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? 0)" }
+                    printOut("cloakroomd listening on \(address ?? "\(configuration.host):\(configuration.port)")")
+                }
+            )
+        } catch {
+            await manager.store.close()
+            printError("cloakroomd: cannot start: \(error)")
+            return 1
+        }
         do {
             try await app.runService()
         } catch {
@@ -69,7 +79,7 @@ public enum CloakroomDaemon {
     static func setUp(
         _ configuration: ServerConfiguration,
         logger: Logger
-    ) async throws -> (SessionManager, APIKeyRing, [any Service]) {
+    ) async throws -> (SessionManager, TokenService, APIKeyRing, [any Service]) {
         let (apiKeys, newSecret) =
             configuration.apiKeysFile == nil
             ? try APIKeyRing.loadOrCreate(path: configuration.resolvedAPIKeysFile)
@@ -85,6 +95,7 @@ public enum CloakroomDaemon {
                 """
             )
         }
+        let signingKeys = try loadSigningKeys(configuration)
         var sinks: [any SessionEventSink] = [LogEventSink(logger: logger, level: .debug)]
         if let eventsFile = configuration.eventsFile {
             sinks.append(try JSONLinesEventSink(path: eventsFile))
@@ -118,7 +129,26 @@ public enum CloakroomDaemon {
             events: MultiplexEventSink(sinks),
             logger: logger
         )
-        return (manager, apiKeys, services)
+        let tokens = await TokenService(manager: manager, keys: signingKeys, options: configuration.tokenOptions)
+        return (manager, tokens, apiKeys, services)
+    }
+
+    /// The signing keys from the configured file, or from the one created under the data folder.
+    static func loadSigningKeys(_ configuration: ServerConfiguration) throws(CloakroomError) -> SigningKeySet {
+        let path = configuration.resolvedJWTKeysFile
+        let setting = Setting.jwtKeysFile.displayName
+        guard configuration.jwtKeysFile == nil else { return try SigningKeySet.load(path: path, setting: setting) }
+        let (keys, created) = try SigningKeySet.loadOrCreate(
+            path: path,
+            algorithm: configuration.jwtAlgorithm,
+            setting: setting
+        )
+        if created {
+            printOut(
+                "Created \(path) with a new \(keys.current.algorithm.rawValue) signing key '\(keys.current.id)' for access tokens."
+            )
+        }
+        return keys
     }
 
     /// Writes a line to standard output at once (unbuffered, so it shows up even when piped).

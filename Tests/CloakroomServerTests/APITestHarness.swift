@@ -1,6 +1,7 @@
 import Cloakroom
 import CloakroomServer
 import CloakroomTesting
+import CloakroomTokens
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -14,12 +15,15 @@ struct APITestHarness: Sendable {
     let sessionsOnlySecret: String
     let tokensOnlySecret: String
     let apiKeys: APIKeyRing
+    let tokens: TokenService
 
     init(
         policy: SessionPolicy = SessionPolicy(),
         store: any SessionStore = MemorySessionStore(),
-        clock: ManualClock = ManualClock()
-    ) throws {
+        clock: ManualClock = ManualClock(),
+        tokenOptions: TokenOptions = TokenOptions(),
+        signingKeys: SigningKeySet? = nil
+    ) async throws {
         self.clock = clock
         manager = try SessionManager(store: store, policy: policy, clock: clock)
         let admin = APIKey.generate(name: "admin", scopes: [.admin])
@@ -29,11 +33,17 @@ struct APITestHarness: Sendable {
         sessionsOnlySecret = sessions.secret
         tokensOnlySecret = tokens.secret
         apiKeys = APIKeyRing(keys: [admin.key, sessions.key, tokens.key])
+        self.tokens = await TokenService(
+            manager: manager,
+            keys: try signingKeys ?? SigningKeySet(keys: [SigningKey.generate()]),
+            options: tokenOptions
+        )
     }
 
     func run(_ body: @Sendable (Client) async throws -> Void) async throws {
-        let router = CloakroomApplication.buildRouter(
+        let router = try CloakroomApplication.buildRouter(
             manager: manager,
+            tokens: tokens,
             apiKeys: apiKeys,
             maximumBodySize: ServerConfiguration().maximumBodySize
         )

@@ -42,7 +42,7 @@ struct BadInputTests {
     @Test(arguments: 0..<badBodies.count)
     func rejectsBadBody(_ index: Int) async throws {
         let (uri, body, status) = Self.badBodies[index]
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let reply = try await client.call(.post, uri, raw: body)
             #expect(reply.status.code == status, "\(uri) \(body.prefix(60)) answered \(reply.status)")
@@ -59,7 +59,7 @@ struct BadInputTests {
         ("bearer wrong", 401),
     ])
     func missingOrWrongAuthorization(_ header: String?, _ status: Int) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let reply = try await client.call(.post, "/v1/sessions", json: [:], authorization: header)
             #expect(reply.status.code == status)
@@ -69,7 +69,7 @@ struct BadInputTests {
     }
 
     @Test func scopesAreEnforced() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let forbidden = try await client.call(
                 .post,
@@ -94,7 +94,7 @@ struct BadInputTests {
         "/v1/users/a/sessions/..%2F..", "/v1/users/a/sessions/%00", "/../../etc/passwd", "/v1/users/%ZZ/sessions/x",
     ])
     func oddPathsAndHandles(_ path: String) async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let reply = try await client.call(.delete, path)
             #expect((400..<500).contains(reply.status.code), "\(path) answered \(reply.status)")
@@ -104,7 +104,7 @@ struct BadInputTests {
 
     @Test func corruptStoredBytesAreNoSessionNotA500() async throws {
         let store = MemorySessionStore()
-        let harness = try APITestHarness(store: store)
+        let harness = try await APITestHarness(store: store)
         let id = SessionID.generate()
         let now = harness.clock.now
         try await store.insert(

@@ -8,7 +8,7 @@ import Testing
 @Suite("HTTP API v1: sessions and users")
 struct SessionsAPITests {
     @Test func createResumeUpdateRotateEnd() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let (id, created) = try await client.create(["user_id": "alice", "data": ["n": 0], "ip": "198.51.100.1"])
             #expect(id.count == 43)
@@ -51,7 +51,7 @@ struct SessionsAPITests {
     }
 
     @Test func usersListAndEnd() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             let first = try await client.create(["user_id": "bob"])
             let second = try await client.create(["user_id": "bob"])
@@ -77,7 +77,7 @@ struct SessionsAPITests {
     }
 
     @Test func percentEncodedUserIDsInPaths() async throws {
-        let harness = try APITestHarness()
+        let harness = try await APITestHarness()
         try await harness.run { client in
             _ = try await client.create(["user_id": "team/ünï cødé"])
             let listed = try await client.call(.get, "/v1/users/team%2F%C3%BCn%C3%AF%20c%C3%B8d%C3%A9/sessions")
@@ -88,7 +88,7 @@ struct SessionsAPITests {
     }
 
     @Test func expiredSessionsAreNeverReturnedOrListed() async throws {
-        let harness = try APITestHarness(
+        let harness = try await APITestHarness(
             policy: SessionPolicy(idleTimeout: .seconds(2), absoluteTimeout: .seconds(5), touchInterval: .seconds(1))
         )
         try await harness.run { client in
@@ -104,7 +104,7 @@ struct SessionsAPITests {
     }
 
     @Test func tooLargeDataIs413AndNothingChanges() async throws {
-        let harness = try APITestHarness(policy: SessionPolicy(maximumDataSize: 1024))
+        let harness = try await APITestHarness(policy: SessionPolicy(maximumDataSize: 1024))
         try await harness.run { client in
             let (id, _) = try await client.create()
             let big = String(repeating: "x", count: 2000)

@@ -9,7 +9,7 @@ import Testing
 struct StoreOutageTests {
     @Test func aDownStoreAnswers503WithTheErrorShapeAndRecovers() async throws {
         let store = OutageSimulatingStore(MemorySessionStore())
-        let harness = try APITestHarness(store: store)
+        let harness = try await APITestHarness(store: store)
         try await harness.run { client in
             let (id, _) = try await client.create(["user_id": "u"])
             store.isDown = true
@@ -43,7 +43,7 @@ struct StoreOutageTests {
             fallbacks: [fallback],
             options: CompositionOptions(breaker: .init(failureThreshold: 1, coolDown: .seconds(5)), clock: clock)
         )
-        let harness = try APITestHarness(store: store, clock: clock)
+        let harness = try await APITestHarness(store: store, clock: clock)
         let degraded = HTTPFields.Element.Name("Cloakroom-Degraded")!
         try await harness.run { client in
             func expectHealth(_ status: String, _ statuses: [String], header: Bool, _ step: String) async throws {
@@ -91,7 +91,7 @@ struct StoreOutageTests {
             durable: durable,
             options: CompositionOptions(breaker: .init(failureThreshold: 1, coolDown: .seconds(1)), clock: clock)
         )
-        let harness = try APITestHarness(store: store, clock: clock)
+        let harness = try await APITestHarness(store: store, clock: clock)
         try await harness.run { client in
             let (id, _) = try await client.create(["user_id": "u"])
             fast.isDown = true

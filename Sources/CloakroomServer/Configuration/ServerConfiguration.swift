@@ -1,4 +1,5 @@
 import Cloakroom
+import CloakroomTokens
 import Configuration
 import Foundation
 import Logging
@@ -28,6 +29,12 @@ public struct ServerConfiguration: Sendable {
     public var encryptionKeys: [EncryptionKey] = []
     /// The API keys file; `nil` means `<data dir>/api-keys.json`, created on first start.
     public var apiKeysFile: String?
+    /// The JWT signing keys file; `nil` means `<data dir>/jwt-keys.json`, created on first start.
+    public var jwtKeysFile: String?
+    /// The algorithm of the signing key created on first start. Default: ES256.
+    public var jwtAlgorithm: SigningAlgorithm = .es256
+    /// Access and refresh token rules.
+    public var tokenOptions = TokenOptions()
     /// A file to append session events to as JSON lines.
     public var eventsFile: String?
     /// With a PostgreSQL store, how long audit events are kept in `cloakroom_events`; zero turns
@@ -41,6 +48,9 @@ public struct ServerConfiguration: Sendable {
 
     /// The largest request body accepted: room for the largest data plus the rest of a request.
     public var maximumBodySize: Int { policy.maximumDataSize * 2 + 16 * 1024 }
+
+    /// The JWT signing keys file in use.
+    public var resolvedJWTKeysFile: String { jwtKeysFile ?? "\(dataDirectory)/jwt-keys.json" }
 
     /// The API keys file in use.
     public var resolvedAPIKeysFile: String { apiKeysFile ?? "\(dataDirectory)/api-keys.json" }
@@ -152,6 +162,7 @@ public struct ServerConfiguration: Sendable {
         }
         apiKeysFile = reader.string(.apiKeysFile).flatMap { $0.isEmpty ? nil : $0 }
         eventsFile = reader.string(.eventsFile).flatMap { $0.isEmpty ? nil : $0 }
+        try readTokenSettings(reader)
         if let value = reader.string(.auditRetention) {
             auditRetention = try reader.duration(.auditRetention, value, allowZero: true)
         }
@@ -160,6 +171,36 @@ public struct ServerConfiguration: Sendable {
                 throw reader.invalid(.logLevel, "trace, debug, info, notice, warning, error or critical", value)
             }
             logLevel = level
+        }
+    }
+
+    private mutating func readTokenSettings(_ reader: SettingsReader) throws(CloakroomError) {
+        jwtKeysFile = reader.string(.jwtKeysFile).flatMap { $0.isEmpty ? nil : $0 }
+        if let value = reader.string(.jwtAlgorithm) {
+            guard let algorithm = SigningAlgorithm(name: value) else {
+                throw reader.invalid(.jwtAlgorithm, "ES256, EdDSA or RS256", value)
+            }
+            jwtAlgorithm = algorithm
+        }
+        if let value = reader.string(.jwtIssuer), !value.isEmpty { tokenOptions.issuer = value }
+        if let value = reader.string(.jwtAudience), !value.isEmpty { tokenOptions.audience = value }
+        if let value = reader.string(.accessTokenTtl) {
+            let lifetime = try reader.duration(.accessTokenTtl, value)
+            guard lifetime >= .seconds(1), lifetime <= .seconds(86_400) else {
+                throw reader.invalid(
+                    .accessTokenTtl,
+                    "a duration from 1s to 24h (refresh tokens carry longer use)",
+                    value
+                )
+            }
+            tokenOptions.accessTokenLifetime = lifetime
+        }
+        if let value = reader.string(.refreshGracePeriod) {
+            let grace = try reader.duration(.refreshGracePeriod, value, allowZero: true)
+            guard grace <= .seconds(300) else {
+                throw reader.invalid(.refreshGracePeriod, "a duration of at most 5m (longer lets a thief in)", value)
+            }
+            tokenOptions.refreshGracePeriod = grace
         }
     }
 

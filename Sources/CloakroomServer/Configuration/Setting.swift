@@ -19,6 +19,11 @@ public enum Setting: String, CaseIterable, Sendable {
     case encryptionKeys
     case apiKeysFile
     case jwtKeysFile
+    case jwtAlgorithm
+    case jwtIssuer
+    case jwtAudience
+    case accessTokenTtl
+    case refreshGracePeriod
     case eventsFile
     case auditRetention
     case logLevel
@@ -68,7 +73,11 @@ public enum Setting: String, CaseIterable, Sendable {
         case .maxDataSize: "65536"
         case .encryptionKeys: "none (data stored in clear)"
         case .apiKeysFile: "<data dir>/api-keys.json, created on first start"
-        case .jwtKeysFile: "<data dir>/jwt-keys.json"
+        case .jwtKeysFile: "<data dir>/jwt-keys.json, created on first start"
+        case .jwtAlgorithm: "ES256"
+        case .jwtIssuer, .jwtAudience: "none"
+        case .accessTokenTtl: "15m"
+        case .refreshGracePeriod: "10s"
         case .eventsFile: "none"
         case .auditRetention: "90d"
         case .logLevel: "info"
@@ -97,7 +106,13 @@ public enum Setting: String, CaseIterable, Sendable {
         case .maxDataSize: "largest session data, in bytes of JSON"
         case .encryptionKeys: "id:base64key,... (32-byte AES keys, the first is current)"
         case .apiKeysFile: "JSON array of {name, scopes, sha256} API keys"
-        case .jwtKeysFile: "JWT signing keys (reserved for the tokens API)"
+        case .jwtKeysFile: "JSON {keys: [{kid, alg, private_key}]} signing access tokens; the first signs, all verify"
+        case .jwtAlgorithm: "algorithm of the key created on first start: ES256, EdDSA or RS256"
+        case .jwtIssuer: "iss written into access tokens and required of them"
+        case .jwtAudience: "aud written into access tokens and required of them"
+        case .accessTokenTtl: "how long an access token is valid (never beyond its session)"
+        case .refreshGracePeriod:
+            "how long a just-replaced refresh token may be presented again (two tabs racing) without ending the session; 0s turns it off"
         case .eventsFile: "append session events to this file as JSON lines"
         case .auditRetention: "with a postgres:// store, keep events in cloakroom_events this long (0s: no audit table)"
         case .logLevel: "trace, debug, info, notice, warning, error or critical"

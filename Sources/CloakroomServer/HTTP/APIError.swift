@@ -1,4 +1,5 @@
 import Cloakroom
+import CloakroomTokens
 import Foundation
 import Hummingbird
 
@@ -45,6 +46,16 @@ public struct APIError: HTTPResponseError, Sendable {
     /// 400 with code `bad_request`.
     static func badRequest(_ message: String) -> APIError {
         APIError(.badRequest, code: "bad_request", message: message)
+    }
+
+    /// Token errors: a bad scope is bad input; anything else about a token is 401.
+    init(_ error: TokenError) {
+        switch error.code {
+        case .invalidScope: self.init(.badRequest, code: "invalid_scope", message: error.message)
+        case .invalidRefreshToken: self.init(.unauthorized, code: "invalid_refresh_token", message: error.message)
+        case .refreshTokenReused: self.init(.unauthorized, code: "refresh_token_reused", message: error.message)
+        default: self.init(.unauthorized, code: "invalid_token", message: error.message)
+        }
     }
 
     /// The one mapping from library errors to HTTP statuses and codes.

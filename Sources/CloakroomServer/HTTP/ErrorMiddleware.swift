@@ -1,4 +1,5 @@
 import Cloakroom
+import CloakroomTokens
 import Hummingbird
 import Logging
 
@@ -16,6 +17,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if [.corruptRecord, .decryptionFailed, .storeUnavailable, .storeFull, .duplicateKey].contains(error.code) {
                 context.logger.error("store error", metadata: ["error": "\(error)"])
             }
+            return try APIError(error).response(from: request, context: context)
+        } catch let error as TokenError {
             return try APIError(error).response(from: request, context: context)
         } catch let error as HTTPError {
             return try Self.map(error).response(from: request, context: context)
