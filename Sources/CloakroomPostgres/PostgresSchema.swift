@@ -33,6 +33,12 @@ import PostgresNIO
 /// resumed, rotated, updated, ended, …), `handle` (a prefix of the session key, never the ID),
 /// `user_id`, `ip`, `reason` (why a session ended). Indexed by `time` (retention pruning, recent
 /// activity) and by `(user_id, time)` (one user's history).
+///
+/// ## Table `cloakroom_limits`
+///
+/// Rate-limit state (see ``Cloakroom/CellRate``): `key` (`bytea` primary key, SHA-256 of bucket and
+/// key) and `arrival` (`bigint`, the theoretical arrival time in µs since 1970). A row whose
+/// arrival is past means a full bucket; pruning removes those through the index on `arrival`.
 public enum PostgresSchema {
     /// One step of the schema.
     public struct Migration: Sendable {
@@ -87,6 +93,14 @@ public enum PostgresSchema {
                 """,
                 "CREATE INDEX cloakroom_events_by_time ON cloakroom_events (time)",
                 "CREATE INDEX cloakroom_events_by_user ON cloakroom_events (user_id, time) WHERE user_id IS NOT NULL",
+            ]
+        ),
+        Migration(
+            version: 3,
+            name: "rate limits",
+            statements: [
+                "CREATE TABLE cloakroom_limits (key bytea PRIMARY KEY, arrival bigint NOT NULL)",
+                "CREATE INDEX cloakroom_limits_by_arrival ON cloakroom_limits (arrival)",
             ]
         ),
     ]

@@ -118,5 +118,19 @@ enum RedisScripts {
     )
 
     /// Every script, for loading them ahead of use.
-    static let all = [insert, compareAndSet, touch, delete, prune, indexAdd]
+    /// One GCRA step (see `CellRate`). KEYS: limit. ARGV: now, increment, tolerance (µs).
+    /// Returns `{1, new arrival}` after storing it (expiring at that time), or `{0, max(stored,
+    /// now)}` leaving the key alone. Arithmetic stays below 2^53, exact in Lua's doubles.
+    static let advanceArrival = RESPScript(
+        """
+        local now, increment, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+        local base = math.max(tonumber(redis.call('GET', KEYS[1]) or now) or now, now)
+        local arrival = base + increment
+        if arrival - now > tolerance then return {0, base} end
+        redis.call('SET', KEYS[1], string.format('%d', arrival), 'PX', math.max(1, math.ceil((arrival - now) / 1000)))
+        return {1, arrival}
+        """
+    )
+
+    static let all = [insert, compareAndSet, touch, delete, prune, indexAdd, advanceArrival]
 }

@@ -15,6 +15,11 @@ import GRDB
 /// - `version` INTEGER: compare-and-set counter.
 ///
 /// Indexes: `(user_id, deadline)` for listing a user's live sessions, `(deadline)` for pruning.
+///
+/// Table `cloakroom_limits` (rate limits, see ``Cloakroom/CellRate``):
+/// - `key` BLOB primary key: SHA-256 of bucket and key.
+/// - `arrival` INTEGER: the theoretical arrival time in µs since 1970; a row whose arrival is past
+///   means a full bucket and is pruned. Indexed for pruning.
 public enum SQLiteSchema {
     /// The migrator that brings a database up to the current schema.
     public static var migrator: DatabaseMigrator {
@@ -36,6 +41,17 @@ public enum SQLiteSchema {
                     CREATE INDEX cloakroom_sessions_by_user ON cloakroom_sessions (user_id, deadline)
                         WHERE user_id IS NOT NULL;
                     CREATE INDEX cloakroom_sessions_by_deadline ON cloakroom_sessions (deadline);
+                    """
+            )
+        }
+        migrator.registerMigration("v2: rate limits") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE cloakroom_limits (
+                        key BLOB PRIMARY KEY NOT NULL,
+                        arrival INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX cloakroom_limits_by_arrival ON cloakroom_limits (arrival);
                     """
             )
         }

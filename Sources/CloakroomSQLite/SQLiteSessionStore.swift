@@ -287,11 +287,11 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
 
     // MARK: Rows
 
-    private func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func reading<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await failingAsUnavailable("read") { try await pool.read(body) }
     }
 
-    private func writing<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func writing<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await failingAsUnavailable("write") { try await pool.write(body) }
     }
 

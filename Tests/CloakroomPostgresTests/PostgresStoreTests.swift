@@ -28,6 +28,12 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test(arguments: LimitStoreConformance.Check.allCases)
+    func limits(_ check: LimitStoreConformance.Check) async throws {
+        guard try TestServers.postgres() != nil else { return }
+        try await LimitStoreConformance.run(check) { try #require(try await makeStore()) }
+    }
+
     @Sendable static func corrupt(_ store: any SessionStore, _ key: SessionKey) async throws {
         let store = try #require(store as? PostgresSessionStore)
         try await store.client.query(

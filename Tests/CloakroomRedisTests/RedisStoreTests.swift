@@ -30,6 +30,12 @@ struct RedisStoreTests {
         try await StoreConformance.run(check, corrupt: corruptRedisRecord) { try makeRedisStore(url) }
     }
 
+    @Test(arguments: LimitStoreConformance.Check.allCases)
+    func limits(_ check: LimitStoreConformance.Check) async throws {
+        guard let url = try TestServers.redis() else { return }
+        try await LimitStoreConformance.run(check) { try makeRedisStore(url) }
+    }
+
     @Test func twoInstancesLoseNoUpdates() async throws {
         guard let url = try TestServers.redis() else { return }
         let prefix = "shared\(UInt64.random(in: 0...UInt64.max)):"
@@ -92,6 +98,12 @@ struct RedisClusterStoreTests {
     func conformance(_ check: StoreConformance.Check) async throws {
         guard let url = try TestServers.redisCluster() else { return }
         try await StoreConformance.run(check, corrupt: corruptRedisRecord) { try makeRedisStore(url) }
+    }
+
+    @Test(arguments: LimitStoreConformance.Check.allCases)
+    func limits(_ check: LimitStoreConformance.Check) async throws {
+        guard let url = try TestServers.redisCluster() else { return }
+        try await LimitStoreConformance.run(check) { try makeRedisStore(url) }
     }
 
     @Test func keysSpreadOverEveryPrimary() async throws {

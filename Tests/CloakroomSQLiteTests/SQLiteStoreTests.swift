@@ -16,6 +16,14 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test(arguments: LimitStoreConformance.Check.allCases)
+    func limits(_ check: LimitStoreConformance.Check) async throws {
+        let folder = try TemporaryFolder()
+        try await LimitStoreConformance.run(check) {
+            try SQLiteSessionStore(path: folder.url.appendingPathComponent("sessions.sqlite").path)
+        }
+    }
+
     @Sendable static func corrupt(_ store: any SessionStore, _ key: SessionKey) async throws {
         let store = try #require(store as? SQLiteSessionStore)
         let queue = try DatabaseQueue(path: store.path)

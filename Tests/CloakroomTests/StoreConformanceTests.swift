@@ -19,6 +19,22 @@ struct StoreConformanceTests {
     }
 }
 
+@Suite("Limit store conformance: memory")
+struct MemoryLimitStoreTests {
+    @Test(arguments: LimitStoreConformance.Check.allCases)
+    func memory(_ check: LimitStoreConformance.Check) async throws {
+        try await LimitStoreConformance.run(check) { MemoryLimitStore() }
+    }
+
+    @Test func aFullMemoryStoreRefusesRatherThanGrows() async throws {
+        let store = MemoryLimitStore(capacity: 3)
+        let limiter = try RateLimiter(store: store, buckets: ["b": RateLimit(parsing: "5/1m")], clock: ManualClock())
+        for key in ["a", "b", "c"] { #expect(try await limiter.check("b", key: key).allowed) }
+        #expect(!(try await limiter.check("b", key: "d").allowed))
+        #expect(try await limiter.check("b", key: "a").allowed)
+    }
+}
+
 enum FileStoreCorrupter {
     @Sendable static func corrupt(_ store: any SessionStore, _ key: SessionKey) async throws {
         let store = try #require(store as? FileSessionStore)

@@ -53,6 +53,8 @@ public struct SessionEvent: Sendable, Hashable, Codable {
     public var ip: String?
     /// The store concerned, for ``Kind/storeBypassed`` and ``Kind/storeRestored``.
     public var store: String?
+    /// The rate-limit bucket, for ``Kind/rateLimited`` (never the limited key).
+    public var bucket: String?
 
     /// Creates an event.
     public init(
@@ -62,7 +64,8 @@ public struct SessionEvent: Sendable, Hashable, Codable {
         userID: String? = nil,
         reason: EndReason? = nil,
         ip: String? = nil,
-        store: String? = nil
+        store: String? = nil,
+        bucket: String? = nil
     ) {
         self.kind = kind
         self.time = time
@@ -71,10 +74,11 @@ public struct SessionEvent: Sendable, Hashable, Codable {
         self.reason = reason
         self.ip = ip
         self.store = store
+        self.bucket = bucket
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, time, handle, reason, ip, store
+        case kind, time, handle, reason, ip, store, bucket
         case userID = "user_id"
     }
 }

@@ -18,4 +18,15 @@ public enum DurationText {
         }
         return nil
     }
+
+    /// The shortest spelling `parse` reads back as the same duration, e.g. `1m`, `90s`, `500ms`.
+    public static func format(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        for (suffix, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        where milliseconds % size == 0 && milliseconds > 0 {
+            return "\(milliseconds / size)\(suffix)"
+        }
+        return "\(milliseconds)ms"
+    }
 }
