@@ -11,6 +11,7 @@ public enum CloakroomApplication {
     public static func buildRouter(
         manager: SessionManager,
         tokens: TokenService,
+        limiter: RateLimiter,
         apiKeys: APIKeyRing,
         maximumBodySize: Int
     ) throws -> Router<APIRequestContext> {
@@ -30,10 +31,13 @@ public enum CloakroomApplication {
             v1.group("tokens").add(middleware: AuthenticationMiddleware(keys: apiKeys, scope: .tokens))
         )
         router.get(".well-known/jwks.json", use: try TokenRoutes.jwks(tokens.keys))
+        LimitRoutes(limiter: limiter, bodyLimit: tokenBodyLimit).register(
+            v1.group("limits").add(middleware: AuthenticationMiddleware(keys: apiKeys, scope: .sessions))
+        )
         return router
     }
 
-    /// Token calls carry a token or an ID and a scope: a few KiB is plenty.
+    /// Token and limit calls carry a token, an ID or a key: a few KiB is plenty.
     static let tokenBodyLimit = 16 * 1024
 
     /// The application: the router, the pruning service and the store's lifecycle.
@@ -41,6 +45,7 @@ public enum CloakroomApplication {
         configuration: ServerConfiguration,
         manager: SessionManager,
         tokens: TokenService,
+        limiter: RateLimiter,
         apiKeys: APIKeyRing,
         services: [any Service] = [],
         logger: Logger,
@@ -49,6 +54,7 @@ public enum CloakroomApplication {
         let router = try buildRouter(
             manager: manager,
             tokens: tokens,
+            limiter: limiter,
             apiKeys: apiKeys,
             maximumBodySize: configuration.maximumBodySize
         )
@@ -64,7 +70,15 @@ public enum CloakroomApplication {
             // requests finish and the audit sink has written what it holds.
             services: [StoreCloser(store: manager.store)] + services
                 + (manager.store.expiresRecordsItself
-                    ? [] : [PruningService(store: manager.store, clock: manager.clock, logger: pruningLogger)])
+                    ? []
+                    : [
+                        PruningService(
+                            store: manager.store,
+                            limits: limiter.store,
+                            clock: manager.clock,
+                            logger: pruningLogger
+                        )
+                    ])
                 + ((manager.store as? any ComposedSessionStore).map { [StoreProbeService(store: $0)] } ?? []),
             onServerRunning: onServerRunning,
             logger: logger

@@ -32,12 +32,9 @@ public enum CloakroomDaemon {
             logger.warning("\(name) is not a setting and is ignored; `cloakroomd --help` lists them")
         }
 
-        let manager: SessionManager
-        let tokens: TokenService
-        let apiKeys: APIKeyRing
-        let services: [any Service]
+        let parts: Parts
         do {
-            (manager, tokens, apiKeys, services) = try await setUp(configuration, logger: logger)
+            parts = try await setUp(configuration, logger: logger)
         } catch let error as CloakroomError {
             printError("cloakroomd: cannot start: \(error.message)")
             return 1
@@ -49,10 +46,11 @@ public enum CloakroomDaemon {
         do {
             app = try CloakroomApplication.build(
                 configuration: configuration,
-                manager: manager,
-                tokens: tokens,
-                apiKeys: apiKeys,
-                services: services,
+                manager: parts.manager,
+                tokens: parts.tokens,
+                limiter: parts.limiter,
+                apiKeys: parts.apiKeys,
+                services: parts.services,
                 logger: logger,
                 onServerRunning: { channel in
                     let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? 0)" }
@@ -60,14 +58,14 @@ public enum CloakroomDaemon {
                 }
             )
         } catch {
-            await manager.store.close()
+            await parts.manager.store.close()
             printError("cloakroomd: cannot start: \(error)")
             return 1
         }
         do {
             try await app.runService()
         } catch {
-            await manager.store.close()
+            await parts.manager.store.close()
             printError(
                 "cloakroomd: cannot serve on \(configuration.host):\(configuration.port): \(error); choose another address with \(Setting.listen.displayName)"
             )
@@ -76,10 +74,16 @@ public enum CloakroomDaemon {
         return 0
     }
 
-    static func setUp(
-        _ configuration: ServerConfiguration,
-        logger: Logger
-    ) async throws -> (SessionManager, TokenService, APIKeyRing, [any Service]) {
+    /// What `setUp` makes for the application.
+    struct Parts {
+        var manager: SessionManager
+        var tokens: TokenService
+        var limiter: RateLimiter
+        var apiKeys: APIKeyRing
+        var services: [any Service]
+    }
+
+    static func setUp(_ configuration: ServerConfiguration, logger: Logger) async throws -> Parts {
         let (apiKeys, newSecret) =
             configuration.apiKeysFile == nil
             ? try APIKeyRing.loadOrCreate(path: configuration.resolvedAPIKeysFile)
@@ -130,7 +134,22 @@ public enum CloakroomDaemon {
             logger: logger
         )
         let tokens = await TokenService(manager: manager, keys: signingKeys, options: configuration.tokenOptions)
-        return (manager, tokens, apiKeys, services)
+        let limitStore: any LimitStore
+        if let shared = LimitStoreSelection.limitStore(sharedBy: store) {
+            limitStore = shared
+        } else {
+            limitStore = MemoryLimitStore()
+            logger.notice(
+                "rate limits are kept in this process's memory, like the sessions: each instance limits on its own"
+            )
+        }
+        let limiter = try RateLimiter(
+            store: limitStore,
+            buckets: configuration.limits,
+            clock: manager.clock,
+            events: MultiplexEventSink(sinks)
+        )
+        return Parts(manager: manager, tokens: tokens, limiter: limiter, apiKeys: apiKeys, services: services)
     }
 
     /// The signing keys from the configured file, or from the one created under the data folder.

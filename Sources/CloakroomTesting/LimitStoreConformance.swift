@@ -148,7 +148,7 @@ struct LimitChecks {
         for _ in 0..<5 { _ = try await limiter.check("login", key: key) }
         _ = try await limiter.check("api", key: key)
         clock.advance(by: .seconds(30))
-        let now = Int64((clock.now.timeIntervalSince1970 * 1_000_000).rounded())
+        let now = CellRate.microseconds(clock.now)
         _ = try await limiter.store.pruneLimits(now: now)
         // The api bucket is full again (its state may go); the login bucket is half full and must stay.
         let login = try await limiter.check("login", key: key, cost: 0)

@@ -16,6 +16,7 @@ struct APITestHarness: Sendable {
     let tokensOnlySecret: String
     let apiKeys: APIKeyRing
     let tokens: TokenService
+    let limiter: RateLimiter
 
     init(
         policy: SessionPolicy = SessionPolicy(),
@@ -38,12 +39,18 @@ struct APITestHarness: Sendable {
             keys: try signingKeys ?? SigningKeySet(keys: [SigningKey.generate()]),
             options: tokenOptions
         )
+        limiter = try RateLimiter(
+            store: MemoryLimitStore(),
+            buckets: ["login": RateLimit(parsing: "5/1m"), "api": RateLimit(parsing: "100/1s")],
+            clock: clock
+        )
     }
 
     func run(_ body: @Sendable (Client) async throws -> Void) async throws {
         let router = try CloakroomApplication.buildRouter(
             manager: manager,
             tokens: tokens,
+            limiter: limiter,
             apiKeys: apiKeys,
             maximumBodySize: ServerConfiguration().maximumBodySize
         )

@@ -1,6 +1,7 @@
 import Cloakroom
 import CloakroomServer
 import CloakroomTesting
+import CloakroomTokens
 import Foundation
 import Logging
 import Testing
@@ -40,6 +41,53 @@ struct ConfigurationTests {
         #expect(configuration.policy.maximumSessionsPerUser == 3)
         #expect(configuration.encryptionKeys.map(\.id) == ["new", "old"])
         #expect(configuration.logLevel == .debug)
+    }
+
+    @Test func tokenAndLimitSettings() async throws {
+        let defaults = try await load([:])
+        #expect(defaults.jwtAlgorithm == .es256)
+        #expect(defaults.tokenOptions.accessTokenLifetime == .seconds(900))
+        #expect(defaults.tokenOptions.refreshGracePeriod == .seconds(10))
+        #expect(defaults.limits == ["login": try RateLimit(parsing: "5/1m")])
+        #expect(defaults.resolvedJWTKeysFile == "./cloakroom-data/jwt-keys.json")
+        let configuration = try await load([
+            "CLOAKROOM_JWT_ALGORITHM": "eddsa",
+            "CLOAKROOM_JWT_ISSUER": "https://sessions.example",
+            "CLOAKROOM_JWT_AUDIENCE": "api",
+            "CLOAKROOM_ACCESS_TOKEN_TTL": "5m",
+            "CLOAKROOM_REFRESH_GRACE_PERIOD": "0s",
+            "CLOAKROOM_LIMITS": "login=10/1h, api=100/1s",
+            "CLOAKROOM_JWT_KEYS_FILE": "/etc/cloakroom/jwt.json",
+        ])
+        #expect(configuration.jwtAlgorithm == .eddsa)
+        #expect(configuration.tokenOptions.issuer == "https://sessions.example")
+        #expect(configuration.tokenOptions.audience == "api")
+        #expect(configuration.tokenOptions.accessTokenLifetime == .seconds(300))
+        #expect(configuration.tokenOptions.refreshGracePeriod == .zero)
+        #expect(
+            configuration.limits == ["login": try RateLimit(parsing: "10/1h"), "api": try RateLimit(parsing: "100/1s")]
+        )
+        #expect(configuration.resolvedJWTKeysFile == "/etc/cloakroom/jwt.json")
+    }
+
+    @Test(arguments: [
+        ("CLOAKROOM_JWT_ALGORITHM", "HS256", "ES256, EdDSA or RS256"),
+        ("CLOAKROOM_ACCESS_TOKEN_TTL", "2d", "from 1s to 24h"),
+        ("CLOAKROOM_ACCESS_TOKEN_TTL", "soon", "a duration"),
+        ("CLOAKROOM_REFRESH_GRACE_PERIOD", "1h", "at most 5m"),
+        ("CLOAKROOM_LIMITS", "login", "name=LIMIT/PERIOD"),
+        ("CLOAKROOM_LIMITS", "Login=5/1m", "name=LIMIT/PERIOD"),
+        ("CLOAKROOM_LIMITS", "login=0/1m", "1 to 1000000"),
+        ("CLOAKROOM_LIMITS", "login=5/fast", "LIMIT/PERIOD such as 5/1m"),
+    ])
+    func badTokenAndLimitSettingsNameTheSetting(_ name: String, _ value: String, _ expected: String) async throws {
+        do {
+            _ = try await load([name: value])
+            Issue.record("\(name)=\(value) was accepted")
+        } catch let error as CloakroomError {
+            #expect(error.message.contains(name), "\(error.message)")
+            #expect(error.message.contains(expected), "\(error.message)")
+        }
     }
 
     @Test func flagsWinOverEnvironmentWhichWinsOverTheFile() async throws {

@@ -19,11 +19,17 @@ struct StoreConformanceTests {
     }
 }
 
-@Suite("Limit store conformance: memory")
+@Suite("Limit store conformance: memory and file")
 struct MemoryLimitStoreTests {
     @Test(arguments: LimitStoreConformance.Check.allCases)
     func memory(_ check: LimitStoreConformance.Check) async throws {
         try await LimitStoreConformance.run(check) { MemoryLimitStore() }
+    }
+
+    @Test(arguments: LimitStoreConformance.Check.allCases)
+    func file(_ check: LimitStoreConformance.Check) async throws {
+        let folder = try TemporaryFolder()
+        try await LimitStoreConformance.run(check) { try FileSessionStore(directory: folder.url) }
     }
 
     @Test func aFullMemoryStoreRefusesRatherThanGrows() async throws {

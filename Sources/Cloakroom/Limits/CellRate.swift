@@ -1,3 +1,5 @@
+import Foundation
+
 /// The rate-limiting algorithm: GCRA, the generic cell rate algorithm (a token bucket kept as one
 /// number).
 ///
@@ -33,6 +35,12 @@ public enum CellRate {
         let arrival = base + increment
         guard arrival - now <= tolerance else { return (Step(allowed: false, arrival: base), nil) }
         return (Step(allowed: true, arrival: arrival), arrival)
+    }
+
+    /// A time as the microseconds since 1970 that limit stores count in (rounded to the nearest,
+    /// so that times on the microsecond grid survive the trip through a `Double`).
+    public static func microseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
     }
 
     /// The increment of a request costing `cost` under `limit`, in microseconds.

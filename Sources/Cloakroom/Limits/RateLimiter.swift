@@ -79,7 +79,7 @@ public struct RateLimiter: Sendable {
             )
         }
         let date = clock.now
-        let now = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let now = CellRate.microseconds(date)
         let step = try await store.advanceArrival(
             LimitKey(bucket: bucket, key: key),
             by: CellRate.increment(cost: cost, limit: limit),
@@ -99,7 +99,8 @@ public struct RateLimiter: Sendable {
         try await store.resetLimit(LimitKey(bucket: bucket, key: key))
     }
 
-    static func isValidBucketName(_ name: String) -> Bool {
+    /// Whether `name` may name a bucket: 1 to 64 of `a-z 0-9 _ . -`.
+    public static func isValidBucketName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 64
             && name.utf8.allSatisfy { byte in
                 (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == UInt8(ascii: "_")

@@ -1,7 +1,8 @@
 import Logging
 import ServiceLifecycle
 
-/// Removes expired records from a store in bounded batches, as a background `Service`.
+/// Removes expired records from a store in bounded batches, as a background `Service`; with a
+/// limit store, also rate-limit state of buckets that are full again.
 ///
 /// Stores never return expired records anyway; pruning only reclaims space. Each round deletes
 /// batches of at most ``batchSize`` until a batch comes back short, then sleeps ``interval``.
@@ -9,6 +10,7 @@ import ServiceLifecycle
 /// pace instead of taking a CPU core from the requests for as long as it lasts.
 public struct PruningService: Service {
     let store: any SessionStore
+    let limits: (any LimitStore)?
     let clock: any SessionClock
     /// The most records deleted per store call.
     public let batchSize: Int
@@ -22,6 +24,7 @@ public struct PruningService: Service {
     /// to the store's ``SessionStore/pruneBatchSize`` and ``SessionStore/pruneBatchPause``.
     public init(
         store: any SessionStore,
+        limits: (any LimitStore)? = nil,
         clock: any SessionClock = SystemSessionClock(),
         batchSize: Int? = nil,
         interval: Duration = .seconds(60),
@@ -29,6 +32,7 @@ public struct PruningService: Service {
         logger: Logger = Logger(label: "cloakroom.pruning")
     ) {
         self.store = store
+        self.limits = limits
         self.clock = clock
         self.batchSize = max(1, batchSize ?? store.pruneBatchSize)
         self.interval = interval
@@ -62,6 +66,13 @@ public struct PruningService: Service {
                 let pruned = try await pruneOnce()
                 if pruned > 0 {
                     logger.debug("pruned expired sessions", metadata: ["count": "\(pruned)", "store": "\(store.name)"])
+                }
+                if let limits {
+                    let microseconds = CellRate.microseconds(clock.now)
+                    let forgotten = try await limits.pruneLimits(now: microseconds)
+                    if forgotten > 0 {
+                        logger.debug("pruned full rate-limit buckets", metadata: ["count": "\(forgotten)"])
+                    }
                 }
             } catch {
                 logger.warning("pruning failed; will retry", metadata: ["store": "\(store.name)", "error": "\(error)"])

@@ -18,6 +18,8 @@ import Synchronization
 /// - `users/<SHA-256 of user ID>/<key hex>`: empty marker files, the per-user index. A marker is
 ///   written before its record and removed after it, so the index may briefly hold a marker
 ///   whose record is gone (listing skips and removes it) but never misses a live record.
+/// - `limits/<SHA-256 of bucket and key>`: rate-limit state, one decimal number per file (see
+///   ``CellRate``), written under the same lock.
 /// - `.lock`: writers hold an exclusive `flock` on it, which serialises writers across processes.
 ///
 /// Counting and pruning scan the folder; this store suits one host and modest numbers of
@@ -44,7 +46,7 @@ public final class FileSessionStore: SessionStoreExport {
         sessionsPath = base + "/sessions"
         usersPath = base + "/users"
         temporaryPath = base + "/tmp"
-        for path in [base, sessionsPath, usersPath, temporaryPath] {
+        for path in [base, sessionsPath, usersPath, temporaryPath, base + "/limits"] {
             do {
                 try FileManager.default.createDirectory(
                     atPath: path,
@@ -195,7 +197,7 @@ public final class FileSessionStore: SessionStoreExport {
 
     private func markerPath(userID: String, key: SessionKey) -> String { "\(userDirectory(userID))/\(key.hex)" }
 
-    private func withWriterLock<T>(_ body: () throws(CloakroomError) -> T) throws(CloakroomError) -> T {
+    func withWriterLock<T>(_ body: () throws(CloakroomError) -> T) throws(CloakroomError) -> T {
         try writerLock.withLock { _ throws(CloakroomError) -> T in
             while flock(lockDescriptor, LOCK_EX) != 0 {
                 guard errno == EINTR else {

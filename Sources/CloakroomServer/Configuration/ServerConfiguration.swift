@@ -35,6 +35,8 @@ public struct ServerConfiguration: Sendable {
     public var jwtAlgorithm: SigningAlgorithm = .es256
     /// Access and refresh token rules.
     public var tokenOptions = TokenOptions()
+    /// Rate-limit buckets by name. Default: `login` at 5 per minute.
+    public var limits: [String: RateLimit] = ["login": try! RateLimit(limit: 5, period: .seconds(60))]
     /// A file to append session events to as JSON lines.
     public var eventsFile: String?
     /// With a PostgreSQL store, how long audit events are kept in `cloakroom_events`; zero turns
@@ -163,6 +165,9 @@ public struct ServerConfiguration: Sendable {
         apiKeysFile = reader.string(.apiKeysFile).flatMap { $0.isEmpty ? nil : $0 }
         eventsFile = reader.string(.eventsFile).flatMap { $0.isEmpty ? nil : $0 }
         try readTokenSettings(reader)
+        if let entries = reader.list(.limits) {
+            limits = try Self.parseLimits(entries, reader: reader)
+        }
         if let value = reader.string(.auditRetention) {
             auditRetention = try reader.duration(.auditRetention, value, allowZero: true)
         }
@@ -226,6 +231,23 @@ public struct ServerConfiguration: Sendable {
         if host.isEmpty { host = "127.0.0.1" }
         guard !host.contains(" ") else { throw invalid }
         return (host, port)
+    }
+
+    /// Parses `name=LIMIT/PERIOD` entries.
+    static func parseLimits(_ entries: [String], reader: SettingsReader) throws(CloakroomError) -> [String: RateLimit] {
+        var limits: [String: RateLimit] = [:]
+        for entry in entries where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
+            let parts = entry.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, RateLimiter.isValidBucketName(String(parts[0])) else {
+                throw reader.invalid(.limits, "name=LIMIT/PERIOD entries with names of a-z 0-9 _ . -", entry)
+            }
+            do {
+                limits[String(parts[0])] = try RateLimit(parsing: parts[1])
+            } catch {
+                throw CloakroomError(.invalidConfiguration, "\(Setting.limits.displayName): \(error.message)")
+            }
+        }
+        return limits
     }
 
     /// Parses `id:base64key` entries; the first is the current key.

@@ -24,6 +24,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case jwtAudience
     case accessTokenTtl
     case refreshGracePeriod
+    case limits
     case eventsFile
     case auditRetention
     case logLevel
@@ -78,6 +79,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .jwtIssuer, .jwtAudience: "none"
         case .accessTokenTtl: "15m"
         case .refreshGracePeriod: "10s"
+        case .limits: "login=5/1m"
         case .eventsFile: "none"
         case .auditRetention: "90d"
         case .logLevel: "info"
@@ -113,6 +115,8 @@ public enum Setting: String, CaseIterable, Sendable {
         case .accessTokenTtl: "how long an access token is valid (never beyond its session)"
         case .refreshGracePeriod:
             "how long a just-replaced refresh token may be presented again (two tabs racing) without ending the session; 0s turns it off"
+        case .limits:
+            "rate-limit buckets for /v1/limits as name=LIMIT/PERIOD,... (e.g. login=5/1m,api=100/1s); LIMIT at once, refilled evenly over PERIOD"
         case .eventsFile: "append session events to this file as JSON lines"
         case .auditRetention: "with a postgres:// store, keep events in cloakroom_events this long (0s: no audit table)"
         case .logLevel: "trace, debug, info, notice, warning, error or critical"
