@@ -132,6 +132,7 @@ let package = Package(
             dependencies: [
                 "CloakroomServer",
                 "CloakroomPostgres",
+                "CloakroomTokens",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -11,11 +11,11 @@ struct CloakroomCommand: AsyncParsableCommand {
         commandName: "cloakroom",
         abstract: "Operate on a Cloakroom session store.",
         discussion: """
-            Every command but migrate takes --store URL (memory, file:DIR, sqlite:PATH, postgres://…, \
+            Every command but migrate and jwt-keys takes --store URL (memory, file:DIR, sqlite:PATH, postgres://…, \
             redis://…, rediss://… or redis-cluster://…); without it, CLOAKROOM_STORE is used, then \
             the default sqlite:./cloakroom-data/sessions.sqlite.
             """,
-        subcommands: [Stats.self, Prune.self, EndUser.self, Migrate.self, MigrateSchema.self]
+        subcommands: [Stats.self, Prune.self, EndUser.self, Migrate.self, MigrateSchema.self, JWTKeys.self]
     )
 }
 
