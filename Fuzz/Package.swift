@@ -16,6 +16,13 @@ let package = Package(
                 .product(name: "RESP", package: "cloakroom"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
-        )
+        ),
+        .executableTarget(
+            name: "TokenParserFuzz",
+            dependencies: [
+                .product(name: "Cloakroom", package: "cloakroom"),
+                .product(name: "CloakroomTokens", package: "cloakroom"),
+            ]
+        ),
     ]
 )
