@@ -30,7 +30,7 @@ public enum CloakroomApplication {
         TokenRoutes(tokens: tokens, bodyLimit: tokenBodyLimit).register(
             v1.group("tokens").add(middleware: AuthenticationMiddleware(keys: apiKeys, scope: .tokens))
         )
-        router.get(".well-known/jwks.json", use: try TokenRoutes.jwks(tokens.keys))
+        router.get(".well-known/jwks.json", use: TokenRoutes.jwks(tokens.keys))
         LimitRoutes(limiter: limiter, bodyLimit: tokenBodyLimit).register(
             v1.group("limits").add(middleware: AuthenticationMiddleware(keys: apiKeys, scope: .sessions))
         )

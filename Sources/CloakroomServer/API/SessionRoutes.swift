@@ -116,16 +116,19 @@ struct SessionRoutes: Sendable {
         message: "no live session has this ID; it expired, ended or never existed"
     )
 
-    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
+    /// A JSON answer; by default never cached, since most answers hold session facts.
+    static func json(
+        _ status: HTTPResponse.Status,
+        _ value: some Encodable,
+        contentType: String = "application/json; charset=utf-8",
+        cacheControl: String = "no-store"
+    ) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
         return Response(
             status: status,
-            headers: [
-                .contentType: "application/json; charset=utf-8", .cacheControl: "no-store",
-                .xContentTypeOptions: "nosniff",
-            ],
+            headers: [.contentType: contentType, .cacheControl: cacheControl, .xContentTypeOptions: "nosniff"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
         )
     }

@@ -38,18 +38,14 @@ struct TokenRoutes: Sendable {
 
     /// `GET /.well-known/jwks.json`: public, cacheable for five minutes (a rotated-in key is
     /// published before it signs only if it is added that long ahead; see the article).
-    static func jwks(_ keys: SigningKeySet) throws -> @Sendable (Request, APIRequestContext) async throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = try encoder.encode(keys.jwks)
+    static func jwks(_ keys: SigningKeySet) -> @Sendable (Request, APIRequestContext) async throws -> Response {
+        let published = keys.jwks
         return { _, _ in
-            Response(
-                status: .ok,
-                headers: [
-                    .contentType: "application/jwk-set+json", .cacheControl: "public, max-age=300",
-                    .xContentTypeOptions: "nosniff",
-                ],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+            try SessionRoutes.json(
+                .ok,
+                published,
+                contentType: "application/jwk-set+json",
+                cacheControl: "public, max-age=300"
             )
         }
     }
