@@ -84,6 +84,8 @@ public enum CloakroomDaemon {
     }
 
     static func setUp(_ configuration: ServerConfiguration, logger: Logger) async throws -> Parts {
+        // Before the API keys: a start that fails on its signing keys prints no new secret.
+        let signingKeys = try loadSigningKeys(configuration)
         let (apiKeys, newSecret) =
             configuration.apiKeysFile == nil
             ? try APIKeyRing.loadOrCreate(path: configuration.resolvedAPIKeysFile)
@@ -99,7 +101,6 @@ public enum CloakroomDaemon {
                 """
             )
         }
-        let signingKeys = try loadSigningKeys(configuration)
         var sinks: [any SessionEventSink] = [LogEventSink(logger: logger, level: .debug)]
         if let eventsFile = configuration.eventsFile {
             sinks.append(try JSONLinesEventSink(path: eventsFile))
@@ -156,7 +157,15 @@ public enum CloakroomDaemon {
     static func loadSigningKeys(_ configuration: ServerConfiguration) throws(CloakroomError) -> SigningKeySet {
         let path = configuration.resolvedJWTKeysFile
         let setting = Setting.jwtKeysFile.displayName
-        guard configuration.jwtKeysFile == nil else { return try SigningKeySet.load(path: path, setting: setting) }
+        guard configuration.jwtKeysFile == nil else {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw CloakroomError(
+                    .invalidConfiguration,
+                    "\(setting): '\(path)' does not exist; create it with `cloakroom jwt-keys add --file \(path)`, or leave the setting out to have one created under the data folder"
+                )
+            }
+            return try SigningKeySet.load(path: path, setting: setting)
+        }
         let (keys, created) = try SigningKeySet.loadOrCreate(
             path: path,
             algorithm: configuration.jwtAlgorithm,

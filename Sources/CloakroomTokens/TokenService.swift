@@ -1,6 +1,7 @@
 import Cloakroom
 import Foundation
 import JWTKit
+import Metrics
 
 /// Access and refresh tokens bound to sessions: grant, refresh, verify, introspect, revoke.
 ///
@@ -17,13 +18,23 @@ public struct TokenService: Sendable {
     public let options: TokenOptions
     private let collection: JWTKeyCollection
     private let algorithms: [String: SigningAlgorithm]
+    private let metrics: TokenMetrics
 
     /// Longest scope accepted, in bytes.
     public static let maximumScopeLength = 1024
 
     /// Creates a service.
-    public init(manager: SessionManager, keys: SigningKeySet, options: TokenOptions = TokenOptions()) async {
+    ///
+    /// - Parameter metricsFactory: where the counters go (see the "Tokens and limits" article);
+    ///   the process-wide factory by default.
+    public init(
+        manager: SessionManager,
+        keys: SigningKeySet,
+        options: TokenOptions = TokenOptions(),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) async {
         self.manager = manager
+        self.metrics = TokenMetrics(factory: metricsFactory)
         self.keys = keys
         self.options = options
         let collection = JWTKeyCollection()
@@ -55,6 +66,7 @@ public struct TokenService: Sendable {
         guard let granted else {
             throw CloakroomError(.sessionNotFound, "no live session has this ID; it expired, ended or never existed")
         }
+        metrics.issued(by: "grant")
         return try await pair(for: id.key, granted, scope: scope, secret: secret)
     }
 
@@ -84,9 +96,9 @@ public struct TokenService: Sendable {
             ) {
             case .rotated(let state, let secret, let scope):
                 stored.metadata.tokens = state
-                return .save(.issued(grant, secret: secret, scope: scope))
+                return .save(.issued(grant, secret: secret, scope: scope, repeated: false))
             case .repeatedWithinGrace(let secret, let scope):
-                return .keep(.issued(grant, secret: secret, scope: scope))
+                return .keep(.issued(grant, secret: secret, scope: scope, repeated: true))
             case .reused(let rotations):
                 return .keep(.reused(userID: stored.userID, rotations: rotations))
             case .unknown:
@@ -95,25 +107,30 @@ public struct TokenService: Sendable {
         }
         switch outcome {
         case nil:
+            metrics.refresh("session_ended")
             throw TokenError(.invalidRefreshToken, "the session of this refresh token has ended; sign in again")
         case .unknown:
+            metrics.refresh("unknown")
             throw TokenError(
                 .invalidRefreshToken,
                 "this refresh token is not one the session can use (never issued, revoked or long spent); sign in again"
             )
         case .reused(let userID, _):
+            metrics.refresh("reused")
             try await endAfterReuse(token.sessionKey, userID: userID)
             throw TokenError(
                 .refreshTokenReused,
                 "this refresh token was already used, so it may have been stolen: its session has been ended; sign in again"
             )
-        case .issued(let grant, let secret, let scope):
+        case .issued(let grant, let secret, let scope, let repeated):
+            metrics.refresh(repeated ? "repeated_within_grace" : "rotated")
+            metrics.issued(by: "refresh")
             return try await pair(for: token.sessionKey, grant, scope: scope, secret: secret)
         }
     }
 
     private enum RefreshResult: Sendable {
-        case issued(Grant, secret: [UInt8], scope: String?)
+        case issued(Grant, secret: [UInt8], scope: String?, repeated: Bool)
         case reused(userID: String?, rotations: Int)
         case unknown
     }
@@ -136,6 +153,17 @@ public struct TokenService: Sendable {
     /// - Throws: ``TokenError`` saying which check failed; ``Cloakroom/CloakroomError`` only when
     ///   the store cannot answer.
     public func verify(_ token: String) async throws -> VerifiedAccessToken {
+        do {
+            let verified = try await verifiedToken(token)
+            metrics.checked("active")
+            return verified
+        } catch let error as TokenError {
+            metrics.checked(error.code.rawValue)
+            throw error
+        }
+    }
+
+    private func verifiedToken(_ token: String) async throws -> VerifiedAccessToken {
         let claims = try await verifiedClaims(token)
         guard let key = SessionKey(hex: claims.sid) else {
             throw TokenError(.malformed, "the token's sid is not a session key (64 lowercase hex characters)")

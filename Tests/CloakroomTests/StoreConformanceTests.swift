@@ -1,6 +1,7 @@
 import Cloakroom
 import CloakroomTesting
 import Foundation
+import MetricsTestKit
 import Testing
 
 @Suite("Store conformance: memory and file")
@@ -30,6 +31,25 @@ struct MemoryLimitStoreTests {
     func file(_ check: LimitStoreConformance.Check) async throws {
         let folder = try TemporaryFolder()
         try await LimitStoreConformance.run(check) { try FileSessionStore(directory: folder.url) }
+    }
+
+    @Test func refusalsAreCountedAndRecordedByBucketOnly() async throws {
+        let metrics = TestMetrics()
+        let events = RecordingEventSink()
+        let limiter = try RateLimiter(
+            store: MemoryLimitStore(),
+            buckets: ["login": RateLimit(parsing: "1/1m")],
+            clock: ManualClock(),
+            events: events,
+            metricsFactory: metrics
+        )
+        #expect(try await limiter.check("login", key: "alice@example.com").allowed)
+        #expect(!(try await limiter.check("login", key: "alice@example.com").allowed))
+        #expect(try metrics.expectCounter("cloakroom_rate_limited_total", [("bucket", "login")]).totalValue == 1)
+        #expect(events.events.map(\.kind) == [.rateLimited])
+        #expect(events.events.first?.bucket == "login")
+        let recorded = String(decoding: try JSONEncoder().encode(events.events), as: UTF8.self)
+        #expect(!recorded.contains("alice"))
     }
 
     @Test func aFullMemoryStoreRefusesRatherThanGrows() async throws {

@@ -1,6 +1,7 @@
 import Cloakroom
 import CloakroomTesting
 import CloakroomTokens
+import Metrics
 
 /// A token service over a memory store and a manual clock, with recorded events.
 struct TokenFixture {
@@ -13,7 +14,8 @@ struct TokenFixture {
     init(
         options: TokenOptions = TokenOptions(),
         keys: SigningKeySet? = nil,
-        store: any SessionStore = MemorySessionStore()
+        store: any SessionStore = MemorySessionStore(),
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) async throws {
         self.store = store
         manager = try SessionManager(
@@ -23,7 +25,7 @@ struct TokenFixture {
             events: events
         )
         let keys = try keys ?? SigningKeySet(keys: [SigningKey.generate()])
-        service = await TokenService(manager: manager, keys: keys, options: options)
+        service = await TokenService(manager: manager, keys: keys, options: options, metricsFactory: metrics)
     }
 
     /// A fresh session for `user` and its first token pair.

@@ -2,6 +2,7 @@ import Cloakroom
 import CloakroomTesting
 import CloakroomTokens
 import Foundation
+import MetricsTestKit
 import Testing
 
 @Suite("Token service")
@@ -213,5 +214,26 @@ struct TokenServiceTests {
         #expect(rotatedKeys.jwks.keys.map(\.kid) == ["new", "old"])
         // The instance that still only knows the old key refuses the new key's tokens by name.
         #expect(try await before.service.introspect(fresh.accessToken).reason == "unknownKey")
+    }
+
+    @Test func countersSayWhatHappenedAndNameNoSecret() async throws {
+        let metrics = TestMetrics()
+        let fixture = try await TokenFixture(metrics: metrics)
+        let (_, pair) = try await fixture.signIn()
+        let next = try await fixture.service.refresh(pair.refreshToken.encoded)
+        _ = try await fixture.service.refresh(pair.refreshToken.encoded)  // within the grace
+        _ = try await fixture.service.introspect(next.accessToken)
+        _ = try await fixture.service.introspect("garbage")
+        fixture.clock.advance(by: .seconds(11))
+        _ = try? await fixture.service.refresh(pair.refreshToken.encoded)  // reuse
+        #expect(try metrics.expectCounter("cloakroom_tokens_issued_total", [("by", "grant")]).totalValue == 1)
+        #expect(try metrics.expectCounter("cloakroom_tokens_issued_total", [("by", "refresh")]).totalValue == 2)
+        for outcome in ["rotated", "repeated_within_grace", "reused"] {
+            #expect(
+                try metrics.expectCounter("cloakroom_token_refreshes_total", [("outcome", outcome)]).totalValue == 1
+            )
+        }
+        #expect(try metrics.expectCounter("cloakroom_token_checks_total", [("outcome", "active")]).totalValue == 1)
+        #expect(try metrics.expectCounter("cloakroom_token_checks_total", [("outcome", "malformed")]).totalValue == 1)
     }
 }

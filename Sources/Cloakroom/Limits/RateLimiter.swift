@@ -22,6 +22,8 @@ public struct RateLimiter: Sendable {
     public let clock: any SessionClock
     /// Where refusals are recorded.
     public let events: any SessionEventSink
+    /// Where `cloakroom_rate_limited_total{bucket}` is counted.
+    let metricsFactory: any MetricsFactory
 
     /// The longest key accepted, in bytes of UTF-8.
     public static let maximumKeyLength = 512
@@ -34,7 +36,8 @@ public struct RateLimiter: Sendable {
         store: any LimitStore,
         buckets: [String: RateLimit],
         clock: any SessionClock = SystemSessionClock(),
-        events: any SessionEventSink = DiscardingEventSink()
+        events: any SessionEventSink = DiscardingEventSink(),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) throws(CloakroomError) {
         for name in buckets.keys where !Self.isValidBucketName(name) {
             throw CloakroomError(
@@ -46,6 +49,7 @@ public struct RateLimiter: Sendable {
         self.buckets = buckets
         self.clock = clock
         self.events = events
+        self.metricsFactory = metricsFactory
     }
 
     /// Takes `cost` units from `key`'s share of the configured bucket `bucket`; a cost of 0 only
@@ -88,7 +92,8 @@ public struct RateLimiter: Sendable {
         )
         let decision = CellRate.decision(step, cost: cost, limit: limit, now: now)
         if !decision.allowed {
-            Counter(label: "cloakroom_rate_limited_total", dimensions: [("bucket", bucket)]).increment()
+            Counter(label: "cloakroom_rate_limited_total", dimensions: [("bucket", bucket)], factory: metricsFactory)
+                .increment()
             events.record(SessionEvent(kind: .rateLimited, time: date, bucket: bucket))
         }
         return decision
