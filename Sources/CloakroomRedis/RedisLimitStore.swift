@@ -2,7 +2,7 @@ import Cloakroom
 import RESP
 
 /// Rate limits next to the sessions: one string per bucket and key, `{prefix}l:{hex}`, holding
-/// the theoretical arrival time and expiring at it. Each step is one Lua script on one key, so it
+/// the theoretical arrival time and expiring a minute after it (the sessions' expiry grace). Each step is one Lua script on one key, so it
 /// is atomic on a single server and on a cluster alike.
 extension RedisSessionStore: LimitStore {
     func limitKey(_ key: LimitKey) -> [UInt8] { Array((keyPrefix + "l:" + key.hex).utf8) }
@@ -15,7 +15,10 @@ extension RedisSessionStore: LimitStore {
             try await client.run(
                 RedisScripts.advanceArrival,
                 keys: [redisKey],
-                arguments: [RESPArgument(now), RESPArgument(increment), RESPArgument(tolerance)]
+                arguments: [
+                    RESPArgument(now), RESPArgument(increment), RESPArgument(tolerance),
+                    RESPArgument(Self.expiryGraceMilliseconds),
+                ]
             )
         }
         guard let values = reply.elements, values.count == 2, let allowed = values[0].int, let arrival = values[1].int

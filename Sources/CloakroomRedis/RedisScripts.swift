@@ -118,16 +118,19 @@ enum RedisScripts {
     )
 
     /// Every script, for loading them ahead of use.
-    /// One GCRA step (see `CellRate`). KEYS: limit. ARGV: now, increment, tolerance (µs).
-    /// Returns `{1, new arrival}` after storing it (expiring at that time), or `{0, max(stored,
-    /// now)}` leaving the key alone. Arithmetic stays below 2^53, exact in Lua's doubles.
+    /// One GCRA step (see `CellRate`). KEYS: limit. ARGV: now, increment, tolerance (µs), grace
+    /// (ms). Returns `{1, new arrival}` after storing it, or `{0, max(stored, now)}` leaving the
+    /// key alone. The key expires a grace after its arrival time: Redis counts by its own clock,
+    /// the callers by theirs, and a key that outlives its arrival only means a full bucket.
+    /// Arithmetic stays below 2^53, exact in Lua's doubles.
     static let advanceArrival = RESPScript(
         """
         local now, increment, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
         local base = math.max(tonumber(redis.call('GET', KEYS[1]) or now) or now, now)
         local arrival = base + increment
         if arrival - now > tolerance then return {0, base} end
-        redis.call('SET', KEYS[1], string.format('%d', arrival), 'PX', math.max(1, math.ceil((arrival - now) / 1000)))
+        local ttl = math.ceil((arrival - now) / 1000) + tonumber(ARGV[4])
+        redis.call('SET', KEYS[1], string.format('%d', arrival), 'PX', math.max(1, ttl))
         return {1, arrival}
         """
     )

@@ -151,7 +151,9 @@ struct PostgresOutageTests {
             _ = try await PostgresSessionStore(configuration: configuration)
         }
         #expect(error?.code == .storeUnavailable)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Without the timeout the driver retries forever; with it the call ends. The bound is
+        // loose because the full suite saturates both cores (it took 3.9 s there once).
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 }
 

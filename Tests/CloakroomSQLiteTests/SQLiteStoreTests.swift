@@ -50,7 +50,7 @@ struct SQLiteStoreTests {
         let migrations = try await second.pool.read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
         }
-        #expect(migrations == ["v1: sessions"])
+        #expect(migrations == ["v1: sessions", "v2: rate limits"])
         await second.close()
     }
 
