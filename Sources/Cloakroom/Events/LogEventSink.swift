@@ -17,6 +17,7 @@ public struct LogEventSink: SessionEventSink {
         if let userID = event.userID { metadata["user"] = "\(userID)" }
         if let reason = event.reason { metadata["reason"] = "\(reason.rawValue)" }
         if let ip = event.ip { metadata["ip"] = "\(ip)" }
+        if let bucket = event.bucket { metadata["bucket"] = "\(bucket)" }
         if let store = event.store {
             metadata["store"] = "\(store)"
             logger.log(
