@@ -203,15 +203,14 @@ public struct TokenService: Sendable {
                 "the token claims algorithm '\(jws.header.alg.prefix(16))' but its key signs with \(algorithm.rawValue)"
             )
         }
-        // The claims are read before the signature is checked, only to tell a malformed payload
-        // from a bad signature; nothing in them is trusted until jwt-kit has verified it.
-        guard (try? JSONDecoder().decode(AccessTokenClaims.self, from: Data(jws.payload))) != nil else {
-            throw TokenError(.malformed, "the token's payload is not Cloakroom access token claims")
-        }
         let claims: AccessTokenClaims
         do {
             claims = try await collection.verify(token, as: AccessTokenClaims.self)
         } catch {
+            // Only a refused token pays for a second look, to tell bad claims from a bad signature.
+            guard (try? JSONDecoder().decode(AccessTokenClaims.self, from: Data(jws.payload))) != nil else {
+                throw TokenError(.malformed, "the token's payload is not Cloakroom access token claims")
+            }
             throw TokenError(.badSignature, "the signature does not match the token")
         }
         let now = Int64(manager.clock.now.timeIntervalSince1970.rounded(.down))

@@ -59,6 +59,14 @@ public struct RateLimiter: Sendable {
     ///   too long, or a cost that is negative or above the bucket's limit;
     ///   ``CloakroomError/Code/storeUnavailable`` when the store cannot answer.
     public func check(_ bucket: String, key: String, cost: Int = 1) async throws -> RateLimitDecision {
+        try await check(bucket, limit: try limit(of: bucket), key: key, cost: cost)
+    }
+
+    /// The configured limit of `bucket`.
+    ///
+    /// - Throws: ``CloakroomError/Code/invalidData`` naming the configured buckets when there is
+    ///   no such bucket.
+    public func limit(of bucket: String) throws(CloakroomError) -> RateLimit {
         guard let limit = buckets[bucket] else {
             let known = buckets.keys.sorted().joined(separator: ", ")
             throw CloakroomError(
@@ -66,7 +74,7 @@ public struct RateLimiter: Sendable {
                 "no rate-limit bucket is named '\(bucket.prefix(64))'; configured: \(known.isEmpty ? "none" : known)"
             )
         }
-        return try await check(bucket, limit: limit, key: key, cost: cost)
+        return limit
     }
 
     /// Like ``check(_:key:cost:)`` with a limit given here rather than configured.

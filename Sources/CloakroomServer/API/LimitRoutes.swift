@@ -23,10 +23,7 @@ struct LimitRoutes: Sendable {
     /// `{bucket, key}` → 204: the key's bucket is full again (e.g. after a successful sign-in).
     @Sendable func reset(_ request: Request, context: APIRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(LimitResetBody.self, from: request, limit: bodyLimit)
-        guard limiter.buckets[body.bucket] != nil else {
-            _ = try await limiter.check(body.bucket, key: body.key, cost: 0)  // throws the unknown-bucket error
-            return Response(status: .noContent)
-        }
+        _ = try limiter.limit(of: body.bucket)
         try await limiter.reset(body.bucket, key: body.key)
         return Response(status: .noContent)
     }
