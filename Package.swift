@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "CloakroomRedis", targets: ["CloakroomRedis"]),
         .library(name: "CloakroomTokens", targets: ["CloakroomTokens"]),
+        .library(name: "CloakroomHummingbird", targets: ["CloakroomHummingbird"]),
         .library(name: "CloakroomTesting", targets: ["CloakroomTesting"]),
         .library(name: "CloakroomServer", targets: ["CloakroomServer"]),
         .executable(name: "cloakroomd", targets: ["cloakroomd"]),
@@ -39,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -102,6 +106,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CloakroomHummingbird",
+            dependencies: [
+                "Cloakroom",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CloakroomTesting",
             dependencies: ["Cloakroom"],
             swiftSettings: swiftSettings
@@ -114,7 +130,11 @@ let package = Package(
                 "CloakroomPostgres",
                 "CloakroomRedis",
                 "CloakroomTokens",
+                "CloakroomHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,6 +199,18 @@ let package = Package(
                 "CloakroomTokens",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CloakroomHummingbirdTests",
+            dependencies: [
+                "CloakroomHummingbird",
+                "CloakroomTesting",
+                "CloakroomSQLite",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),

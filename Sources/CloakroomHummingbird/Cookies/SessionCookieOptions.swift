@@ -1,0 +1,110 @@
+import Foundation
+
+/// How the session cookie is named and flagged.
+///
+/// The defaults are the safe ones: `Secure`, `HttpOnly`, `SameSite=Lax`, `Path=/` and the
+/// `__Host-` name prefix, which makes browsers refuse the cookie from plain HTTP or from a
+/// subdomain. Weakening any of them needs an option named for what it gives up.
+public struct SessionCookieOptions: Sendable, Hashable {
+    /// The `SameSite` attribute.
+    public enum SameSite: String, Sendable, Hashable {
+        /// Sent on same-site requests and top-level cross-site navigations (links), not on
+        /// cross-site form posts or fetches. The default.
+        case lax = "Lax"
+        /// Sent on same-site requests only; following a link from another site arrives signed out.
+        case strict = "Strict"
+        /// Sent on every request, cross-site included; needs `Secure`, so it cannot be combined
+        /// with ``SessionCookieOptions/allowsInsecureTransport``.
+        case none = "None"
+    }
+
+    /// The cookie's name without prefix; `session` by default.
+    public var baseName: String
+    /// The `SameSite` attribute; ``SameSite/lax`` by default.
+    public var sameSite: SameSite
+    /// Whether the cookie carries `Expires` (following the session's idle deadline, re-sent only
+    /// when that deadline moves); when `false` the cookie lasts until the browser closes.
+    public var persistent: Bool
+    /// The `Domain` attribute, to share the cookie with subdomains. `nil` (the default) keeps it
+    /// to the exact host and allows the `__Host-` prefix.
+    public var domain: String?
+    /// Leaves out `Secure` so the cookie also travels over plain HTTP. Only for local development
+    /// over `http://`; never in production, where it exposes sessions to anyone on the network.
+    public var allowsInsecureTransport: Bool
+
+    /// Creates options; every default is the safe choice.
+    public init(
+        baseName: String = "session",
+        sameSite: SameSite = .lax,
+        persistent: Bool = true,
+        domain: String? = nil,
+        allowsInsecureTransport: Bool = false
+    ) {
+        self.baseName = baseName
+        self.sameSite = sameSite
+        self.persistent = persistent
+        self.domain = domain
+        self.allowsInsecureTransport = allowsInsecureTransport
+    }
+
+    /// The name on the wire: `__Host-` + ``baseName`` when the cookie is `Secure` and host-only.
+    public var name: String {
+        !allowsInsecureTransport && domain == nil ? "__Host-" + baseName : baseName
+    }
+
+    /// Checks the options fit together; a middleware calls this when it is created.
+    public func validate() throws(OptionsError) {
+        guard !baseName.isEmpty, baseName.utf8.allSatisfy(Self.isTokenCharacter) else {
+            throw OptionsError("cookie name '\(baseName)' is not a valid cookie token; use letters, digits, - and _")
+        }
+        if sameSite == .none, allowsInsecureTransport {
+            throw OptionsError("SameSite=None needs Secure; drop allowsInsecureTransport or choose .lax")
+        }
+        if let domain, domain.isEmpty || domain.utf8.contains(where: { $0 == 0x3B || $0 <= 0x20 || $0 == 0x2C }) {
+            throw OptionsError("cookie domain '\(domain)' is not a host name; leave it nil for a host-only cookie")
+        }
+    }
+
+    /// The `Set-Cookie` value handing the client `value`, expiring at `expires` when persistent.
+    func setCookie(value: String, expires: Date?) -> String {
+        var text = "\(name)=\(value); Path=/"
+        if persistent, let expires { text += "; Expires=" + HTTPDate.format(expires) }
+        return text + attributes
+    }
+
+    /// The `Set-Cookie` value that makes the client forget the cookie.
+    var clearingCookie: String {
+        "\(name)=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0" + attributes
+    }
+
+    private var attributes: String {
+        var text = ""
+        if let domain { text += "; Domain=\(domain)" }
+        if !allowsInsecureTransport { text += "; Secure" }
+        return text + "; HttpOnly; SameSite=\(sameSite.rawValue)"
+    }
+
+    /// RFC 6265 `token` characters: visible ASCII except separators.
+    private static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        guard byte > 0x20, byte < 0x7F else { return false }
+        return !"()<>@,;:\\\"/[]?={}".utf8.contains(byte)
+    }
+}
+
+/// Middleware options that do not fit together.
+public struct OptionsError: Error, Hashable, CustomStringConvertible {
+    /// What is wrong and what to do instead.
+    public let message: String
+
+    init(_ message: String) { self.message = message }
+
+    /// The message.
+    public var description: String { message }
+}
+
+extension SessionCookieOptions {
+    /// The `Set-Cookie` value for a placeholder ID expiring at `expires`; for tests of the format.
+    package func setCookieForTesting(expires: Date) -> String {
+        setCookie(value: "x", expires: expires)
+    }
+}

@@ -1,0 +1,54 @@
+import Cloakroom
+import Hummingbird
+
+/// Limits requests per key (by default the client's address) with a bucket of a
+/// ``Cloakroom/RateLimiter``, answering `429 Too Many Requests` with `Retry-After`.
+///
+/// The limiter's store decides the reach: a memory store limits one process, SQLite one host,
+/// PostgreSQL or Redis every instance sharing it.
+public struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+    let limiter: RateLimiter
+    let bucket: String
+    let key: @Sendable (Request, Context) -> String?
+    let whenStoreFails: LimitStoreFailurePolicy
+
+    /// Creates the middleware.
+    ///
+    /// - Parameters:
+    ///   - bucket: a bucket the limiter knows.
+    ///   - key: what is limited; requests for which it returns `nil` pass unchecked. By default
+    ///     the peer address, when the context knows it.
+    /// - Throws: ``Cloakroom/CloakroomError/Code/invalidConfiguration`` when the limiter has no
+    ///   such bucket.
+    public init(
+        limiter: RateLimiter,
+        bucket: String,
+        whenStoreFails: LimitStoreFailurePolicy = .refuse,
+        key: @escaping @Sendable (Request, Context) -> String? = { _, context in
+            (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
+        }
+    ) throws {
+        _ = try limiter.limit(of: bucket)
+        self.limiter = limiter
+        self.bucket = bucket
+        self.key = key
+        self.whenStoreFails = whenStoreFails
+    }
+
+    /// Checks the request's key, then runs the handler.
+    public func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        if let key = key(request, context) {
+            try await limiter.enforce(
+                bucket,
+                key: key,
+                policy: whenStoreFails,
+                message: "too many requests; wait before trying again"
+            )
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,37 @@
+/// The security headers ``SecurityHeadersMiddleware`` adds to every response.
+///
+/// Each is on with a strict value by default; set one to `nil` to leave it out. A handler that
+/// sets a header itself keeps its own value.
+public struct SecurityHeaders: Sendable, Hashable {
+    /// `Strict-Transport-Security`: browsers use HTTPS only, for two years, subdomains included.
+    public var strictTransportSecurity: String?
+    /// `Content-Security-Policy`: only this origin's scripts, styles, images and forms; no
+    /// plugins, no `<base>`, no framing.
+    public var contentSecurityPolicy: String?
+    /// `X-Content-Type-Options: nosniff`.
+    public var contentTypeOptions: String?
+    /// `X-Frame-Options: DENY`, for browsers that predate `frame-ancestors`.
+    public var frameOptions: String?
+    /// `Referrer-Policy`: other sites see the origin only, never paths or queries.
+    public var referrerPolicy: String?
+    /// `Cross-Origin-Opener-Policy`: other sites' windows get no handle on ours.
+    public var crossOriginOpenerPolicy: String?
+
+    /// Creates the headers; the defaults are the strict ones.
+    public init(
+        strictTransportSecurity: String? = "max-age=63072000; includeSubDomains",
+        contentSecurityPolicy: String? =
+            "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        contentTypeOptions: String? = "nosniff",
+        frameOptions: String? = "DENY",
+        referrerPolicy: String? = "strict-origin-when-cross-origin",
+        crossOriginOpenerPolicy: String? = "same-origin"
+    ) {
+        self.strictTransportSecurity = strictTransportSecurity
+        self.contentSecurityPolicy = contentSecurityPolicy
+        self.contentTypeOptions = contentTypeOptions
+        self.frameOptions = frameOptions
+        self.referrerPolicy = referrerPolicy
+        self.crossOriginOpenerPolicy = crossOriginOpenerPolicy
+    }
+}

@@ -1,0 +1,114 @@
+import Cloakroom
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// Puts the request's session into `context.session` and saves it after the handler.
+///
+/// ```swift
+/// router.add(middleware: CloakroomSessionMiddleware(manager: manager))
+/// router.post("login") { request, context in
+///     try await context.session.login(user: "ada")
+///     return HTTPResponse.Status.ok
+/// }
+/// ```
+///
+/// The cookie holds only the session ID; every other fact stays in the store. Unknown or
+/// malformed cookies mean "no session" and create nothing.
+public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: RouterMiddleware {
+    /// Which client address and user agent the middleware records in new sessions.
+    public struct ClientAddressSource: Sendable {
+        let resolve: @Sendable (Request, Context) -> String?
+
+        /// The peer address of the connection (when the context knows it). The default.
+        public static var peer: Self {
+            Self { _, context in
+                guard let address = (context as? any RemoteAddressRequestContext)?.remoteAddress else { return nil }
+                return address.ipAddress
+            }
+        }
+
+        /// The first address of `X-Forwarded-For`, falling back to the peer. Only behind a proxy
+        /// that sets the header itself: otherwise any client can claim any address.
+        public static var forwardedFor: Self {
+            Self { request, context in
+                if let header = request.headers[HTTPFields.Element.Name("X-Forwarded-For")!],
+                    let first = header.split(separator: ",").first?.trimmingCharacters(in: .whitespaces),
+                    !first.isEmpty, first.utf8.count <= 64
+                {
+                    return first
+                }
+                return peer.resolve(request, context)
+            }
+        }
+
+        /// A function of your own.
+        public static func custom(_ resolve: @escaping @Sendable (Request, Context) -> String?) -> Self {
+            Self(resolve: resolve)
+        }
+    }
+
+    let manager: SessionManager
+    let cookie: SessionCookieOptions
+    let clientAddress: ClientAddressSource
+
+    /// Creates the middleware.
+    ///
+    /// - Throws: ``OptionsError`` when the cookie options do not fit together.
+    public init(
+        manager: SessionManager,
+        cookie: SessionCookieOptions = SessionCookieOptions(),
+        clientAddress: ClientAddressSource = .peer
+    ) throws {
+        try cookie.validate()
+        self.manager = manager
+        self.cookie = cookie
+        self.clientAddress = clientAddress
+    }
+
+    /// Binds the session, runs the handler, saves the session and sets the cookie.
+    public func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let userAgent = request.headers[.userAgent].map { String($0.prefix(512)) }
+        let handle = SessionHandle(
+            manager: manager,
+            cookieValue: CookieHeader.value(named: cookie.name, in: request.headers),
+            client: ClientInfo(ip: clientAddress.resolve(request, context), userAgent: userAgent)
+        )
+        context.session = handle
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            // The handler failed: its half-made changes are not saved, but an ID issued before
+            // the failure (a login that then threw) must still reach the client or be ended.
+            try await Self.settle(handle, afterFailure: error)
+        }
+        switch try await handle.commit() {
+        case .none:
+            break
+        case .set(let id, let expires):
+            let issued = handle.state.withLock { $0.issued }
+            if issued || cookie.persistent {
+                response.headers[values: .setCookie].append(cookie.setCookie(value: id.encoded, expires: expires))
+                response.headers[.cacheControl] = response.headers[.cacheControl] ?? "no-store"
+            }
+        case .clear:
+            response.headers[values: .setCookie].append(cookie.clearingCookie)
+        }
+        return response
+    }
+
+    /// After a failed handler: end a session issued during the request (its ID would otherwise
+    /// live on unseen), then rethrow.
+    private static func settle(_ handle: SessionHandle, afterFailure error: any Error) async throws -> Never {
+        let issued = handle.state.withLock { $0.issued ? $0.id : nil }
+        if let issued, let manager = handle.manager { _ = try? await manager.end(issued) }
+        throw error
+    }
+}

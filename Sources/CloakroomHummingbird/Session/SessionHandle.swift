@@ -1,0 +1,270 @@
+import Cloakroom
+import Foundation
+import Synchronization
+
+/// One request's view of its session: loaded on first use, changed in memory, saved once by
+/// ``CloakroomSessionMiddleware`` after the handler returns.
+///
+/// A request that never asks costs no store call; one that only reads costs one load (and, at
+/// most once per ``Cloakroom/SessionPolicy/touchInterval``, the touch that slides the idle
+/// deadline); one that changes nothing writes nothing and gets no `Set-Cookie`. Changes are
+/// recorded key by key, so two requests changing different keys of one session both survive.
+///
+/// The handle is a reference shared by every copy of the request context, so changes a handler
+/// makes are seen by the middleware that saves them.
+public final class SessionHandle: Sendable {
+    /// What the middleware must tell the client once the request is done.
+    enum CookieAction: Equatable {
+        case none
+        case set(id: SessionID, expires: Date)
+        case clear
+    }
+
+    struct State {
+        /// The ID the client sent or the one issued during this request.
+        var id: SessionID?
+        /// Whether the store was asked for the session behind ``id``.
+        var loaded = false
+        /// The session as last read or written; `nil` when there is none.
+        var session: Session?
+        /// Keys set or removed and not yet saved.
+        var changes = SessionChanges()
+        /// A new ID was issued during this request: the client must learn it.
+        var issued = false
+        /// The session's idle deadline moved: a persistent cookie's `Expires` must follow.
+        var deadlineMoved = false
+        /// The session was ended during this request.
+        var ended = false
+        /// The client sent a session cookie.
+        var sentCookie = false
+    }
+
+    let manager: SessionManager?
+    let client: ClientInfo
+    let state: Mutex<State>
+
+    /// The data key holding the CSRF token of the session.
+    public static let csrfTokenKey = "_csrf"
+
+    /// A handle with no middleware behind it; every operation throws until
+    /// ``CloakroomSessionMiddleware`` replaces it. Request contexts start with this one.
+    public convenience init() {
+        self.init(manager: nil, cookieValue: nil, client: ClientInfo())
+    }
+
+    init(manager: SessionManager?, cookieValue: Substring?, client: ClientInfo) {
+        self.manager = manager
+        self.client = client
+        var initial = State()
+        initial.sentCookie = cookieValue != nil
+        // A malformed cookie is "no session": nothing is looked up and nothing is created.
+        if let cookieValue, let id = try? SessionID(parsing: cookieValue) {
+            initial.id = id
+        } else {
+            initial.loaded = true
+        }
+        state = Mutex(initial)
+    }
+
+    // MARK: Reading
+
+    /// The live session with this request's changes applied, or `nil` when there is none.
+    ///
+    /// The first call loads it from the store; later calls answer from memory.
+    public func current() async throws -> Session? {
+        let manager = try requireManager()
+        let pending: SessionID? = state.withLock { $0.loaded ? nil : $0.id }
+        if let pending {
+            let before = manager.clock.now
+            let session = try await manager.resume(pending)
+            state.withLock { state in
+                guard !state.loaded, state.id == pending else { return }
+                state.loaded = true
+                state.session = session
+                if let session, session.metadata.lastSeenAt >= before { state.deadlineMoved = true }
+            }
+        }
+        return state.withLock { state in
+            guard var session = state.session else { return nil }
+            state.changes.apply(to: &session.data)
+            return session
+        }
+    }
+
+    /// The signed-in user of the session, or `nil` for anonymous or missing sessions.
+    public func userID() async throws -> String? {
+        try await current()?.userID
+    }
+
+    /// The value under `key` decoded as `T`, or `nil` when the key is absent or there is no
+    /// session. Values set during this request are seen at once.
+    ///
+    /// - Throws: a `DecodingError` when the stored value does not decode as `T`.
+    public func get<T: Decodable>(_ type: T.Type = T.self, forKey key: String) async throws -> T? {
+        if let local = state.withLock({ $0.changes.set[key] }) {
+            return try SessionData([key: local]).decode(T.self, forKey: key)
+        }
+        if state.withLock({ $0.changes.unset.contains(key) }) { return nil }
+        return try await current()?.data.decode(T.self, forKey: key)
+    }
+
+    // MARK: Changing
+
+    /// Stores `value` under `key`; saved when the request ends. Without a session, one is created
+    /// then, holding the data set during the request.
+    public func set(_ value: some Encodable, forKey key: String) throws {
+        var scratch = SessionData()
+        try scratch.set(value, forKey: key)
+        let encoded = scratch[key]
+        state.withLock { state in
+            state.changes.unset.remove(key)
+            state.changes.set[key] = encoded
+        }
+    }
+
+    /// Removes `key`; saved when the request ends.
+    public func remove(forKey key: String) {
+        state.withLock { state in
+            state.changes.set[key] = nil
+            state.changes.unset.insert(key)
+        }
+    }
+
+    /// Signs `user` in: the session gets a new ID (the old one stops working at once, on every
+    /// instance), or a new session is created when there is none.
+    ///
+    /// This is the defence against session fixation; call it on every login and privilege change.
+    public func login(user: String) async throws {
+        try await reissue(signingIn: user)
+    }
+
+    /// Gives the session a new ID and ends the old one; creates a session when there is none.
+    public func rotate() async throws {
+        try await reissue(signingIn: nil)
+    }
+
+    private func reissue(signingIn user: String?) async throws {
+        let manager = try requireManager()
+        _ = try await current()
+        let live = state.withLock { state in state.session == nil ? nil : state.id }
+        let issued: SessionManager.IssuedSession
+        if let live {
+            do {
+                issued = try await manager.rotate(live, signingIn: user, client: client)
+            } catch let error as CloakroomError where error.code == .sessionNotFound {
+                issued = try await manager.create(userID: user, client: client)
+            }
+        } else {
+            issued = try await manager.create(userID: user, client: client)
+        }
+        state.withLock { state in
+            state.id = issued.id
+            state.session = issued.session
+            state.loaded = true
+            state.issued = true
+            state.ended = false
+        }
+    }
+
+    /// Ends the session everywhere and tells the client to forget the cookie. Unsaved changes are
+    /// dropped. Returns whether a live session was ended.
+    @discardableResult
+    public func end() async throws -> Bool {
+        let manager = try requireManager()
+        let id = state.withLock { state in
+            let id = state.id
+            state.id = nil
+            state.session = nil
+            state.loaded = true
+            state.changes = SessionChanges()
+            state.issued = false
+            state.ended = true
+            return id
+        }
+        guard let id else { return false }
+        return try await manager.end(id)
+    }
+
+    /// Ends every other session of the signed-in user ("log out everywhere else"); returns how
+    /// many ended. Without a signed-in user there is nothing to end and the answer is 0.
+    @discardableResult
+    public func endOthers() async throws -> Int {
+        let manager = try requireManager()
+        guard let session = try await current(), let user = session.userID else { return 0 }
+        let id = state.withLock { $0.id }
+        return try await manager.endAll(ofUser: user, except: id)
+    }
+
+    // MARK: CSRF
+
+    /// The session's CSRF token, created (and saved with the session) on first use.
+    ///
+    /// Put it into every form that changes something, as a hidden field named
+    /// ``CSRFMiddleware/formField`` (``csrfField()`` writes one), or send it in the
+    /// ``CSRFMiddleware/headerName`` header; ``CSRFMiddleware`` checks it.
+    public func csrfToken() async throws -> String {
+        if let existing = try await get(String.self, forKey: Self.csrfTokenKey), existing.utf8.count == 43 {
+            return existing
+        }
+        let token = SessionID.generate().encoded
+        try set(token, forKey: Self.csrfTokenKey)
+        return token
+    }
+
+    /// A hidden form field holding the CSRF token, ready to put inside a `<form>`.
+    public func csrfField() async throws -> String {
+        "<input type=\"hidden\" name=\"\(CSRFMiddleware<BasicCloakroomRequestContext>.formField)\" value=\""
+            + (try await csrfToken()) + "\">"
+    }
+
+    /// The stored CSRF token without creating one; `nil` when the session has none.
+    func storedCSRFToken() async throws -> String? {
+        try await get(String.self, forKey: Self.csrfTokenKey)
+    }
+
+    // MARK: Saving
+
+    /// Saves what the request changed and says what the client must be told. Called once, by the
+    /// middleware, after the handler.
+    func commit() async throws -> CookieAction {
+        guard let manager else { return .none }
+        let snapshot = state.withLock { $0 }
+        if snapshot.ended { return snapshot.sentCookie ? .clear : .none }
+        var issued = snapshot.issued
+        var session = snapshot.session
+        var id = snapshot.id
+        var deadlineMoved = snapshot.deadlineMoved
+        if !snapshot.changes.isEmpty {
+            let knownMissing = snapshot.loaded && snapshot.session == nil
+            if let current = id, !knownMissing {
+                do {
+                    session = try await manager.update(current, changes: snapshot.changes)
+                    deadlineMoved = true
+                } catch let error as CloakroomError where error.code == .sessionNotFound {
+                    session = nil
+                }
+            }
+            if session == nil || knownMissing {
+                var data = SessionData()
+                snapshot.changes.apply(to: &data)
+                let created = try await manager.create(data: data, client: client)
+                (id, session, issued) = (created.id, created.session, true)
+            }
+        }
+        if let id, let session, issued || deadlineMoved {
+            return .set(id: id, expires: session.idleDeadline)
+        }
+        if snapshot.sentCookie, snapshot.loaded, session == nil { return .clear }
+        return .none
+    }
+
+    private func requireManager() throws -> SessionManager {
+        guard let manager else {
+            throw CloakroomError(
+                .invalidConfiguration,
+                "no session middleware ran for this request; add CloakroomSessionMiddleware in front of the route"
+            )
+        }
+        return manager
+    }
+}

@@ -1,0 +1,147 @@
+import Cloakroom
+import CloakroomHummingbird
+import CloakroomTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("CSRF, security headers and login lockout")
+struct ProtectionTests {
+    /// Signs in and fetches the form, returning the session ID and the form's token.
+    private func signedInWithToken(
+        _ client: some TestClientProtocol,
+        _ harness: MiddlewareHarness
+    ) async throws -> (id: String, token: String) {
+        let login = try await client.execute(uri: "/login?password=right", method: .post)
+        let id = try #require(harness.sessionID(in: login))
+        let form = try await client.execute(uri: "/form", method: .get, headers: harness.cookieHeader(id))
+        let html = String(buffer: form.body)
+        let token = try #require(html.split(separator: "\"").dropFirst(5).first.map(String.init))
+        #expect(token.count == 43)
+        return (id, token)
+    }
+
+    @Test("a form post without the session's token is refused; with it, it passes")
+    func synchronizerToken() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let (id, token) = try await signedInWithToken(client, harness)
+            var headers = harness.cookieHeader(id)
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            let missing = try await client.execute(
+                uri: "/incr",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: "a=1")
+            )
+            #expect(missing.status == .forbidden)
+            let wrong = try await client.execute(
+                uri: "/incr",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: "_csrf=" + String(repeating: "x", count: 43))
+            )
+            #expect(wrong.status == .forbidden)
+            let right = try await client.execute(
+                uri: "/incr",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: "a=1&_csrf=\(token)")
+            )
+            #expect(right.status == .ok)
+            #expect(String(buffer: right.body) == "1")
+            var scripted = harness.cookieHeader(id)
+            scripted[HTTPFields.Element.Name("X-CSRF-Token")!] = token
+            let header = try await client.execute(uri: "/incr", method: .post, headers: scripted)
+            #expect(String(buffer: header.body) == "2")
+        }
+    }
+
+    @Test("cross-site posts are refused even without a session")
+    func crossSite() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let crossSite = try await client.execute(
+                uri: "/login?password=right",
+                method: .post,
+                headers: [HTTPFields.Element.Name("Sec-Fetch-Site")!: "cross-site"]
+            )
+            #expect(crossSite.status == .forbidden)
+            let foreign = try await client.execute(
+                uri: "/login?password=right",
+                method: .post,
+                headers: [.origin: "https://evil.example"]
+            )
+            #expect(foreign.status == .forbidden)
+            let nullOrigin = try await client.execute(
+                uri: "/login?password=right",
+                method: .post,
+                headers: [.origin: "null"]
+            )
+            #expect(nullOrigin.status == .forbidden)
+            let sameOrigin = try await client.execute(
+                uri: "/login?password=right",
+                method: .post,
+                headers: [HTTPFields.Element.Name("Sec-Fetch-Site")!: "same-origin"]
+            )
+            #expect(sameOrigin.status == .ok)
+            #expect(try await harness.store.count(now: harness.clock.now) == 1)
+        }
+    }
+
+    @Test("every response carries the security headers, errors included")
+    func securityHeaders() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            for uri in ["/static", "/me"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.headers[.strictTransportSecurity]?.hasPrefix("max-age=") == true)
+                #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+                #expect(response.headers[.xContentTypeOptions] == "nosniff")
+                #expect(response.headers[HTTPFields.Element.Name("X-Frame-Options")!] == "DENY")
+                #expect(
+                    response.headers[HTTPFields.Element.Name("Referrer-Policy")!] == "strict-origin-when-cross-origin"
+                )
+            }
+        }
+    }
+
+    @Test("the sixth wrong password in a minute gets 429 with Retry-After; a minute later it is allowed again")
+    func loginLockout() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            for _ in 0..<5 {
+                let wrong = try await client.execute(uri: "/login?user=ada&password=wrong", method: .post)
+                #expect(wrong.status == .unauthorized)
+            }
+            let sixth = try await client.execute(uri: "/login?user=ADA&password=right", method: .post)
+            #expect(sixth.status == .tooManyRequests)
+            let retryAfter = try #require(sixth.headers[.retryAfter].flatMap(Int.init))
+            #expect((1...60).contains(retryAfter))
+            let otherAccount = try await client.execute(uri: "/login?user=grace&password=right", method: .post)
+            #expect(otherAccount.status == .ok)
+            harness.clock.advance(by: .seconds(Int64(retryAfter)))
+            let later = try await client.execute(uri: "/login?user=ada&password=right", method: .post)
+            #expect(later.status == .ok)
+        }
+    }
+
+    @Test(
+        "HTTP dates match the IMF-fixdate format",
+        arguments: [
+            (0.0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+            (784_111_777.0, "Sun, 06 Nov 1994 08:49:37 GMT"),
+            (951_782_400.0, "Tue, 29 Feb 2000 00:00:00 GMT"),
+            (4_102_444_799.9, "Thu, 31 Dec 2099 23:59:59 GMT"),
+        ]
+    )
+    func httpDates(seconds: Double, expected: String) {
+        let cookie = SessionCookieOptions().setCookieForTesting(expires: Date(timeIntervalSince1970: seconds))
+        #expect(cookie.contains("Expires=\(expected);"))
+    }
+}

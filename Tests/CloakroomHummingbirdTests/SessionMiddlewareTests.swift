@@ -1,0 +1,189 @@
+import Cloakroom
+import CloakroomHummingbird
+import CloakroomTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Session middleware")
+struct SessionMiddlewareTests {
+    @Test("a route that never looks costs no store call and sends no cookie")
+    func untouchedRequest() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let login = try await client.execute(uri: "/login?password=right", method: .post)
+            let id = try #require(harness.sessionID(in: login))
+            let callsBefore = harness.store.callCount
+            let response = try await client.execute(uri: "/static", method: .get, headers: harness.cookieHeader(id))
+            #expect(response.status == .ok)
+            #expect(response.headers[values: .setCookie].isEmpty)
+            #expect(harness.store.callCount == callsBefore)
+        }
+    }
+
+    @Test("a read costs one load, no write and no Set-Cookie within the touch interval")
+    func readOnlyRequest() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let login = try await client.execute(uri: "/login?password=right", method: .post)
+            let id = try #require(harness.sessionID(in: login))
+            let before = try #require(try await harness.store.load(SessionID(parsing: id).key, now: harness.clock.now))
+            harness.clock.advance(by: .seconds(10))
+            let callsBefore = harness.store.callCount
+            let response = try await client.execute(uri: "/me", method: .get, headers: harness.cookieHeader(id))
+            #expect(String(buffer: response.body) == "ada")
+            #expect(response.headers[values: .setCookie].isEmpty)
+            #expect(harness.store.callCount == callsBefore + 1)
+            let after = try #require(try await harness.store.load(SessionID(parsing: id).key, now: harness.clock.now))
+            #expect(after.version == before.version)
+        }
+    }
+
+    @Test("Expires is re-sent only when the idle deadline moves")
+    func expiresFollowsTheIdleDeadline() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let login = try await client.execute(uri: "/login?password=right", method: .post)
+            let id = try #require(harness.sessionID(in: login))
+            let first = try #require(harness.sessionCookie(in: login))
+            harness.clock.advance(by: .seconds(61))
+            let touched = try await client.execute(uri: "/me", method: .get, headers: harness.cookieHeader(id))
+            let second = try #require(harness.sessionCookie(in: touched))
+            #expect(first != second)
+            #expect(harness.sessionID(in: touched) == id)
+            let expected = harness.clock.now.addingTimeInterval(1800)
+            #expect(second.contains("Expires=\(httpDate(expected))"))
+        }
+    }
+
+    @Test("the cookie has the safe defaults")
+    func cookieDefaults() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let login = try await client.execute(uri: "/login?password=right", method: .post)
+            let cookie = try #require(harness.sessionCookie(in: login))
+            let attributes = Set(
+                cookie.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
+            )
+            #expect(attributes.contains("Path=/"))
+            #expect(attributes.contains("Secure"))
+            #expect(attributes.contains("HttpOnly"))
+            #expect(attributes.contains("SameSite=Lax"))
+            #expect(!cookie.contains("Domain="))
+            #expect(login.headers[.cacheControl] == "no-store")
+        }
+    }
+
+    @Test("login rotates the ID: the old one is dead")
+    func loginRotates() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let anonymous = try await client.execute(uri: "/incr", method: .post)
+            let oldID = try #require(harness.sessionID(in: anonymous))
+            let login = try await client.execute(
+                uri: "/login?password=right&user=grace",
+                method: .post,
+                headers: harness.cookieHeader(oldID)
+            )
+            let newID = try #require(harness.sessionID(in: login))
+            #expect(newID != oldID)
+            #expect(try await harness.manager.resume(SessionID(parsing: oldID)) == nil)
+            let me = try await client.execute(uri: "/me", method: .get, headers: harness.cookieHeader(newID))
+            #expect(String(buffer: me.body) == "grace")
+            let counter = try await client.execute(uri: "/incr", method: .post, headers: harness.cookieHeader(newID))
+            #expect(String(buffer: counter.body) == "2")
+            let stale = try await client.execute(uri: "/me", method: .get, headers: harness.cookieHeader(oldID))
+            #expect(stale.status == .unauthorized)
+        }
+    }
+
+    @Test(
+        "malformed and unknown cookies mean no session and create nothing",
+        arguments: [
+            "short", String(repeating: "A", count: 44), "%00%01", String(repeating: "A", count: 43),
+        ]
+    )
+    func badCookies(value: String) async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let response = try await client.execute(uri: "/me", method: .get, headers: harness.cookieHeader(value))
+            #expect(response.status == .unauthorized)
+            #expect(harness.sessionID(in: response) == nil)
+            #expect(try await harness.store.count(now: harness.clock.now) == 0)
+        }
+    }
+
+    @Test("changes are saved once and seen by the next request")
+    func changesPersist() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let first = try await client.execute(uri: "/incr", method: .post)
+            #expect(String(buffer: first.body) == "1")
+            let id = try #require(harness.sessionID(in: first))
+            for expected in 2...5 {
+                let next = try await client.execute(uri: "/incr", method: .post, headers: harness.cookieHeader(id))
+                #expect(String(buffer: next.body) == String(expected))
+            }
+            #expect(try await harness.store.count(now: harness.clock.now) == 1)
+        }
+    }
+
+    @Test("logout ends the session and clears the cookie; end-others keeps only this one")
+    func endingSessions() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            var ids: [String] = []
+            for _ in 0..<3 {
+                let login = try await client.execute(uri: "/login?password=right", method: .post)
+                ids.append(try #require(harness.sessionID(in: login)))
+            }
+            let ended = try await client.execute(
+                uri: "/end-others",
+                method: .post,
+                headers: harness.cookieHeader(ids[2])
+            )
+            #expect(String(buffer: ended.body) == "2")
+            #expect(try await harness.manager.sessions(ofUser: "ada").count == 1)
+            let logout = try await client.execute(uri: "/logout", method: .post, headers: harness.cookieHeader(ids[2]))
+            let clearing = try #require(harness.sessionCookie(in: logout))
+            #expect(clearing.contains("Max-Age=0"))
+            #expect(try await harness.manager.sessions(ofUser: "ada").isEmpty)
+        }
+    }
+
+    @Test("cookie options that do not fit together are refused")
+    func badOptions() throws {
+        let manager = try SessionManager(store: MemorySessionStore())
+        #expect(throws: OptionsError.self) {
+            try CloakroomSessionMiddleware<BasicCloakroomRequestContext>(
+                manager: manager,
+                cookie: SessionCookieOptions(sameSite: .none, allowsInsecureTransport: true)
+            )
+        }
+        #expect(throws: OptionsError.self) {
+            try CloakroomSessionMiddleware<BasicCloakroomRequestContext>(
+                manager: manager,
+                cookie: SessionCookieOptions(baseName: "a b")
+            )
+        }
+        #expect(SessionCookieOptions(allowsInsecureTransport: true).name == "session")
+        #expect(SessionCookieOptions(domain: "example.com").name == "session")
+    }
+
+    private func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+}
