@@ -3,6 +3,7 @@ import CloakroomTokens
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 /// Builds and runs `cloakroomd`: the HTTP API v1 over a ``Cloakroom/SessionManager``.
@@ -13,7 +14,11 @@ public enum CloakroomApplication {
         tokens: TokenService,
         limiter: RateLimiter,
         apiKeys: APIKeyRing,
-        maximumBodySize: Int
+        maximumBodySize: Int,
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        rates: OperationRates? = nil,
+        gauges: StoreGaugeService? = nil,
+        pages: PageOptions = PageOptions()
     ) throws -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         if let composed = manager.store as? any ComposedSessionStore {
@@ -21,6 +26,21 @@ public enum CloakroomApplication {
         }
         router.middlewares.add(ErrorMiddleware())
         router.get("health", use: HealthRoutes(store: manager.store).health)
+        router.get("metrics", use: MetricsRoute(registry: metrics).metrics)
+        try PageRoutes(
+            manager: manager,
+            apiKeys: apiKeys,
+            limiter: limiter,
+            registry: metrics,
+            rates: rates ?? OperationRates(registry: metrics),
+            gauges: gauges
+                ?? StoreGaugeService(
+                    store: manager.store,
+                    clock: manager.clock,
+                    metricsFactory: PrometheusMetricsFactory(registry: metrics)
+                ),
+            options: pages
+        ).register(on: router)
         let v1 = router.group("v1")
         let routes = SessionRoutes(manager: manager, bodyLimit: maximumBodySize)
         routes.register(
@@ -47,16 +67,28 @@ public enum CloakroomApplication {
         tokens: TokenService,
         limiter: RateLimiter,
         apiKeys: APIKeyRing,
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         services: [any Service] = [],
         logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
+        let rates = OperationRates(registry: metrics)
+        let gauges = StoreGaugeService(
+            store: manager.store,
+            clock: manager.clock,
+            metricsFactory: PrometheusMetricsFactory(registry: metrics),
+            logger: logger
+        )
         let router = try buildRouter(
             manager: manager,
             tokens: tokens,
             limiter: limiter,
             apiKeys: apiKeys,
-            maximumBodySize: configuration.maximumBodySize
+            maximumBodySize: configuration.maximumBodySize,
+            metrics: metrics,
+            rates: rates,
+            gauges: gauges,
+            pages: configuration.pageOptions
         )
         var pruningLogger = logger
         pruningLogger[metadataKey: "service"] = "pruning"
@@ -68,7 +100,7 @@ public enum CloakroomApplication {
             ),
             // The store closer is listed first so it stops last: the store closes after in-flight
             // requests finish and the audit sink has written what it holds.
-            services: [StoreCloser(store: manager.store)] + services
+            services: [StoreCloser(store: manager.store)] + services + [rates, gauges]
                 + (manager.store.expiresRecordsItself
                     ? []
                     : [

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 /// The `cloakroomd` entry point: read the configuration, open the store, serve until SIGTERM or
@@ -50,6 +51,7 @@ public enum CloakroomDaemon {
                 tokens: parts.tokens,
                 limiter: parts.limiter,
                 apiKeys: parts.apiKeys,
+                metrics: parts.metrics,
                 services: parts.services,
                 logger: logger,
                 onServerRunning: { channel in
@@ -81,9 +83,13 @@ public enum CloakroomDaemon {
         var limiter: RateLimiter
         var apiKeys: APIKeyRing
         var services: [any Service]
+        /// Every counter, gauge and timer, served at `/metrics`.
+        var metrics: PrometheusCollectorRegistry
     }
 
     static func setUp(_ configuration: ServerConfiguration, logger: Logger) async throws -> Parts {
+        let registry = PrometheusCollectorRegistry()
+        let metricsFactory = PrometheusMetricsFactory(registry: registry)
         // Before the API keys: a start that fails on its signing keys prints no new secret.
         let signingKeys = try loadSigningKeys(configuration)
         let (apiKeys, newSecret) =
@@ -132,9 +138,15 @@ public enum CloakroomDaemon {
             policy: configuration.policy,
             cipher: cipher,
             events: MultiplexEventSink(sinks),
-            logger: logger
+            logger: logger,
+            metricsFactory: metricsFactory
         )
-        let tokens = await TokenService(manager: manager, keys: signingKeys, options: configuration.tokenOptions)
+        let tokens = await TokenService(
+            manager: manager,
+            keys: signingKeys,
+            options: configuration.tokenOptions,
+            metricsFactory: metricsFactory
+        )
         let limitStore: any LimitStore
         if let shared = LimitStoreSelection.limitStore(sharedBy: store) {
             limitStore = shared
@@ -148,9 +160,22 @@ public enum CloakroomDaemon {
             store: limitStore,
             buckets: configuration.limits,
             clock: manager.clock,
-            events: MultiplexEventSink(sinks)
+            events: MultiplexEventSink(sinks),
+            metricsFactory: metricsFactory
         )
-        return Parts(manager: manager, tokens: tokens, limiter: limiter, apiKeys: apiKeys, services: services)
+        if configuration.demoSignIn {
+            logger.notice(
+                "demo sign-in is on: anyone reaching this server can make demo:NAME sessions; set \(Setting.demoSignIn.environmentName)=false in production"
+            )
+        }
+        return Parts(
+            manager: manager,
+            tokens: tokens,
+            limiter: limiter,
+            apiKeys: apiKeys,
+            services: services,
+            metrics: registry
+        )
     }
 
     /// The signing keys from the configured file, or from the one created under the data folder.

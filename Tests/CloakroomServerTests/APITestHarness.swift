@@ -46,13 +46,14 @@ struct APITestHarness: Sendable {
         )
     }
 
-    func run(_ body: @Sendable (Client) async throws -> Void) async throws {
+    func run(pages: PageOptions = PageOptions(), _ body: @Sendable (Client) async throws -> Void) async throws {
         let router = try CloakroomApplication.buildRouter(
             manager: manager,
             tokens: tokens,
             limiter: limiter,
             apiKeys: apiKeys,
-            maximumBodySize: ServerConfiguration().maximumBodySize
+            maximumBodySize: ServerConfiguration().maximumBodySize,
+            pages: pages
         )
         try await Application(router: router).test(.router) { client in
             try await body(Client(client: client, secret: secret))
@@ -91,6 +92,28 @@ struct APITestHarness: Sendable {
                 let bytes = Data(response.body.readableBytesView)
                 let json = (try? JSONSerialization.jsonObject(with: bytes)) as? [String: Any] ?? [:]
                 return Reply(status: response.status, json: json, headers: response.headers)
+            }
+        }
+
+        /// A browser-like request: form body, optional cookie, `Sec-Fetch-Site: same-origin`
+        /// unless other headers are given. Answers the status, headers and HTML.
+        func page(
+            _ method: HTTPRequest.Method,
+            _ uri: String,
+            cookie: String? = nil,
+            form: String? = nil,
+            headers extra: HTTPFields = [HTTPFields.Element.Name("Sec-Fetch-Site")!: "same-origin"]
+        ) async throws -> (status: HTTPResponse.Status, headers: HTTPFields, html: String) {
+            var headers = extra
+            if let cookie { headers[.cookie] = cookie }
+            if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+            return try await client.execute(
+                uri: uri,
+                method: method,
+                headers: headers,
+                body: form.map { ByteBuffer(string: $0) }
+            ) { response in
+                (response.status, response.headers, String(buffer: response.body))
             }
         }
 

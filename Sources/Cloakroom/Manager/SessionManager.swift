@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// The single entry point to sessions: create, resume, update, rotate, end and list.
 ///
@@ -26,6 +27,10 @@ public struct SessionManager: Sendable {
     /// Where events go.
     public let events: any SessionEventSink
     let logger: Logger
+    /// The store calls, counted and timed.
+    let calls: MeteredStoreCalls
+    /// The manager's own operations, counted and timed.
+    let operations: OperationMetrics<ManagerOperation>
 
     /// How often an update is retried after losing a compare-and-set race before it gives up.
     static let maximumUpdateAttempts = 1000
@@ -39,7 +44,8 @@ public struct SessionManager: Sendable {
         cipher: SessionCipher = .plaintext,
         clock: any SessionClock = SystemSessionClock(),
         events: any SessionEventSink = DiscardingEventSink(),
-        logger: Logger = Logger(label: "cloakroom")
+        logger: Logger = Logger(label: "cloakroom"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) throws(CloakroomError) {
         try policy.validate()
         self.store = store
@@ -48,6 +54,8 @@ public struct SessionManager: Sendable {
         self.clock = clock
         self.events = events
         self.logger = logger
+        calls = MeteredStoreCalls(store: store, factory: metricsFactory)
+        operations = OperationMetrics(prefix: "cloakroom_session_operations", factory: metricsFactory)
     }
 
     // MARK: Create
@@ -61,39 +69,41 @@ public struct SessionManager: Sendable {
         data: SessionData = SessionData(),
         client: ClientInfo = ClientInfo()
     ) async throws -> IssuedSession {
-        if let userID { try policy.validate(userID: userID) }
-        let now = clock.now
-        let json = try encode(data)
-        if let userID { try await makeRoom(forUser: userID, now: now) }
+        try await operations.measure(.create) {
+            if let userID { try policy.validate(userID: userID) }
+            let now = clock.now
+            let json = try encode(data)
+            if let userID { try await makeRoom(forUser: userID, now: now) }
 
-        let metadata = SessionMetadata(
-            createdAt: now,
-            lastSeenAt: now,
-            authenticatedAt: userID == nil ? nil : now,
-            ip: client.ip,
-            userAgent: client.userAgent,
-            device: DeviceLabel.label(for: client.userAgent)
-        )
-        let absoluteDeadline = now.addingTimeInterval(policy.absoluteTimeout.seconds)
-        let id = SessionID.generate()
-        let stored = StoredSession(
-            key: id.key,
-            userID: userID,
-            payload: try cipher.seal(json, for: id.key),
-            metadata: metadata,
-            idleDeadline: min(now.addingTimeInterval(policy.idleTimeout.seconds), absoluteDeadline),
-            absoluteDeadline: absoluteDeadline,
-            version: 1
-        )
-        try await store.insert(stored, now: now)
-        events.record(SessionEvent(kind: .created, time: now, handle: id.key.handle, userID: userID, ip: client.ip))
-        return IssuedSession(id: id, session: Session(stored: stored, data: data))
+            let metadata = SessionMetadata(
+                createdAt: now,
+                lastSeenAt: now,
+                authenticatedAt: userID == nil ? nil : now,
+                ip: client.ip,
+                userAgent: client.userAgent,
+                device: DeviceLabel.label(for: client.userAgent)
+            )
+            let absoluteDeadline = now.addingTimeInterval(policy.absoluteTimeout.seconds)
+            let id = SessionID.generate()
+            let stored = StoredSession(
+                key: id.key,
+                userID: userID,
+                payload: try cipher.seal(json, for: id.key),
+                metadata: metadata,
+                idleDeadline: min(now.addingTimeInterval(policy.idleTimeout.seconds), absoluteDeadline),
+                absoluteDeadline: absoluteDeadline,
+                version: 1
+            )
+            try await calls.insert(stored, now: now)
+            events.record(SessionEvent(kind: .created, time: now, handle: id.key.handle, userID: userID, ip: client.ip))
+            return IssuedSession(id: id, session: Session(stored: stored, data: data))
+        }
     }
 
     /// Applies the per-user limit before a new session for `userID` is created.
     private func makeRoom(forUser userID: String, now: Date) async throws {
         guard let maximum = policy.maximumSessionsPerUser else { return }
-        let existing = try await store.sessions(ofUser: userID, now: now)
+        let existing = try await calls.sessions(ofUser: userID, now: now)
         guard existing.count >= maximum else { return }
         switch policy.overflowBehavior {
         case .refuse:
@@ -104,7 +114,7 @@ public struct SessionManager: Sendable {
         case .endLeastRecentlyUsed:
             let oldestFirst = existing.sorted { $0.metadata.lastSeenAt < $1.metadata.lastSeenAt }
             for victim in oldestFirst.prefix(existing.count - maximum + 1) {
-                if try await store.delete(victim.key, now: now) {
+                if try await calls.delete(victim.key, now: now) {
                     events.record(
                         SessionEvent(
                             kind: .ended,
@@ -126,19 +136,21 @@ public struct SessionManager: Sendable {
     /// Records activity (last seen, sliding idle deadline) at most once per
     /// ``SessionPolicy/touchInterval``, so most resumes are a single read.
     public func resume(_ id: SessionID) async throws -> Session? {
-        let now = clock.now
-        guard var stored = try await store.load(id.key, now: now) else { return nil }
-        let data = try decode(stored)
-        if now.timeIntervalSince(stored.metadata.lastSeenAt) >= policy.touchInterval.seconds {
-            let idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
-            guard try await store.touch(stored.key, lastSeenAt: now, idleDeadline: idleDeadline, now: now) else {
-                return nil
+        try await operations.measure(.resume) {
+            let now = clock.now
+            guard var stored = try await calls.load(id.key, now: now) else { return nil }
+            let data = try decode(stored)
+            if now.timeIntervalSince(stored.metadata.lastSeenAt) >= policy.touchInterval.seconds {
+                let idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+                guard try await calls.touch(stored.key, lastSeenAt: now, idleDeadline: idleDeadline, now: now) else {
+                    return nil
+                }
+                stored.metadata.lastSeenAt = now
+                stored.idleDeadline = max(stored.idleDeadline, idleDeadline)
+                events.record(SessionEvent(kind: .resumed, time: now, handle: stored.key.handle, userID: stored.userID))
             }
-            stored.metadata.lastSeenAt = now
-            stored.idleDeadline = max(stored.idleDeadline, idleDeadline)
-            events.record(SessionEvent(kind: .resumed, time: now, handle: stored.key.handle, userID: stored.userID))
+            return Session(stored: stored, data: data)
         }
-        return Session(stored: stored, data: data)
     }
 
     /// Resumes from the text a client sent; malformed text means "no session", never an error.
@@ -158,33 +170,35 @@ public struct SessionManager: Sendable {
     /// - Throws: ``CloakroomError/Code/sessionNotFound``, ``CloakroomError/Code/versionConflict``,
     ///   ``CloakroomError/Code/dataTooLarge``.
     public func update(_ id: SessionID, changes: SessionChanges, ifVersion: UInt64? = nil) async throws -> Session {
-        let key = id.key
-        for attempt in 0..<Self.maximumUpdateAttempts {
-            if attempt > 0 { try await Self.backOff(after: attempt) }
-            let now = clock.now
-            guard let stored = try await store.load(key, now: now) else { throw Self.notFound }
-            if let ifVersion, stored.version != ifVersion {
-                throw Self.conflict(expected: ifVersion, actual: stored.version)
+        try await operations.measure(.update) {
+            let key = id.key
+            for attempt in 0..<Self.maximumUpdateAttempts {
+                if attempt > 0 { try await Self.backOff(after: attempt) }
+                let now = clock.now
+                guard let stored = try await calls.load(key, now: now) else { throw Self.notFound }
+                if let ifVersion, stored.version != ifVersion {
+                    throw Self.conflict(expected: ifVersion, actual: stored.version)
+                }
+                var data = try decode(stored)
+                changes.apply(to: &data)
+                var next = stored
+                next.payload = try cipher.seal(try encode(data), for: key)
+                next.version = stored.version + 1
+                next.metadata.lastSeenAt = now
+                next.idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+                if try await calls.compareAndSet(next, expectedVersion: stored.version, now: now) {
+                    events.record(SessionEvent(kind: .updated, time: now, handle: key.handle, userID: stored.userID))
+                    return Session(stored: next, data: data)
+                }
+                if let ifVersion {
+                    throw Self.conflict(expected: ifVersion, actual: nil)
+                }
             }
-            var data = try decode(stored)
-            changes.apply(to: &data)
-            var next = stored
-            next.payload = try cipher.seal(try encode(data), for: key)
-            next.version = stored.version + 1
-            next.metadata.lastSeenAt = now
-            next.idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
-            if try await store.compareAndSet(next, expectedVersion: stored.version, now: now) {
-                events.record(SessionEvent(kind: .updated, time: now, handle: key.handle, userID: stored.userID))
-                return Session(stored: next, data: data)
-            }
-            if let ifVersion {
-                throw Self.conflict(expected: ifVersion, actual: nil)
-            }
+            throw CloakroomError(
+                .versionConflict,
+                "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
+            )
         }
-        throw CloakroomError(
-            .versionConflict,
-            "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
-        )
     }
 
     // MARK: Rotate
@@ -199,53 +213,55 @@ public struct SessionManager: Sendable {
     public func rotate(_ id: SessionID, signingIn userID: String? = nil, client: ClientInfo? = nil) async throws
         -> IssuedSession
     {
-        if let userID { try policy.validate(userID: userID) }
-        for attempt in 0..<Self.maximumUpdateAttempts {
-            if attempt > 0 { try await Self.backOff(after: attempt) }
-            let now = clock.now
-            guard let stored = try await store.load(id.key, now: now) else { throw Self.notFound }
-            let data = try decode(stored)
-            if let userID, userID != stored.userID { try await makeRoom(forUser: userID, now: now) }
+        try await operations.measure(.rotate) {
+            if let userID { try policy.validate(userID: userID) }
+            for attempt in 0..<Self.maximumUpdateAttempts {
+                if attempt > 0 { try await Self.backOff(after: attempt) }
+                let now = clock.now
+                guard let stored = try await calls.load(id.key, now: now) else { throw Self.notFound }
+                let data = try decode(stored)
+                if let userID, userID != stored.userID { try await makeRoom(forUser: userID, now: now) }
 
-            let newID = SessionID.generate()
-            let next = try rotated(stored, to: newID.key, data: data, signingIn: userID, client: client, now: now)
-            try await store.insert(next, now: now)
-            // Retire the old record only if nobody changed it since it was copied: a
-            // compare-and-set to an already-expired tombstone. If another request wrote in
-            // between, drop the copy and start over so that its change is carried along.
-            var tombstone = stored
-            tombstone.version = stored.version + 1
-            tombstone.idleDeadline = now
-            tombstone.absoluteDeadline = now
-            let retired: Bool
-            do {
-                retired = try await store.compareAndSet(tombstone, expectedVersion: stored.version, now: now)
-            } catch {
-                _ = try? await store.delete(next.key, now: now)
-                throw error
-            }
-            guard retired else {
-                _ = try? await store.delete(next.key, now: now)
-                continue
-            }
-            // The tombstone is already dead to every reader; deleting it only reclaims space.
-            _ = try? await store.delete(stored.key, now: now)
-            events.record(
-                SessionEvent(
-                    kind: .ended,
-                    time: now,
-                    handle: stored.key.handle,
-                    userID: stored.userID,
-                    reason: .replaced
+                let newID = SessionID.generate()
+                let next = try rotated(stored, to: newID.key, data: data, signingIn: userID, client: client, now: now)
+                try await calls.insert(next, now: now)
+                // Retire the old record only if nobody changed it since it was copied: a
+                // compare-and-set to an already-expired tombstone. If another request wrote in
+                // between, drop the copy and start over so that its change is carried along.
+                var tombstone = stored
+                tombstone.version = stored.version + 1
+                tombstone.idleDeadline = now
+                tombstone.absoluteDeadline = now
+                let retired: Bool
+                do {
+                    retired = try await calls.compareAndSet(tombstone, expectedVersion: stored.version, now: now)
+                } catch {
+                    _ = try? await calls.delete(next.key, now: now)
+                    throw error
+                }
+                guard retired else {
+                    _ = try? await calls.delete(next.key, now: now)
+                    continue
+                }
+                // The tombstone is already dead to every reader; deleting it only reclaims space.
+                _ = try? await calls.delete(stored.key, now: now)
+                events.record(
+                    SessionEvent(
+                        kind: .ended,
+                        time: now,
+                        handle: stored.key.handle,
+                        userID: stored.userID,
+                        reason: .replaced
+                    )
                 )
+                events.record(SessionEvent(kind: .rotated, time: now, handle: next.key.handle, userID: next.userID))
+                return IssuedSession(id: newID, session: Session(stored: next, data: data))
+            }
+            throw CloakroomError(
+                .versionConflict,
+                "the session kept changing under \(Self.maximumUpdateAttempts) attempts to rotate it; retry the request"
             )
-            events.record(SessionEvent(kind: .rotated, time: now, handle: next.key.handle, userID: next.userID))
-            return IssuedSession(id: newID, session: Session(stored: next, data: data))
         }
-        throw CloakroomError(
-            .versionConflict,
-            "the session kept changing under \(Self.maximumUpdateAttempts) attempts to rotate it; retry the request"
-        )
     }
 
     /// The record a rotation writes under the new key.
@@ -304,33 +320,35 @@ public struct SessionManager: Sendable {
         recordingActivity: Bool,
         _ body: (inout StoredSession, Date) throws -> RecordChange<Result>
     ) async throws -> Result? {
-        for attempt in 0..<Self.maximumUpdateAttempts {
-            if attempt > 0 { try await Self.backOff(after: attempt) }
-            let now = clock.now
-            guard let stored = try await store.load(key, now: now) else { return nil }
-            var next = stored
-            switch try body(&next, now) {
-            case .keep(let result):
-                return result
-            case .save(let result):
-                next.key = stored.key
-                next.version = stored.version + 1
-                if recordingActivity {
-                    next.metadata.lastSeenAt = now
-                    next.idleDeadline = min(
-                        now.addingTimeInterval(policy.idleTimeout.seconds),
-                        stored.absoluteDeadline
-                    )
-                }
-                if try await store.compareAndSet(next, expectedVersion: stored.version, now: now) {
+        try await operations.measure(.changeRecord) {
+            for attempt in 0..<Self.maximumUpdateAttempts {
+                if attempt > 0 { try await Self.backOff(after: attempt) }
+                let now = clock.now
+                guard let stored = try await calls.load(key, now: now) else { return nil }
+                var next = stored
+                switch try body(&next, now) {
+                case .keep(let result):
                     return result
+                case .save(let result):
+                    next.key = stored.key
+                    next.version = stored.version + 1
+                    if recordingActivity {
+                        next.metadata.lastSeenAt = now
+                        next.idleDeadline = min(
+                            now.addingTimeInterval(policy.idleTimeout.seconds),
+                            stored.absoluteDeadline
+                        )
+                    }
+                    if try await calls.compareAndSet(next, expectedVersion: stored.version, now: now) {
+                        return result
+                    }
                 }
             }
+            throw CloakroomError(
+                .versionConflict,
+                "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
+            )
         }
-        throw CloakroomError(
-            .versionConflict,
-            "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
-        )
     }
 
     // MARK: End
@@ -338,45 +356,53 @@ public struct SessionManager: Sendable {
     /// Ends the session; returns whether a live one was ended.
     @discardableResult
     public func end(_ id: SessionID, reason: SessionEvent.EndReason = .logout) async throws -> Bool {
-        let now = clock.now
-        let ended = try await store.delete(id.key, now: now)
-        if ended {
-            events.record(SessionEvent(kind: .ended, time: now, handle: id.key.handle, reason: reason))
+        try await operations.measure(.end) {
+            let now = clock.now
+            let ended = try await calls.delete(id.key, now: now)
+            if ended {
+                events.record(SessionEvent(kind: .ended, time: now, handle: id.key.handle, reason: reason))
+            }
+            return ended
         }
-        return ended
     }
 
     /// Ends the user's session whose handle is `handle`; returns whether one was ended.
     @discardableResult
     public func end(handle: String, ofUser userID: String) async throws -> Bool {
-        try policy.validate(userID: userID)
-        guard handle.utf8.count == SessionKey.handleLength, Hex.decode(handle) != nil else { return false }
-        let now = clock.now
-        let match = try await store.sessions(ofUser: userID, now: now).first { $0.key.handle == handle }
-        guard let match, try await store.delete(match.key, now: now) else { return false }
-        events.record(SessionEvent(kind: .ended, time: now, handle: handle, userID: userID, reason: .revoked))
-        return true
+        try await operations.measure(.end) {
+            try policy.validate(userID: userID)
+            guard handle.utf8.count == SessionKey.handleLength, Hex.decode(handle) != nil else { return false }
+            let now = clock.now
+            let match = try await calls.sessions(ofUser: userID, now: now).first { $0.key.handle == handle }
+            guard let match, try await calls.delete(match.key, now: now) else { return false }
+            events.record(SessionEvent(kind: .ended, time: now, handle: handle, userID: userID, reason: .revoked))
+            return true
+        }
     }
 
     /// Ends all of the user's sessions except the one with ID `except`; returns how many ended.
     public func endAll(ofUser userID: String, except: SessionID? = nil) async throws -> Int {
-        try policy.validate(userID: userID)
-        let now = clock.now
-        let ended = try await store.deleteAll(ofUser: userID, except: except?.key, now: now)
-        if ended > 0 {
-            events.record(SessionEvent(kind: .ended, time: now, userID: userID, reason: .revoked))
+        try await operations.measure(.endAll) {
+            try policy.validate(userID: userID)
+            let now = clock.now
+            let ended = try await calls.deleteAll(ofUser: userID, except: except?.key, now: now)
+            if ended > 0 {
+                events.record(SessionEvent(kind: .ended, time: now, userID: userID, reason: .revoked))
+            }
+            return ended
         }
-        return ended
     }
 
     // MARK: List
 
     /// The user's live sessions, most recently used first.
     public func sessions(ofUser userID: String) async throws -> [SessionSummary] {
-        try policy.validate(userID: userID)
-        return try await store.sessions(ofUser: userID, now: clock.now)
-            .map(SessionSummary.init)
-            .sorted { $0.metadata.lastSeenAt > $1.metadata.lastSeenAt }
+        try await operations.measure(.list) {
+            try policy.validate(userID: userID)
+            return try await calls.sessions(ofUser: userID, now: clock.now)
+                .map(SessionSummary.init)
+                .sorted { $0.metadata.lastSeenAt > $1.metadata.lastSeenAt }
+        }
     }
 
     // MARK: Helpers

@@ -22,6 +22,12 @@ struct HealthRoutes: Sendable {
     }
 
     @Sendable func health(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let (body, serving) = await check()
+        return try SessionRoutes.json(serving ? .ok : .serviceUnavailable, body)
+    }
+
+    /// Asks every store once; also whether sessions can be served at all.
+    func check() async -> (body: HealthBody, serving: Bool) {
         var statuses: [StoreStatus] = []
         let overall: StoreHealth
         if let composed = store as? any ComposedSessionStore {
@@ -49,9 +55,6 @@ struct HealthRoutes: Sendable {
         let degraded =
             (store as? any ComposedSessionStore)?.isDegraded == true || statuses.contains { $0.status != "ok" }
         let status = !overall.isHealthy ? "unavailable" : degraded ? "degraded" : "ok"
-        return try SessionRoutes.json(
-            overall.isHealthy ? .ok : .serviceUnavailable,
-            HealthBody(status: status, stores: statuses)
-        )
+        return (HealthBody(status: status, stores: statuses), overall.isHealthy)
     }
 }

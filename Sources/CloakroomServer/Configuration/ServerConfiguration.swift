@@ -37,6 +37,12 @@ public struct ServerConfiguration: Sendable {
     public var tokenOptions = TokenOptions()
     /// Rate-limit buckets by name. Default: `login` at 5 per minute.
     public var limits: [String: RateLimit] = ["login": try! RateLimit(limit: 5, period: .seconds(60))]
+    /// Whether the demo sign-in and its "Your sessions" page are served. Default: no.
+    public var demoSignIn = false
+    /// The password of every demo account.
+    public var demoPassword = "demo"
+    /// Whether page cookies leave out `Secure` (and the `__Host-` prefix). Default: no.
+    public var insecureCookies = false
     /// A file to append session events to as JSON lines.
     public var eventsFile: String?
     /// With a PostgreSQL store, how long audit events are kept in `cloakroom_events`; zero turns
@@ -105,12 +111,14 @@ public struct ServerConfiguration: Sendable {
             }
             durableStore = durable
         }
-        if let value = reader.string(.allowVolatileFallback) {
-            switch value.lowercased() {
-            case "true", "yes", "1": allowVolatileFallback = true
-            case "false", "no", "0", "": allowVolatileFallback = false
-            default: throw reader.invalid(.allowVolatileFallback, "true or false", value)
+        if let value = try reader.boolean(.allowVolatileFallback) { allowVolatileFallback = value }
+        if let value = try reader.boolean(.demoSignIn) { demoSignIn = value }
+        if let value = try reader.boolean(.insecureCookies) { insecureCookies = value }
+        if let value = reader.string(.demoPassword) {
+            guard !value.isEmpty, value.count <= 128 else {
+                throw reader.invalid(.demoPassword, "1 to 128 characters", String(value.prefix(16)))
             }
+            demoPassword = value
         }
         if let list = reader.string(.storeFallback) {
             // URLs never hold spaces, while redis-cluster:// ones hold commas: spaces separate.
@@ -297,6 +305,16 @@ struct SettingsReader {
     func list(_ setting: Setting) -> [String]? {
         if let values = reader.stringArray(forKey: ConfigKey(setting.key)) { return values }
         return reader.string(forKey: ConfigKey(setting.key))?.split(separator: ",").map(String.init)
+    }
+
+    /// A yes/no setting: `true`, `yes`, `1` or `false`, `no`, `0`, empty; `nil` when absent.
+    func boolean(_ setting: Setting) throws(CloakroomError) -> Bool? {
+        guard let value = string(setting) else { return nil }
+        switch value.lowercased() {
+        case "true", "yes", "1": return true
+        case "false", "no", "0", "": return false
+        default: throw invalid(setting, "true or false", value)
+        }
     }
 
     func duration(_ setting: Setting, _ value: String, allowZero: Bool = false) throws(CloakroomError) -> Duration {

@@ -25,6 +25,9 @@ public enum Setting: String, CaseIterable, Sendable {
     case accessTokenTtl
     case refreshGracePeriod
     case limits
+    case demoSignIn
+    case demoPassword
+    case insecureCookies
     case eventsFile
     case auditRetention
     case logLevel
@@ -80,6 +83,9 @@ public enum Setting: String, CaseIterable, Sendable {
         case .accessTokenTtl: "15m"
         case .refreshGracePeriod: "10s"
         case .limits: "login=5/1m"
+        case .demoSignIn: "false"
+        case .demoPassword: "demo"
+        case .insecureCookies: "false"
         case .eventsFile: "none"
         case .auditRetention: "90d"
         case .logLevel: "info"
@@ -117,6 +123,11 @@ public enum Setting: String, CaseIterable, Sendable {
             "how long a just-replaced refresh token may be presented again (two tabs racing) without ending the session; 0s turns it off"
         case .limits:
             "rate-limit buckets for /v1/limits as name=LIMIT/PERIOD,... (e.g. login=5/1m,api=100/1s); LIMIT at once, refilled evenly over PERIOD"
+        case .demoSignIn:
+            "serve the demo sign-in at / (any name, the demo password; users become demo:NAME) and its \"Your sessions\" page"
+        case .demoPassword: "the password of every demo account"
+        case .insecureCookies:
+            "send page cookies without Secure and the __Host- prefix, for plain http:// other than localhost; never in production"
         case .eventsFile: "append session events to this file as JSON lines"
         case .auditRetention: "with a postgres:// store, keep events in cloakroom_events this long (0s: no audit table)"
         case .logLevel: "trace, debug, info, notice, warning, error or critical"

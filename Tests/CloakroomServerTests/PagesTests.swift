@@ -1,0 +1,162 @@
+import Cloakroom
+import CloakroomServer
+import CloakroomTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Web pages")
+struct PagesTests {
+    static let demo = PageOptions(demoSignIn: true)
+
+    /// The `name=value` of the page cookie a response sets.
+    private func cookie(_ headers: HTTPFields) -> String? {
+        headers[values: .setCookie].first { $0.hasPrefix("__Host-cloakroom=") }.map {
+            String($0.prefix { $0 != ";" })
+        }
+    }
+
+    private func csrfToken(_ html: String) -> String? {
+        guard let range = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    private func signIn(_ client: APITestHarness.Client, _ name: String) async throws -> String {
+        let reply = try await client.page(.post, "/signin", form: "user=\(name)&password=demo")
+        #expect(reply.status == .seeOther)
+        #expect(reply.headers[.location] == "/account")
+        return try #require(cookie(reply.headers))
+    }
+
+    @Test("pages carry a strict policy without scripts, and the stylesheet is served from this origin")
+    func headers() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run(pages: Self.demo) { client in
+            let home = try await client.page(.get, "/")
+            #expect(home.status == .ok)
+            let policy = try #require(home.headers[.contentSecurityPolicy])
+            #expect(policy.contains("default-src 'none'") && !policy.contains("script-src"))
+            #expect(home.headers[.strictTransportSecurity] != nil)
+            #expect(home.headers[.xContentTypeOptions] == "nosniff")
+            #expect(home.html.contains("/assets/cloakroom.css") && !home.html.contains("<script"))
+            #expect(home.headers[values: .setCookie].isEmpty)
+            let css = try await client.page(.get, "/assets/cloakroom.css")
+            #expect(css.headers[.contentType] == "text/css; charset=utf-8")
+        }
+    }
+
+    @Test("without the demo setting there is no demo sign-in")
+    func demoOff() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run { client in
+            let page = try await client.page(.get, "/signin")
+            #expect(page.status == .notFound)
+            let post = try await client.page(.post, "/signin", form: "user=ada&password=demo")
+            #expect(post.status == .notFound)
+            #expect(try await harness.manager.sessions(ofUser: "demo:ada").isEmpty)
+        }
+    }
+
+    @Test("two devices: the account page marks the current one; end all others leaves only it")
+    func yourSessions() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run(pages: Self.demo) { client in
+            let laptop = try await signIn(client, "ada")
+            let phone = try await signIn(client, "ada")
+            let page = try await client.page(.get, "/account", cookie: laptop)
+            #expect(page.status == .ok)
+            #expect(page.html.components(separatedBy: "class=\"session").count - 1 == 2)
+            #expect(page.html.components(separatedBy: "id=\"current\"").count - 1 == 1)
+            let token = try #require(csrfToken(page.html))
+            let refused = try await client.page(.post, "/account/end-others", cookie: laptop, form: "a=b")
+            #expect(refused.status == .forbidden)
+            let ended = try await client.page(.post, "/account/end-others", cookie: laptop, form: "_csrf=\(token)")
+            #expect(ended.status == .seeOther)
+            #expect(ended.headers[.location] == "/account?ended=1")
+            let phoneAfter = try await client.page(.get, "/account", cookie: phone)
+            #expect(phoneAfter.status == .seeOther && phoneAfter.headers[.location] == "/signin")
+            #expect(try await harness.manager.sessions(ofUser: "demo:ada").count == 1)
+        }
+    }
+
+    @Test("a cross-site sign-in post is refused and creates nothing")
+    func crossSiteSignIn() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run(pages: Self.demo) { client in
+            let reply = try await client.page(
+                .post,
+                "/signin",
+                form: "user=ada&password=demo",
+                headers: [.origin: "https://evil.example"]
+            )
+            #expect(reply.status == .forbidden)
+            #expect(reply.html.contains("Request refused"))
+            #expect(try await harness.manager.sessions(ofUser: "demo:ada").isEmpty)
+        }
+    }
+
+    @Test("the sixth wrong password within a minute gets 429 with Retry-After")
+    func lockout() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run(pages: Self.demo) { client in
+            for _ in 0..<5 {
+                let wrong = try await client.page(.post, "/signin", form: "user=bob&password=nope")
+                #expect(wrong.status == .unauthorized)
+            }
+            let sixth = try await client.page(.post, "/signin", form: "user=bob&password=demo")
+            #expect(sixth.status == .tooManyRequests)
+            #expect(sixth.headers[.retryAfter].flatMap(Int.init) != nil)
+            #expect(sixth.html.contains("Too many sign-in attempts"))
+        }
+    }
+
+    @Test("the dashboard needs an admin key; a session forged through the API does not pass")
+    func adminSignIn() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run(pages: Self.demo) { client in
+            let anonymous = try await client.page(.get, "/admin")
+            #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/admin/signin")
+            let wrongScope = try await client.page(.post, "/admin/signin", form: "key=\(harness.sessionsOnlySecret)")
+            #expect(wrongScope.status == .unauthorized)
+            // Anyone with a sessions key can write any data; that must not make an admin.
+            let forged = try await client.create([
+                "user_id": "admin:admin", "data": ["admin_key": "admin", "admin_proof": "AAAA"],
+            ])
+            let forgedPage = try await client.page(.get, "/admin", cookie: "__Host-cloakroom=\(forged.id)")
+            #expect(forgedPage.status == .seeOther)
+
+            let adminReply = try await client.page(.post, "/admin/signin", form: "key=\(harness.secret)")
+            #expect(adminReply.status == .seeOther && adminReply.headers[.location] == "/admin")
+            let admin = try #require(cookie(adminReply.headers))
+            _ = try await signIn(client, "carol")
+            let dashboard = try await client.page(.get, "/admin?user=demo:carol", cookie: admin)
+            #expect(dashboard.status == .ok)
+            #expect(dashboard.html.contains("id=\"live\""))
+            #expect(dashboard.html.contains("id=\"user-sessions\""))
+            let token = try #require(csrfToken(dashboard.html))
+            let ended = try await client.page(
+                .post,
+                "/admin/users/end",
+                cookie: admin,
+                form: "user=demo%3Acarol&_csrf=\(token)"
+            )
+            #expect(ended.status == .seeOther)
+            #expect(try await harness.manager.sessions(ofUser: "demo:carol").isEmpty)
+        }
+    }
+
+    @Test("/metrics serves Prometheus text naming no session")
+    func metrics() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run(pages: Self.demo) { client in
+            let session = try await signIn(client, "dora")
+            let reply = try await client.page(.get, "/metrics")
+            #expect(reply.status == .ok)
+            #expect(reply.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            #expect(reply.html.contains("cloakroom_csrf_refusals_total") || reply.html.contains("# TYPE"))
+            let id = String(session.split(separator: "=")[1])
+            #expect(!reply.html.contains(id) && !reply.html.contains("dora"))
+        }
+    }
+}
