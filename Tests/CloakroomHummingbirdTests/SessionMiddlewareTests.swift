@@ -60,6 +60,24 @@ struct SessionMiddlewareTests {
         }
     }
 
+    @Test("a write re-sends the cookie only when its Expires second changes")
+    func writesResendOnlyChangedExpiry() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let login = try await client.execute(uri: "/login?password=right", method: .post)
+            let id = try #require(harness.sessionID(in: login))
+            let sameSecond = try await client.execute(uri: "/incr", method: .post, headers: harness.cookieHeader(id))
+            #expect(String(buffer: sameSecond.body) == "1")
+            #expect(harness.sessionCookie(in: sameSecond) == nil)
+            harness.clock.advance(by: .seconds(5))
+            let later = try await client.execute(uri: "/incr", method: .post, headers: harness.cookieHeader(id))
+            #expect(String(buffer: later.body) == "2")
+            let cookie = try #require(harness.sessionCookie(in: later))
+            #expect(cookie.contains("Expires=\(httpDate(harness.clock.now.addingTimeInterval(1800)))"))
+        }
+    }
+
     @Test("the cookie has the safe defaults")
     func cookieDefaults() async throws {
         let harness = try MiddlewareHarness()

@@ -136,10 +136,17 @@ public struct SessionManager: Sendable {
     /// Records activity (last seen, sliding idle deadline) at most once per
     /// ``SessionPolicy/touchInterval``, so most resumes are a single read.
     public func resume(_ id: SessionID) async throws -> Session? {
+        try await resumeNotingTouch(id)?.session
+    }
+
+    /// ``resume(_:)``, also saying whether this call recorded activity (and so moved the idle
+    /// deadline): integrations re-send a cookie's expiry only then.
+    package func resumeNotingTouch(_ id: SessionID) async throws -> (session: Session, touched: Bool)? {
         try await operations.measure(.resume) {
             let now = clock.now
             guard var stored = try await calls.load(id.key, now: now) else { return nil }
             let data = try decode(stored)
+            var touched = false
             if now.timeIntervalSince(stored.metadata.lastSeenAt) >= policy.touchInterval.seconds {
                 let idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
                 guard try await calls.touch(stored.key, lastSeenAt: now, idleDeadline: idleDeadline, now: now) else {
@@ -147,9 +154,10 @@ public struct SessionManager: Sendable {
                 }
                 stored.metadata.lastSeenAt = now
                 stored.idleDeadline = max(stored.idleDeadline, idleDeadline)
+                touched = true
                 events.record(SessionEvent(kind: .resumed, time: now, handle: stored.key.handle, userID: stored.userID))
             }
-            return Session(stored: stored, data: data)
+            return (Session(stored: stored, data: data), touched)
         }
     }
 

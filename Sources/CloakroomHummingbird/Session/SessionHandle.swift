@@ -33,6 +33,8 @@ public final class SessionHandle: Sendable {
         var issued = false
         /// The session's idle deadline moved: a persistent cookie's `Expires` must follow.
         var deadlineMoved = false
+        /// The idle deadline when the session was loaded: what the client's `Expires` says.
+        var loadedIdleDeadline: Date?
         /// The session was ended during this request.
         var ended = false
         /// The client sent a session cookie.
@@ -75,13 +77,19 @@ public final class SessionHandle: Sendable {
         let manager = try requireManager()
         let pending: SessionID? = state.withLock { $0.loaded ? nil : $0.id }
         if let pending {
-            let before = manager.clock.now
-            let session = try await manager.resume(pending)
+            let resumed = try await manager.resumeNotingTouch(pending)
             state.withLock { state in
                 guard !state.loaded, state.id == pending else { return }
                 state.loaded = true
+                let session = resumed?.session
                 state.session = session
-                if let session, session.metadata.lastSeenAt >= before { state.deadlineMoved = true }
+                if resumed?.touched == true {
+                    state.deadlineMoved = true
+                    // The touch moved it; the client holds the deadline before the touch.
+                    state.loadedIdleDeadline = nil
+                } else {
+                    state.loadedIdleDeadline = session?.idleDeadline
+                }
             }
         }
         return state.withLock { state in
@@ -212,8 +220,14 @@ public final class SessionHandle: Sendable {
     }
 
     /// A hidden form field holding the CSRF token, ready to put inside a `<form>`.
-    public func csrfField() async throws -> String {
-        "<input type=\"hidden\" name=\"\(CSRFMiddleware<BasicCloakroomRequestContext>.formField)\" value=\""
+    ///
+    /// - Parameter creatingSession: whether a visitor without a session gets one to hold the
+    ///   token. Pass `false` on pages anyone may see (a sign-in form): a visitor without a session
+    ///   then gets an empty string and no record is made, and ``CSRFMiddleware`` judges their
+    ///   post by its origin alone.
+    public func csrfField(creatingSession: Bool = true) async throws -> String {
+        if !creatingSession, try await current() == nil { return "" }
+        return "<input type=\"hidden\" name=\"\(CSRFMiddleware<BasicCloakroomRequestContext>.formField)\" value=\""
             + (try await csrfToken()) + "\">"
     }
 
@@ -252,7 +266,14 @@ public final class SessionHandle: Sendable {
             }
         }
         if let id, let session, issued || deadlineMoved {
-            return .set(id: id, expires: session.idleDeadline)
+            // `Expires` has whole seconds: a write within the second the client already holds
+            // changes nothing it would see.
+            let unchanged =
+                !issued
+                && snapshot.loadedIdleDeadline.map {
+                    Int($0.timeIntervalSince1970) == Int(session.idleDeadline.timeIntervalSince1970)
+                } == true
+            return unchanged ? .none : .set(id: id, expires: session.idleDeadline)
         }
         if snapshot.sentCookie, snapshot.loaded, session == nil { return .clear }
         return .none

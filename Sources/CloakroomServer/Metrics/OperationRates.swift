@@ -51,6 +51,14 @@ public final class OperationRates: Service, Sendable {
         }
     }
 
+    /// Reads the totals now unless the last reading is under a second old: the dashboard calls
+    /// this so its rates include the moment it is shown.
+    func sampleIfStale() {
+        let last = readings.withLock { $0.last?.time }
+        if let last, ContinuousClock.now - last < .seconds(1) { return }
+        sample()
+    }
+
     /// Operations per minute of `operation` over the readings held (up to the last minute);
     /// `nil` until two readings exist.
     func perMinute(_ operation: String) -> Double? {

@@ -35,7 +35,21 @@ struct AdminPages: Sendable {
 
     @Sendable func signInPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         if try await admin(context) != nil { return PageRenderer.redirect("/admin") }
-        return renderer.page("admin-signin", ["title": "Admin sign-in"])
+        return try await signInForm(context, error: nil, status: .ok)
+    }
+
+    private func signInForm(
+        _ context: APIRequestContext,
+        error: String?,
+        status: HTTPResponse.Status,
+        headers: HTTPFields = [:]
+    ) async throws -> Response {
+        var values: [String: Any] = [
+            "title": "Admin sign-in",
+            "csrfField": try await context.session.csrfField(creatingSession: false),
+        ]
+        if let error { values["error"] = error }
+        return renderer.page("admin-signin", values, status: status, headers: headers)
     }
 
     @Sendable func signIn(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -46,18 +60,18 @@ struct AdminPages: Sendable {
             try await throttle.attempt(account: "admin@" + address)
         } catch let error as any HTTPResponseError where error.status == .tooManyRequests {
             let retry = try error.response(from: request, context: context).headers[.retryAfter] ?? "60"
-            return renderer.page(
-                "admin-signin",
-                ["title": "Admin sign-in", "error": "Too many attempts. Try again in \(retry) seconds."],
+            return try await signInForm(
+                context,
+                error: "Too many attempts. Try again in \(retry) seconds.",
                 status: .tooManyRequests,
                 headers: [.retryAfter: retry]
             )
         }
         guard let key = apiKeys.key(forSecret: form.key.trimmingCharacters(in: .whitespaces)), key.allows(.admin)
         else {
-            return renderer.page(
-                "admin-signin",
-                ["title": "Admin sign-in", "error": "That is not an API key with the admin scope."],
+            return try await signInForm(
+                context,
+                error: "That is not an API key with the admin scope.",
                 status: .unauthorized
             )
         }
@@ -74,6 +88,7 @@ struct AdminPages: Sendable {
         guard let key = try await admin(context) else { return PageRenderer.redirect("/admin/signin") }
         // A fresh count for the one reading it (the service samples every 15 s for /metrics).
         await gauges.sample()
+        rates.sampleIfStale()
         let snapshot = MetricsSnapshot(registry: registry)
         let (report, _) = await health.check()
         var values: [String: Any] = [

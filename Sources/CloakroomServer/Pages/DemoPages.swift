@@ -34,16 +34,20 @@ struct DemoPages: Sendable {
 
     @Sendable func signInPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         if try await demoUser(context) != nil { return PageRenderer.redirect("/account") }
-        return signInForm(user: "", error: nil, status: .ok)
+        return try await signInForm(context, user: "", error: nil, status: .ok)
     }
 
     private func signInForm(
+        _ context: APIRequestContext,
         user: String,
         error: String?,
         status: HTTPResponse.Status,
         headers: HTTPFields = [:]
-    ) -> Response {
-        var values: [String: Any] = ["title": "Sign in", "user": user]
+    ) async throws -> Response {
+        var values: [String: Any] = [
+            "title": "Sign in", "user": user,
+            "csrfField": try await context.session.csrfField(creatingSession: false),
+        ]
         if let passwordHint { values["passwordHint"] = passwordHint }
         if let error { values["error"] = error }
         return renderer.page("signin", values, status: status, headers: headers)
@@ -53,7 +57,8 @@ struct DemoPages: Sendable {
         let form = try await PageForm.decode(SignInForm.self, from: request)
         let name = form.user.trimmingCharacters(in: .whitespaces)
         guard Self.isValidName(name) else {
-            return signInForm(
+            return try await signInForm(
+                context,
                 user: String(name.prefix(64)),
                 error: "Choose a name of 1 to 64 letters, digits, dots, dashes, underscores or @.",
                 status: .badRequest
@@ -63,7 +68,8 @@ struct DemoPages: Sendable {
             try await throttle.attempt(account: Self.userPrefix + name)
         } catch let error as any HTTPResponseError where error.status == .tooManyRequests {
             let retry = try error.response(from: request, context: context).headers[.retryAfter] ?? "60"
-            return signInForm(
+            return try await signInForm(
+                context,
                 user: name,
                 error: "Too many sign-in attempts for this account. Try again in \(retry) seconds.",
                 status: .tooManyRequests,
@@ -71,7 +77,12 @@ struct DemoPages: Sendable {
             )
         }
         guard APIKeyRing.constantTimeEqual(Array(form.password.utf8), Array(password.utf8)) else {
-            return signInForm(user: name, error: "That password is not right.", status: .unauthorized)
+            return try await signInForm(
+                context,
+                user: name,
+                error: "That password is not right.",
+                status: .unauthorized
+            )
         }
         try await throttle.succeeded(account: Self.userPrefix + name)
         try await context.session.login(user: Self.userPrefix + name)

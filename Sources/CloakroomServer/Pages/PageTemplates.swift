@@ -64,7 +64,7 @@ enum PageTemplates {
         <h1>Sign in</h1>
         <p class="lead">A demo account: any name you like. Sessions you make here are real sessions in this server’s store, for the user <code>demo:NAME</code>.</p>
         <div class="card narrow">
-        <form method="post" action="/signin" id="signin">
+        <form method="post" action="/signin" id="signin">{{{csrfField}}}
         <label for="user">Name</label>
         <input type="text" id="user" name="user" autocomplete="username" required maxlength="64" value="{{user}}">
         <label for="password">Password</label>
@@ -105,7 +105,7 @@ enum PageTemplates {
         <h1>Admin sign-in</h1>
         <p class="lead">Use an API key with the <code>admin</code> scope. The first start of cloakroomd printed one; <code>cloakroom</code> can make more.</p>
         <div class="card narrow">
-        <form method="post" action="/admin/signin" id="admin-signin">
+        <form method="post" action="/admin/signin" id="admin-signin">{{{csrfField}}}
         <label for="key">API key</label>
         <input type="password" id="key" name="key" autocomplete="off" required>
         <div class="actions"><button type="submit">Sign in</button></div>
