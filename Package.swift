@@ -208,6 +208,8 @@ let package = Package(
                 "CloakroomHummingbird",
                 "CloakroomTesting",
                 "CloakroomSQLite",
+                "CloakroomPostgres",
+                "CloakroomRedis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

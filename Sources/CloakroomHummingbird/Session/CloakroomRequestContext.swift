@@ -18,6 +18,8 @@ public protocol CloakroomRequestContext: RequestContext {
 }
 
 /// A ready-made ``CloakroomRequestContext`` for apps that need nothing else in their context.
+///
+/// It decodes request bodies as forms or JSON by their `Content-Type` (``FormOrJSONDecoder``).
 public struct BasicCloakroomRequestContext: CloakroomRequestContext, RemoteAddressRequestContext {
     /// Hummingbird's per-request storage.
     public var coreContext: CoreRequestContextStorage
@@ -25,6 +27,8 @@ public struct BasicCloakroomRequestContext: CloakroomRequestContext, RemoteAddre
     public var session: SessionHandle
     /// The address of the peer that sent the request.
     public let remoteAddress: SocketAddress?
+    /// Decodes forms and JSON.
+    public var requestDecoder: FormOrJSONDecoder { FormOrJSONDecoder() }
 
     /// Creates the context of a request.
     public init(source: ApplicationRequestContextSource) {

@@ -34,9 +34,8 @@ struct App {
         }
 
         router.post("login") { request, context in
-            var request = request
-            let body = try await request.collectBody(upTo: 16 * 1024)
-            let form = try URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: body))
+            // BasicCloakroomRequestContext decodes HTML forms and JSON alike.
+            let form = try await request.decode(as: LoginForm.self, context: context)
             try await throttle.attempt(account: form.user)
             guard Accounts.check(user: form.user, password: form.password) else {
                 return HTML(

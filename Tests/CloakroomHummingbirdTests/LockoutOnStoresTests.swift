@@ -1,0 +1,87 @@
+import Cloakroom
+import CloakroomHummingbird
+import CloakroomPostgres
+import CloakroomRedis
+import CloakroomSQLite
+import CloakroomTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Login lockout on every store that keeps limits, shared by two app instances: three wrong
+/// passwords on one and two on the other use up the account's five attempts, so the sixth is
+/// refused on either.
+@Suite("Login lockout on real stores")
+struct LockoutOnStoresTests {
+    enum Kind: String, CaseIterable, Sendable {
+        case memory, sqlite, postgres, redis
+    }
+
+    /// A store of `kind` named `name` (file, schema or key prefix: two stores with one name share
+    /// their records), or `nil` when its server is not configured (outside CI).
+    func makeStore(_ kind: Kind, name: String, folder: TemporaryFolder) async throws
+        -> (any SessionStore & LimitStore)?
+    {
+        switch kind {
+        case .memory:
+            return nil  // memory limits are per process; covered by the middleware tests
+        case .sqlite:
+            return try SQLiteSessionStore(path: folder.path("\(name).sqlite"))
+        case .postgres:
+            guard let url = try TestServers.postgres() else { return nil }
+            let schema = name
+            return try await PostgresSessionStore(
+                configuration: try PostgresStoreConfiguration(
+                    url: url + "?sslmode=disable&schema=\(schema)&timeout=20s",
+                    setting: "CLOAKROOM_TEST_POSTGRES"
+                )
+            )
+        case .redis:
+            guard let url = try TestServers.redis() else { return nil }
+            let prefix = name + ":"
+            return RedisSessionStore(
+                configuration: try RedisStoreConfiguration(url: url + "?timeout=5s&prefix=\(prefix)")
+            )
+        }
+    }
+
+    func app(store: any SessionStore & LimitStore) throws -> some ApplicationProtocol {
+        let limiter = try RateLimiter(store: store, buckets: ["login": RateLimit(parsing: "5/1m")])
+        let throttle = try LoginThrottle(limiter: limiter)
+        let router = Router(context: BasicCloakroomRequestContext.self)
+        router.add(middleware: try CloakroomSessionMiddleware(manager: SessionManager(store: store)))
+        router.post("login") { request, context in
+            try await throttle.attempt(account: "ada")
+            guard request.uri.queryParameters["password"] == "right" else { throw HTTPError(.unauthorized) }
+            try await context.session.login(user: "ada")
+            return "ok"
+        }
+        return Application(router: router)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func sixthAttemptRefusedAcrossInstances(kind: Kind) async throws {
+        let folder = try TemporaryFolder()
+        let name = "lockout_\(UInt32.random(in: 0...UInt32.max))"
+        guard let first = try await makeStore(kind, name: name, folder: folder),
+            let second = try await makeStore(kind, name: name, folder: folder)
+        else { return }
+        try await app(store: first).test(.router) { a in
+            try await app(store: second).test(.router) { b in
+                var statuses: [HTTPResponse.Status] = []
+                for client in [a, a, a, b, b] as [any TestClientProtocol] {
+                    statuses.append(try await client.execute(uri: "/login?password=wrong", method: .post).status)
+                }
+                #expect(statuses == Array(repeating: .unauthorized, count: 5))
+                let sixth = try await a.execute(uri: "/login?password=right", method: .post)
+                #expect(sixth.status == .tooManyRequests)
+                #expect(sixth.headers[.retryAfter].flatMap(Int.init).map { (1...60).contains($0) } == true)
+                let onOther = try await b.execute(uri: "/login?password=right", method: .post)
+                #expect(onOther.status == .tooManyRequests)
+            }
+        }
+        await first.close()
+        await second.close()
+    }
+}
