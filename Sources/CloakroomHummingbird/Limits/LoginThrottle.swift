@@ -38,6 +38,18 @@ public struct LoginThrottle: Sendable {
         )
     }
 
+    /// Counts an attempt like ``attempt(account:)`` but answers instead of throwing: `nil` when
+    /// the attempt may go ahead, else the whole seconds to wait. For pages that show the refusal
+    /// in their own form.
+    public func admit(account: String) async throws -> Int? {
+        do {
+            try await attempt(account: account)
+            return nil
+        } catch let refusal as RateLimitRefusal {
+            return max(1, refusal.decision.retryAfterSeconds)
+        }
+    }
+
     /// Forgets the account's attempts after a successful sign-in.
     public func succeeded(account: String) async throws {
         try await limiter.reset(bucket, key: Self.normalized(account))

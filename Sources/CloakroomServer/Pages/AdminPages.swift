@@ -56,15 +56,12 @@ struct AdminPages: Sendable {
         let form = try await PageForm.decode(SignInForm.self, from: request)
         // Keys are 256-bit secrets, so this only keeps scripted noise down, per address.
         let address = context.remoteAddress?.ipAddress ?? "unknown"
-        do {
-            try await throttle.attempt(account: "admin@" + address)
-        } catch let error as any HTTPResponseError where error.status == .tooManyRequests {
-            let retry = try error.response(from: request, context: context).headers[.retryAfter] ?? "60"
+        if let retry = try await throttle.admit(account: "admin@" + address) {
             return try await signInForm(
                 context,
                 error: "Too many attempts. Try again in \(retry) seconds.",
                 status: .tooManyRequests,
-                headers: [.retryAfter: retry]
+                headers: [.retryAfter: String(retry)]
             )
         }
         guard let key = apiKeys.key(forSecret: form.key.trimmingCharacters(in: .whitespaces)), key.allows(.admin)

@@ -64,16 +64,13 @@ struct DemoPages: Sendable {
                 status: .badRequest
             )
         }
-        do {
-            try await throttle.attempt(account: Self.userPrefix + name)
-        } catch let error as any HTTPResponseError where error.status == .tooManyRequests {
-            let retry = try error.response(from: request, context: context).headers[.retryAfter] ?? "60"
+        if let retry = try await throttle.admit(account: Self.userPrefix + name) {
             return try await signInForm(
                 context,
                 user: name,
                 error: "Too many sign-in attempts for this account. Try again in \(retry) seconds.",
                 status: .tooManyRequests,
-                headers: [.retryAfter: retry]
+                headers: [.retryAfter: String(retry)]
             )
         }
         guard APIKeyRing.constantTimeEqual(Array(form.password.utf8), Array(password.utf8)) else {
