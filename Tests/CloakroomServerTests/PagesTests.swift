@@ -80,6 +80,41 @@ struct PagesTests {
         }
     }
 
+    @Test("End on one row ends that device only, and only among the user's own sessions")
+    func endOne() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run(pages: Self.demo) { client in
+            let laptop = try await signIn(client, "erin")
+            let phone = try await signIn(client, "erin")
+            let stranger = try await signIn(client, "frank")
+            let strangerHandle = try #require(try await harness.manager.sessions(ofUser: "demo:frank").first?.handle)
+            let page = try await client.page(.get, "/account", cookie: laptop)
+            let token = try #require(csrfToken(page.html))
+            let phoneHandle = try #require(
+                try await harness.manager.sessions(ofUser: "demo:erin").first {
+                    !page.html.contains("session current\" data-handle=\"\($0.handle)")
+                }?.handle
+            )
+            let foreign = try await client.page(
+                .post,
+                "/account/end",
+                cookie: laptop,
+                form: "handle=\(strangerHandle)&_csrf=\(token)"
+            )
+            #expect(foreign.headers[.location] == "/account?ended=0")
+            #expect(try await client.page(.get, "/account", cookie: stranger).status == .ok)
+            let ended = try await client.page(
+                .post,
+                "/account/end",
+                cookie: laptop,
+                form: "handle=\(phoneHandle)&_csrf=\(token)"
+            )
+            #expect(ended.headers[.location] == "/account?ended=1")
+            #expect(try await client.page(.get, "/account", cookie: phone).status == .seeOther)
+            #expect(try await client.page(.get, "/account", cookie: laptop).status == .ok)
+        }
+    }
+
     @Test("a cross-site sign-in post is refused and creates nothing")
     func crossSiteSignIn() async throws {
         let harness = try await APITestHarness()
