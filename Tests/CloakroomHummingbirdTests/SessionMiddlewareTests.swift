@@ -138,6 +138,33 @@ struct SessionMiddlewareTests {
         }
     }
 
+    @Test("a stored record that cannot be read is no session, not an error")
+    func unreadableRecord() async throws {
+        let store = MemorySessionStore()
+        let writer = try SessionManager(
+            store: store,
+            cipher: SessionCipher(keys: [EncryptionKey(id: "old", bytes: Array(repeating: 1, count: 32))])
+        )
+        let issued = try await writer.create(userID: "ada", data: ["n": 1])
+        let reader = try SessionManager(
+            store: store,
+            cipher: SessionCipher(keys: [EncryptionKey(id: "new", bytes: Array(repeating: 2, count: 32))])
+        )
+        let router = Router(context: BasicCloakroomRequestContext.self)
+        router.add(middleware: try CloakroomSessionMiddleware(manager: reader))
+        router.get("me") { _, context in try await context.session.userID() ?? "nobody" }
+        try await Application(router: router).test(.router) { client in
+            let response = try await client.execute(
+                uri: "/me",
+                method: .get,
+                headers: [.cookie: "__Host-session=\(issued.id.encoded)"]
+            )
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body) == "nobody")
+            #expect(response.headers[.setCookie]?.contains("Max-Age=0") == true)
+        }
+    }
+
     @Test("changes are saved once and seen by the next request")
     func changesPersist() async throws {
         let harness = try MiddlewareHarness()

@@ -77,7 +77,13 @@ public final class SessionHandle: Sendable {
         let manager = try requireManager()
         let pending: SessionID? = state.withLock { $0.loaded ? nil : $0.id }
         if let pending {
-            let resumed = try await manager.resumeNotingTouch(pending)
+            let resumed: (session: Session, touched: Bool)?
+            do {
+                resumed = try await manager.resumeNotingTouch(pending)
+            } catch let error as CloakroomError where error.code == .corruptRecord || error.code == .decryptionFailed {
+                // A record that cannot be read is "no session": the visitor starts afresh.
+                resumed = nil
+            }
             state.withLock { state in
                 guard !state.loaded, state.id == pending else { return }
                 state.loaded = true

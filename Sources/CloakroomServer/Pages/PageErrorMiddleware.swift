@@ -22,11 +22,14 @@ struct PageErrorMiddleware: RouterMiddleware {
                 status: error.status,
                 link: ("/", "Home")
             )
-        } catch let error as CloakroomError where error.code == .storeUnavailable {
+        } catch let error as CloakroomError {
+            let answer = APIError(error)
+            let unavailable = answer.status == .serviceUnavailable
             return renderer.message(
-                "Sessions are unavailable",
-                "The session store does not answer right now. Try again in a moment.",
-                status: .serviceUnavailable
+                unavailable ? "Sessions are unavailable" : "Something is not right",
+                unavailable ? "The session store does not answer right now. Try again in a moment." : answer.message,
+                status: answer.status,
+                link: ("/", "Home")
             )
         }
     }
