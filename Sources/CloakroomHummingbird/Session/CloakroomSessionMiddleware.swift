@@ -74,11 +74,16 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let userAgent = request.headers[.userAgent].map { String($0.prefix(512)) }
+        let clientAddress = clientAddress
         let handle = SessionHandle(
             manager: manager,
             cookieValue: CookieHeader.value(named: cookie.name, in: request.headers),
-            client: ClientInfo(ip: clientAddress.resolve(request, context), userAgent: userAgent)
+            client: { [context] in
+                ClientInfo(
+                    ip: clientAddress.resolve(request, context),
+                    userAgent: request.headers[.userAgent].map { String($0.prefix(512)) }
+                )
+            }
         )
         context.session = handle
         var response: Response

@@ -42,7 +42,9 @@ public final class SessionHandle: Sendable {
     }
 
     let manager: SessionManager?
-    let client: ClientInfo
+    /// Who is asking, worked out only when a session is created or rotated: most requests never
+    /// need the address string or the user agent copied.
+    let describeClient: @Sendable () -> ClientInfo
     let state: Mutex<State>
 
     /// The data key holding the CSRF token of the session.
@@ -51,12 +53,12 @@ public final class SessionHandle: Sendable {
     /// A handle with no middleware behind it; every operation throws until
     /// ``CloakroomSessionMiddleware`` replaces it. Request contexts start with this one.
     public convenience init() {
-        self.init(manager: nil, cookieValue: nil, client: ClientInfo())
+        self.init(manager: nil, cookieValue: nil, client: { ClientInfo() })
     }
 
-    init(manager: SessionManager?, cookieValue: Substring?, client: ClientInfo) {
+    init(manager: SessionManager?, cookieValue: Substring?, client: @escaping @Sendable () -> ClientInfo) {
         self.manager = manager
-        self.client = client
+        self.describeClient = client
         var initial = State()
         initial.sentCookie = cookieValue != nil
         // A malformed cookie is "no session": nothing is looked up and nothing is created.
@@ -164,12 +166,12 @@ public final class SessionHandle: Sendable {
         let issued: SessionManager.IssuedSession
         if let live {
             do {
-                issued = try await manager.rotate(live, signingIn: user, client: client)
+                issued = try await manager.rotate(live, signingIn: user, client: describeClient())
             } catch let error as CloakroomError where error.code == .sessionNotFound {
-                issued = try await manager.create(userID: user, client: client)
+                issued = try await manager.create(userID: user, client: describeClient())
             }
         } else {
-            issued = try await manager.create(userID: user, client: client)
+            issued = try await manager.create(userID: user, client: describeClient())
         }
         state.withLock { state in
             state.id = issued.id
@@ -267,7 +269,7 @@ public final class SessionHandle: Sendable {
             if session == nil || knownMissing {
                 var data = SessionData()
                 snapshot.changes.apply(to: &data)
-                let created = try await manager.create(data: data, client: client)
+                let created = try await manager.create(data: data, client: describeClient())
                 (id, session, issued) = (created.id, created.session, true)
             }
         }
