@@ -8,6 +8,7 @@ let package = Package(
     dependencies: [
         .package(name: "cloakroom", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -19,6 +20,18 @@ let package = Package(
             ],
             path: "Benchmarks/SessionBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The Hummingbird app scripts/bench loads with wrk: /login, /me, /incr through the
+        // Cloakroom middleware, /hello and /json without it as ceilings.
+        .executableTarget(
+            name: "BenchApp",
+            dependencies: [
+                .product(name: "Cloakroom", package: "cloakroom"),
+                .product(name: "CloakroomHummingbird", package: "cloakroom"),
+                .product(name: "CloakroomServer", package: "cloakroom"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "BenchApp"
         ),
         // Prune time and resume latency with 1,000,000 expired rows in PostgreSQL
         // (scripts/bench-postgres-prune starts the server and runs it).

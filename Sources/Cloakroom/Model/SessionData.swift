@@ -19,12 +19,33 @@ public struct SessionData: Sendable, Hashable, Codable {
     /// Decodes the value of `key` as `T`; `nil` when the key is absent.
     public func decode<T: Decodable>(_ type: T.Type, forKey key: String) throws -> T? {
         guard let value = values[key] else { return nil }
+        // Strings, whole numbers and booleans, the common session values, skip the JSON round trip.
+        switch value {
+        case .string(let string) where T.self == String.self: return string as? T
+        case .bool(let bool) where T.self == Bool.self: return bool as? T
+        case .number(let number) where T.self == Double.self: return number as? T
+        case .number(let number) where T.self == Int.self && number.rounded() == number && abs(number) <= 0x1p53:
+            return Int(number) as? T
+        default: break
+        }
         let bytes = try JSONEncoder().encode(value)
         return try JSONDecoder().decode(T.self, from: bytes)
     }
 
     /// Encodes `value` and stores it under `key`.
     public mutating func set(_ value: some Encodable, forKey key: String) throws {
+        switch value {
+        case let string as String:
+            values[key] = .string(string)
+            return
+        case let bool as Bool:
+            values[key] = .bool(bool)
+            return
+        case let int as Int where int.magnitude <= 1 << 53:  // exact as a Double
+            values[key] = .number(Double(int))
+            return
+        default: break
+        }
         let bytes = try JSONEncoder().encode(value)
         values[key] = try JSONDecoder().decode(JSONValue.self, from: bytes)
     }

@@ -1,0 +1,230 @@
+"""Load comparisons with wrk: the Cloakroom middleware in a Hummingbird app and cloakroomd's API
+against ceilings measured in the same run, printed as one table of requests per second, p50,
+p99 and the ratio to the ceiling. Starts its own Redis, stops everything it started.
+
+Usage: python3 scripts/bench.py BENCH_APP CLOAKROOMD [SECONDS_PER_RUN] [CONNECTIONS]"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from e2e_support import free_port  # noqa: E402
+
+BENCH_APP = os.path.abspath(sys.argv[1])
+CLOAKROOMD = os.path.abspath(sys.argv[2])
+SECONDS = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+CONNECTIONS = int(sys.argv[4]) if len(sys.argv) > 4 else 32
+THREADS = 2
+# Sessions the read and write scenarios go round (one per request), as many users would.
+SESSIONS = 256
+started = []
+rows = []
+scratch = tempfile.mkdtemp(prefix="cloakroom-bench-")
+
+
+def start(argv, env, name, ready):
+    log = open(os.path.join(scratch, f"{name}.log"), "wb")
+    process = subprocess.Popen(argv, env=dict(os.environ, **env), stdout=log, stderr=subprocess.STDOUT, cwd=scratch)
+    started.append(process)
+    deadline = time.time() + 60
+    while not ready():
+        if process.poll() is not None or time.time() > deadline:
+            raise RuntimeError(f"{name} did not start; see {log.name}:\n" + open(log.name).read()[-2000:])
+        time.sleep(0.1)
+    return process
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    started.remove(process)
+
+
+def answers(url):
+    try:
+        urllib.request.urlopen(url, timeout=2).read()
+        return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def http(method, url, body=None, headers=None):
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.headers, response.read()
+
+
+def lua(method, body=None, headers=None, login=False, cookies=None, bodies=None):
+    """A wrk script setting the method, body and headers; `login` varies ?user= per request,
+    `cookies` (or `bodies`) go round one per request, so connections do not all hit one session."""
+    lines = [f'wrk.method = "{method}"']
+    if cookies:
+        lines.append("cookies = {" + ",".join(json.dumps(c) for c in cookies) + "}")
+        lines.append("counter = 0")
+        lines.append('request = function() counter = counter + 1 '
+                     'wrk.headers["Cookie"] = cookies[(counter % #cookies) + 1] return wrk.format() end')
+    if bodies:
+        lines.append("bodies = {" + ",".join(json.dumps(b) for b in bodies) + "}")
+        lines.append("counter = 0")
+        lines.append('request = function() counter = counter + 1 '
+                     'wrk.body = bodies[(counter % #bodies) + 1] return wrk.format() end')
+    if body is not None:
+        lines.append("wrk.body = " + json.dumps(body))
+    for name, value in (headers or {}).items():
+        lines.append(f'wrk.headers["{name}"] = {json.dumps(value)}')
+    if login:
+        lines.append("counter = 0")
+        lines.append('request = function() counter = counter + 1 return wrk.format(nil, "/login?user=u" .. counter) end')
+    path = os.path.join(scratch, f"script-{len(os.listdir(scratch))}.lua")
+    with open(path, "w") as file:
+        file.write("\n".join(lines) + "\n")
+    return path
+
+
+def milliseconds(text):
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url, script=None):
+    argv = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"]
+    if script:
+        argv += ["-s", script]
+    output = subprocess.run(argv + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = milliseconds(re.search(r"50%\s+(\S+)", output).group(1))
+    p99 = milliseconds(re.search(r"99%\s+(\S+)", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return rps, p50, p99, int(errors.group(1)) if errors else 0
+
+
+def record(group, scenario, result, ceiling):
+    rps, p50, p99, errors = result
+    rows.append((group, scenario, rps, p50, p99, rps / ceiling if ceiling else None, errors))
+    print(f"  {group:<22} {scenario:<26} {rps:>10.0f} rps  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
+          + (f"  {rps / ceiling:5.2f}x" if ceiling else "") + (f"  NON-2XX {errors}" if errors else ""), flush=True)
+
+
+def redis_server():
+    port = free_port()
+    process = start(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", scratch],
+        {}, "redis", lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0,
+    )
+    return port, process
+
+
+def bench_app(store, json_body=None):
+    port = free_port()
+    env = {"CLOAKROOM_STORE": store, "LISTEN": f"127.0.0.1:{port}"}
+    if json_body is not None:
+        env["JSON_BODY"] = json_body
+    process = start([BENCH_APP], env, f"app-{len(started)}", lambda: answers(f"http://127.0.0.1:{port}/hello"))
+    return port, process
+
+
+def main():
+    began = time.time()
+    redis_port, redis = redis_server()
+    stores = [("memory", "memory"), ("sqlite", f"sqlite:{scratch}/app.sqlite"),
+              ("redis", f"redis://127.0.0.1:{redis_port}?pool_size=8")]
+
+    print(f"== wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s; ratios against the ceiling measured just before", flush=True)
+    for name, url in stores:
+        port, app = bench_app(url)
+        base = f"http://127.0.0.1:{port}"
+        ceiling = wrk(f"{base}/hello")
+        record(f"middleware/{name}", "GET /hello (ceiling)", ceiling, ceiling[0])
+        cookies = []
+        for index in range(SESSIONS):
+            _, headers, _ = http("POST", f"{base}/login?user=bench{index}")
+            cookies.append(headers["Set-Cookie"].split(";")[0])
+        record(f"middleware/{name}", "GET /me (read)", wrk(f"{base}/me", lua("GET", cookies=cookies)), ceiling[0])
+        record(f"middleware/{name}", "POST /incr (write)", wrk(f"{base}/incr", lua("POST", cookies=cookies)), ceiling[0])
+        record(f"middleware/{name}", "POST /login (storm)", wrk(f"{base}/", lua("POST", login=True)), ceiling[0])
+        stop(app)
+
+    for name, url in stores:
+        if name == "sqlite":
+            url = f"sqlite:{scratch}/daemon.sqlite"
+        port = free_port()
+        folder = tempfile.mkdtemp(dir=scratch)
+        log_path = os.path.join(scratch, f"cloakroomd-{name}.log")
+        log = open(log_path, "wb")
+        daemon = subprocess.Popen(
+            [CLOAKROOMD], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
+            env=dict(os.environ, CLOAKROOM_STORE=url, CLOAKROOM_LISTEN=f"127.0.0.1:{port}", CLOAKROOM_LOG_LEVEL="warning"),
+        )
+        started.append(daemon)
+        deadline = time.time() + 60
+        while "listening on" not in open(log_path).read():
+            if time.time() > deadline or daemon.poll() is not None:
+                raise RuntimeError(f"cloakroomd did not start: {open(log_path).read()[-2000:]}")
+            time.sleep(0.1)
+        key = re.search(r"ck_[A-Za-z0-9_-]+", open(log_path).read()).group(0)
+        api = f"http://127.0.0.1:{port}"
+        auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        ids = []
+        for index in range(SESSIONS):
+            body = json.dumps({"user_id": f"bench{index}", "data": {"n": 0}}).encode()
+            ids.append(json.loads(http("POST", f"{api}/v1/sessions", body, auth)[2])["id"])
+        session_id = ids[0]
+        resume_body = json.dumps({"id": session_id})
+        _, _, resumed = http("POST", f"{api}/v1/sessions/resume", resume_body.encode(), auth)
+        # The ceiling: a bare Hummingbird route answering JSON of the same size.
+        app_port, app = bench_app("memory", json_body=resumed.decode())
+        ceiling = wrk(f"http://127.0.0.1:{app_port}/json")
+        stop(app)
+        group = f"cloakroomd/{name}"
+        record(group, f"GET /json {len(resumed)} B (ceiling)", ceiling, ceiling[0])
+        resumes = [json.dumps({"id": i}) for i in ids]
+        record(group, "POST /v1/sessions/resume", wrk(f"{api}/v1/sessions/resume", lua("POST", resume_body, auth, bodies=resumes)), ceiling[0])
+        updates = [json.dumps({"id": i, "set": {"n": 1}}) for i in ids]
+        record(group, "POST /v1/sessions/update", wrk(f"{api}/v1/sessions/update", lua("POST", None, auth, bodies=updates)), ceiling[0])
+        stop(daemon)
+
+    output = subprocess.run(
+        ["redis-benchmark", "-p", str(redis_port), "-t", "get,set", "-c", str(CONNECTIONS), "-n", "200000", "-q"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    for line in output.replace("\r", "\n").splitlines():
+        match = re.match(r"(GET|SET): ([\d.]+) requests per second(?:, p50=([\d.]+) msec)?", line.strip())
+        if match:
+            rps = float(match.group(1 + 1))
+            p50 = float(match.group(3)) if match.group(3) else float("nan")
+            rows.append(("redis-benchmark", match.group(1), rps, p50, float("nan"), None, 0))
+            print(f"  redis-benchmark        {match.group(1):<26} {rps:>10.0f} rps  p50 {p50:7.2f} ms", flush=True)
+    stop(redis)
+
+    print()
+    print(f"| group | scenario | rps | p50 ms | p99 ms | ratio to ceiling |")
+    print(f"| --- | --- | ---: | ---: | ---: | ---: |")
+    for group, scenario, rps, p50, p99, ratio, errors in rows:
+        ratio_text = f"{ratio:.2f}×" if ratio is not None else ""
+        p99_text = "" if p99 != p99 else f"{p99:.2f}"
+        note = f" ({errors} non-2xx)" if errors else ""
+        print(f"| {group} | {scenario}{note} | {rps:.0f} | {p50:.2f} | {p99_text} | {ratio_text} |")
+    print(f"\nbench finished in {time.time() - began:.0f} s")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for process in list(started):
+            process.kill()
+        shutil.rmtree(scratch, ignore_errors=True)
