@@ -53,6 +53,10 @@ public struct SessionData: Sendable, Hashable, Codable {
     /// Decodes a whole session data object; throws ``CloakroomError/Code/invalidData`` unless the
     /// bytes are a JSON object.
     public static func decode(json bytes: some DataProtocol) throws(CloakroomError) -> SessionData {
+        let parsed: JSONValue? =
+            bytes.withContiguousStorageIfAvailable { try? JSONParser.parse($0) }
+            ?? Array(bytes).withUnsafeBufferPointer { try? JSONParser.parse($0) }
+        if case .object(let members) = parsed { return SessionData(members) }
         do {
             return SessionData(try JSONDecoder().decode([String: JSONValue].self, from: Data(bytes)))
         } catch {

@@ -1,0 +1,112 @@
+import Cloakroom
+import Foundation
+import Testing
+
+/// The fast JSON parser agrees with `JSONDecoder`: whatever it accepts, `JSONDecoder` accepts
+/// with the same value; whatever `JSONDecoder` refuses, it refuses too.
+@Suite("JSON parser")
+struct JSONParserTests {
+    private func fast(_ text: [UInt8]) -> JSONValue? {
+        text.withUnsafeBufferPointer { try? JSONParser.parse($0) }
+    }
+
+    private func reference(_ text: [UInt8]) -> JSONValue? {
+        try? JSONDecoder().decode(JSONValue.self, from: Data(text))
+    }
+
+    private func agree(_ text: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+        let mine = fast(text)
+        let theirs = reference(text)
+        if let mine {
+            #expect(mine == theirs, "\(String(decoding: text, as: UTF8.self))", sourceLocation: sourceLocation)
+        }
+        if theirs == nil {
+            #expect(
+                mine == nil,
+                "accepted invalid \(String(decoding: text, as: UTF8.self))",
+                sourceLocation: sourceLocation
+            )
+        }
+    }
+
+    @Test(
+        "hand-picked documents, valid and not",
+        arguments: [
+            #"{}"#, #"[]"#, #" { "a" : [1, 2.5, -0, 1e3, 1E-2, true, false, null] } "#,
+            #"{"s":"caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t"}"#, #"{"emoji":"😀","nested":{"a":{"b":[[]]}}}"#,
+            #"{"a":1,}"#, #"{"a" 1}"#, #"[1 2]"#, #"01"#, #"1."#, #".5"#, #"-"#, #"+1"#, #"1e"#, #"tru"#,
+            #"nul"#, #""\u12"#, #""\ud83d""#, #""\udc00""#, #""\x""#, "\"tab\there\"", #"{"a":1}x"#, #"[1,]"#,
+            #"1e999"#, #""unterminated"#, "", " ", #"{"a":"b"#, #"[[[[]]]]"#, #"{"dup":1,"dup":2}"#,
+            "\"\u{7F}\"", #"-0.0e+0"#, #"123456789012345678901234567890"#,
+        ]
+    )
+    func handPicked(_ text: String) {
+        agree(Array(text.utf8))
+    }
+
+    @Test("bytes that are not UTF-8 are refused")
+    func invalidUTF8() {
+        agree([0x22, 0xFF, 0x22])
+        agree([0x7B, 0x22, 0xC3, 0x22, 0x3A, 0x31, 0x7D])
+    }
+
+    @Test("2,000 random documents parse to the same values")
+    func randomDocuments() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let value = randomValue(depth: 0, using: &generator)
+            let encoded = Array(try JSONEncoder().encode(value))
+            #expect(fast(encoded) == value)
+            agree(encoded)
+            // Cut short, or with one byte changed: still the same verdicts.
+            if encoded.count > 2 {
+                agree(Array(encoded.prefix(Int.random(in: 1..<encoded.count, using: &generator))))
+                var changed = encoded
+                changed[Int.random(in: 0..<changed.count, using: &generator)] = UInt8.random(
+                    in: 0...255,
+                    using: &generator
+                )
+                agree(changed)
+            }
+        }
+    }
+
+    @Test("nesting deeper than the limit is refused, not a crash")
+    func deepNesting() {
+        let deep =
+            Array(repeating: UInt8(ascii: "["), count: 100_000) + Array(repeating: UInt8(ascii: "]"), count: 100_000)
+        #expect(fast(deep) == nil)
+    }
+
+    private func randomValue(depth: Int, using generator: inout SystemRandomNumberGenerator) -> JSONValue {
+        let choice = Int.random(in: 0..<(depth > 3 ? 4 : 6), using: &generator)
+        switch choice {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &generator))
+        case 2:
+            let numbers: [Double] = [0, -1, 42, 1.5, -2.25e-7, 1e21, Double(Int.random(in: -1_000_000...1_000_000))]
+            return .number(numbers.randomElement(using: &generator)!)
+        case 3:
+            let pieces = ["a", "é", "😀", "\"", "\\", "\n", "\u{1}", "/", " ", "漢字", "\u{7F}"]
+            return .string(
+                (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }
+                    .joined()
+            )
+        case 4:
+            return .array(
+                (0..<Int.random(in: 0...4, using: &generator)).map { _ in
+                    randomValue(depth: depth + 1, using: &generator)
+                }
+            )
+        default:
+            var members: [String: JSONValue] = [:]
+            for index in 0..<Int.random(in: 0...4, using: &generator) {
+                members["k\(index)\(["", "é", "\"", "😀"].randomElement(using: &generator)!)"] = randomValue(
+                    depth: depth + 1,
+                    using: &generator
+                )
+            }
+            return .object(members)
+        }
+    }
+}
