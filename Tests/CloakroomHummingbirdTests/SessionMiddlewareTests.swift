@@ -165,6 +165,28 @@ struct SessionMiddlewareTests {
         }
     }
 
+    @Test("the session cookie is found among others, in any of several Cookie headers")
+    func cookieAmongOthers() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let login = try await client.execute(uri: "/login?password=right", method: .post)
+            let id = try #require(harness.sessionID(in: login))
+            for header in [
+                "theme=dark; __Host-session=\(id); lang=en", "  __Host-session=\"\(id)\"", "a=1;__Host-session=\(id)",
+                "x__Host-session=nope; __Host-session=\(id)",
+            ] {
+                let response = try await client.execute(uri: "/me", method: .get, headers: [.cookie: header])
+                #expect(String(buffer: response.body) == "ada", "\(header)")
+            }
+            var two = HTTPFields()
+            two.append(HTTPFields.Element(name: .cookie, value: "theme=dark"))
+            two.append(HTTPFields.Element(name: .cookie, value: "__Host-session=\(id)"))
+            let split = try await client.execute(uri: "/me", method: .get, headers: two)
+            #expect(String(buffer: split.body) == "ada")
+        }
+    }
+
     @Test("changes are saved once and seen by the next request")
     func changesPersist() async throws {
         let harness = try MiddlewareHarness()
