@@ -54,7 +54,7 @@ struct JSONParserTests {
     func randomDocuments() throws {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
-            let value = randomValue(depth: 0, using: &generator)
+            let value = RandomJSON.value(depth: 0, using: &generator)
             let encoded = Array(try JSONEncoder().encode(value))
             #expect(fast(encoded) == value)
             agree(encoded)
@@ -78,7 +78,38 @@ struct JSONParserTests {
         #expect(fast(deep) == nil)
     }
 
-    private func randomValue(depth: Int, using generator: inout SystemRandomNumberGenerator) -> JSONValue {
+}
+
+/// The writer's output reads back, by `JSONDecoder` and by our parser, as the value written.
+@Suite("JSON writer")
+struct JSONWriterTests {
+    @Test("2,000 random values written and read back by JSONDecoder and the parser")
+    func roundTrip() throws {
+        for _ in 0..<2000 {
+            let value = JSONValue.object(["v": RandomJSON.value(depth: 0)])
+            let written = try JSONWriter.write(value)
+            #expect(try JSONDecoder().decode(JSONValue.self, from: Data(written)) == value)
+            #expect(written.withUnsafeBufferPointer { try? JSONParser.parse($0) } == value)
+        }
+    }
+
+    @Test("keys are sorted, numbers are compact, control characters are escaped, non-finite numbers refused")
+    func form() throws {
+        let written = try JSONWriter.write(.object(["b": .number(2), "a": .number(1.5), "é": .string("x\u{1}\n\"")]))
+        #expect(String(decoding: written, as: UTF8.self) == #"{"a":1.5,"b":2,"é":"x\u0001\n\""}"#)
+        #expect(throws: JSONWriter.Failure.self) { try JSONWriter.write(.number(.infinity)) }
+        #expect(String(decoding: try JSONWriter.write(.number(1e21)), as: UTF8.self) == "1e+21")
+    }
+}
+
+/// Random JSON values: every kind, nested, with escapes and non-ASCII text.
+enum RandomJSON {
+    static func value(depth: Int) -> JSONValue {
+        var generator = SystemRandomNumberGenerator()
+        return value(depth: depth, using: &generator)
+    }
+
+    static func value(depth: Int, using generator: inout SystemRandomNumberGenerator) -> JSONValue {
         let choice = Int.random(in: 0..<(depth > 3 ? 4 : 6), using: &generator)
         switch choice {
         case 0: return .null
@@ -95,13 +126,13 @@ struct JSONParserTests {
         case 4:
             return .array(
                 (0..<Int.random(in: 0...4, using: &generator)).map { _ in
-                    randomValue(depth: depth + 1, using: &generator)
+                    value(depth: depth + 1, using: &generator)
                 }
             )
         default:
             var members: [String: JSONValue] = [:]
             for index in 0..<Int.random(in: 0...4, using: &generator) {
-                members["k\(index)\(["", "é", "\"", "😀"].randomElement(using: &generator)!)"] = randomValue(
+                members["k\(index)\(["", "é", "\"", "😀"].randomElement(using: &generator)!)"] = value(
                     depth: depth + 1,
                     using: &generator
                 )

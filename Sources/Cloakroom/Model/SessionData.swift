@@ -67,9 +67,7 @@ public struct SessionData: Sendable, Hashable, Codable {
     /// The data as compact JSON with sorted keys.
     public func encodedJSON() throws(CloakroomError) -> [UInt8] {
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return Array(try encoder.encode(values))
+            return try JSONWriter.write(.object(values))
         } catch {
             throw CloakroomError(.invalidData, "session data could not be encoded as JSON (numbers must be finite)")
         }

@@ -1,0 +1,74 @@
+/// Writes ``JSONValue``s as compact JSON with sorted keys, the form session data is stored in.
+///
+/// Every write of a session encodes its data; `JSONEncoder` and `Codable` cost several times
+/// more than appending the bytes directly.
+package enum JSONWriter {
+    /// A number that is not finite has no JSON form.
+    package struct Failure: Error {}
+
+    /// The compact JSON of `value`, object keys in code-point order.
+    package static func write(_ value: JSONValue) throws(Failure) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        try append(value, to: &output)
+        return output
+    }
+
+    private static func append(_ value: JSONValue, to output: inout [UInt8]) throws(Failure) {
+        switch value {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let bool): output.append(contentsOf: (bool ? "true" : "false").utf8)
+        case .number(let number): try append(number, to: &output)
+        case .string(let string): append(string, to: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                try append(element, to: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            output.append(UInt8(ascii: "{"))
+            // Sorted by UTF-8 bytes, which is code-point order: stable output for equal objects.
+            for (index, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                append(key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                try append(members[key]!, to: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static func append(_ number: Double, to output: inout [UInt8]) throws(Failure) {
+        guard number.isFinite else { throw Failure() }
+        if number.rounded() == number, abs(number) < 0x1p53 {
+            output.append(contentsOf: String(Int64(number)).utf8)
+        } else {
+            // Swift prints the shortest text that reads back as the same Double, in a form JSON
+            // accepts ("1.5", "1e-07", "1e+21").
+            output.append(contentsOf: number.description.utf8)
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func append(_ string: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                output.append(contentsOf: "\\u00".utf8)
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+}
