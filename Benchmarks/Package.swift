@@ -33,6 +33,16 @@ let package = Package(
             ],
             path: "BenchApp"
         ),
+        // Resume latency with 1 k, 100 k and 1 M live sessions, and memory per session
+        // (scripts/bench-scale starts the servers and runs it on every store).
+        .executableTarget(
+            name: "ScaleSeries",
+            dependencies: [
+                .product(name: "Cloakroom", package: "cloakroom"),
+                .product(name: "CloakroomServer", package: "cloakroom"),
+            ],
+            path: "ScaleSeries"
+        ),
         // Prune time and resume latency with 1,000,000 expired rows in PostgreSQL
         // (scripts/bench-postgres-prune starts the server and runs it).
         .executableTarget(

@@ -95,8 +95,12 @@ def lua(method, body=None, headers=None, login=False, cookies=None, bodies=None)
 
 
 def milliseconds(text):
-    number, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    """wrk's latency text ("812.00us", "1.20ms", "2.01s", "1.05m") in milliseconds."""
+    match = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+    if not match:
+        return float("nan")
+    number, unit = match.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def wrk(url, script=None):
@@ -104,9 +108,15 @@ def wrk(url, script=None):
     if script:
         argv += ["-s", script]
     output = subprocess.run(argv + [url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = milliseconds(re.search(r"50%\s+(\S+)", output).group(1))
-    p99 = milliseconds(re.search(r"99%\s+(\S+)", output).group(1))
+    rps_match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p50_match = re.search(r"50%\s+(\S+)", output)
+    p99_match = re.search(r"99%\s+(\S+)", output)
+    if not (rps_match and p50_match and p99_match):
+        print(output, flush=True)
+        return 0.0, float("nan"), float("nan"), 0
+    rps = float(rps_match.group(1))
+    p50 = milliseconds(p50_match.group(1))
+    p99 = milliseconds(p99_match.group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return rps, p50, p99, int(errors.group(1)) if errors else 0
 
