@@ -93,7 +93,7 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
             presented = try await formToken(&request, context: context)
         }
         guard let presented else { throw refuse(.missingToken) }
-        guard Self.constantTimeEqual(Array(presented.utf8), Array(expected.utf8)) else { throw refuse(.wrongToken) }
+        guard ConstantTime.equal(presented.utf8, expected.utf8) else { throw refuse(.wrongToken) }
         return try await next(request, context)
     }
 
@@ -142,13 +142,6 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
                 "the form's CSRF token does not match this session; reload the page and submit it again"
             }
         return HTTPError(.forbidden, message: message)
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }
 

@@ -21,17 +21,10 @@ public struct APIKeyRing: Sendable {
     public func key(forSecret secret: some StringProtocol) -> APIKey? {
         let digest = Array(APIKey.digest(of: secret).utf8)
         var match: Int?
-        for (index, candidate) in digests.enumerated() where Self.constantTimeEqual(candidate, digest) {
+        for (index, candidate) in digests.enumerated() where ConstantTime.equal(candidate, digest) {
             match = index
         }
         return match.map { keys[$0] }
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 
     /// Loads the keys file at `path`.

@@ -27,6 +27,6 @@ enum AdminProof {
             let key = keys.keys.first(where: { $0.name == name }), key.allows(.admin)
         else { return nil }
         let expected = make(for: session.key, apiKey: key)
-        return APIKeyRing.constantTimeEqual(Array(proof.utf8), Array(expected.utf8)) ? key : nil
+        return ConstantTime.equal(proof.utf8, expected.utf8) ? key : nil
     }
 }

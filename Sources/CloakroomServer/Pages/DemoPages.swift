@@ -73,7 +73,7 @@ struct DemoPages: Sendable {
                 headers: [.retryAfter: String(retry)]
             )
         }
-        guard APIKeyRing.constantTimeEqual(Array(form.password.utf8), Array(password.utf8)) else {
+        guard ConstantTime.equal(form.password.utf8, password.utf8) else {
             return try await signInForm(
                 context,
                 user: name,
