@@ -31,6 +31,8 @@ public struct SessionManager: Sendable {
     let calls: MeteredStoreCalls
     /// The manager's own operations, counted and timed.
     let operations: OperationMetrics<ManagerOperation>
+    /// Queues this process's writers of one session so that they do not race each other.
+    let writers = SessionWriteQueue()
 
     /// How often an update is retried after losing a compare-and-set race before it gives up.
     static let maximumUpdateAttempts = 1000
@@ -180,32 +182,36 @@ public struct SessionManager: Sendable {
     public func update(_ id: SessionID, changes: SessionChanges, ifVersion: UInt64? = nil) async throws -> Session {
         try await operations.measure(.update) {
             let key = id.key
-            for attempt in 0..<Self.maximumUpdateAttempts {
-                if attempt > 0 { try await Self.backOff(after: attempt) }
-                let now = clock.now
-                guard let stored = try await calls.load(key, now: now) else { throw Self.notFound }
-                if let ifVersion, stored.version != ifVersion {
-                    throw Self.conflict(expected: ifVersion, actual: stored.version)
+            return try await writers.withTurn(for: key) {
+                for attempt in 0..<Self.maximumUpdateAttempts {
+                    if attempt > 0 { try await Self.backOff(after: attempt) }
+                    let now = clock.now
+                    guard let stored = try await calls.load(key, now: now) else { throw Self.notFound }
+                    if let ifVersion, stored.version != ifVersion {
+                        throw Self.conflict(expected: ifVersion, actual: stored.version)
+                    }
+                    var data = try decode(stored)
+                    changes.apply(to: &data)
+                    var next = stored
+                    next.payload = try cipher.seal(try encode(data), for: key)
+                    next.version = stored.version + 1
+                    next.metadata.lastSeenAt = now
+                    next.idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+                    if try await calls.compareAndSet(next, expectedVersion: stored.version, now: now) {
+                        events.record(
+                            SessionEvent(kind: .updated, time: now, handle: key.handle, userID: stored.userID)
+                        )
+                        return Session(stored: next, data: data)
+                    }
+                    if let ifVersion {
+                        throw Self.conflict(expected: ifVersion, actual: nil)
+                    }
                 }
-                var data = try decode(stored)
-                changes.apply(to: &data)
-                var next = stored
-                next.payload = try cipher.seal(try encode(data), for: key)
-                next.version = stored.version + 1
-                next.metadata.lastSeenAt = now
-                next.idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
-                if try await calls.compareAndSet(next, expectedVersion: stored.version, now: now) {
-                    events.record(SessionEvent(kind: .updated, time: now, handle: key.handle, userID: stored.userID))
-                    return Session(stored: next, data: data)
-                }
-                if let ifVersion {
-                    throw Self.conflict(expected: ifVersion, actual: nil)
-                }
+                throw CloakroomError(
+                    .versionConflict,
+                    "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
+                )
             }
-            throw CloakroomError(
-                .versionConflict,
-                "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
-            )
         }
     }
 
@@ -223,52 +229,61 @@ public struct SessionManager: Sendable {
     {
         try await operations.measure(.rotate) {
             if let userID { try policy.validate(userID: userID) }
-            for attempt in 0..<Self.maximumUpdateAttempts {
-                if attempt > 0 { try await Self.backOff(after: attempt) }
-                let now = clock.now
-                guard let stored = try await calls.load(id.key, now: now) else { throw Self.notFound }
-                let data = try decode(stored)
-                if let userID, userID != stored.userID { try await makeRoom(forUser: userID, now: now) }
+            return try await writers.withTurn(for: id.key) {
+                for attempt in 0..<Self.maximumUpdateAttempts {
+                    if attempt > 0 { try await Self.backOff(after: attempt) }
+                    let now = clock.now
+                    guard let stored = try await calls.load(id.key, now: now) else { throw Self.notFound }
+                    let data = try decode(stored)
+                    if let userID, userID != stored.userID { try await makeRoom(forUser: userID, now: now) }
 
-                let newID = SessionID.generate()
-                let next = try rotated(stored, to: newID.key, data: data, signingIn: userID, client: client, now: now)
-                try await calls.insert(next, now: now)
-                // Retire the old record only if nobody changed it since it was copied: a
-                // compare-and-set to an already-expired tombstone. If another request wrote in
-                // between, drop the copy and start over so that its change is carried along.
-                var tombstone = stored
-                tombstone.version = stored.version + 1
-                tombstone.idleDeadline = now
-                tombstone.absoluteDeadline = now
-                let retired: Bool
-                do {
-                    retired = try await calls.compareAndSet(tombstone, expectedVersion: stored.version, now: now)
-                } catch {
-                    _ = try? await calls.delete(next.key, now: now)
-                    throw error
-                }
-                guard retired else {
-                    _ = try? await calls.delete(next.key, now: now)
-                    continue
-                }
-                // The tombstone is already dead to every reader; deleting it only reclaims space.
-                _ = try? await calls.delete(stored.key, now: now)
-                events.record(
-                    SessionEvent(
-                        kind: .ended,
-                        time: now,
-                        handle: stored.key.handle,
-                        userID: stored.userID,
-                        reason: .replaced
+                    let newID = SessionID.generate()
+                    let next = try rotated(
+                        stored,
+                        to: newID.key,
+                        data: data,
+                        signingIn: userID,
+                        client: client,
+                        now: now
                     )
+                    try await calls.insert(next, now: now)
+                    // Retire the old record only if nobody changed it since it was copied: a
+                    // compare-and-set to an already-expired tombstone. If another request wrote in
+                    // between, drop the copy and start over so that its change is carried along.
+                    var tombstone = stored
+                    tombstone.version = stored.version + 1
+                    tombstone.idleDeadline = now
+                    tombstone.absoluteDeadline = now
+                    let retired: Bool
+                    do {
+                        retired = try await calls.compareAndSet(tombstone, expectedVersion: stored.version, now: now)
+                    } catch {
+                        _ = try? await calls.delete(next.key, now: now)
+                        throw error
+                    }
+                    guard retired else {
+                        _ = try? await calls.delete(next.key, now: now)
+                        continue
+                    }
+                    // The tombstone is already dead to every reader; deleting it only reclaims space.
+                    _ = try? await calls.delete(stored.key, now: now)
+                    events.record(
+                        SessionEvent(
+                            kind: .ended,
+                            time: now,
+                            handle: stored.key.handle,
+                            userID: stored.userID,
+                            reason: .replaced
+                        )
+                    )
+                    events.record(SessionEvent(kind: .rotated, time: now, handle: next.key.handle, userID: next.userID))
+                    return IssuedSession(id: newID, session: Session(stored: next, data: data))
+                }
+                throw CloakroomError(
+                    .versionConflict,
+                    "the session kept changing under \(Self.maximumUpdateAttempts) attempts to rotate it; retry the request"
                 )
-                events.record(SessionEvent(kind: .rotated, time: now, handle: next.key.handle, userID: next.userID))
-                return IssuedSession(id: newID, session: Session(stored: next, data: data))
             }
-            throw CloakroomError(
-                .versionConflict,
-                "the session kept changing under \(Self.maximumUpdateAttempts) attempts to rotate it; retry the request"
-            )
         }
     }
 
@@ -329,33 +344,35 @@ public struct SessionManager: Sendable {
         _ body: (inout StoredSession, Date) throws -> RecordChange<Result>
     ) async throws -> Result? {
         try await operations.measure(.changeRecord) {
-            for attempt in 0..<Self.maximumUpdateAttempts {
-                if attempt > 0 { try await Self.backOff(after: attempt) }
-                let now = clock.now
-                guard let stored = try await calls.load(key, now: now) else { return nil }
-                var next = stored
-                switch try body(&next, now) {
-                case .keep(let result):
-                    return result
-                case .save(let result):
-                    next.key = stored.key
-                    next.version = stored.version + 1
-                    if recordingActivity {
-                        next.metadata.lastSeenAt = now
-                        next.idleDeadline = min(
-                            now.addingTimeInterval(policy.idleTimeout.seconds),
-                            stored.absoluteDeadline
-                        )
-                    }
-                    if try await calls.compareAndSet(next, expectedVersion: stored.version, now: now) {
+            try await writers.withTurn(for: key) {
+                for attempt in 0..<Self.maximumUpdateAttempts {
+                    if attempt > 0 { try await Self.backOff(after: attempt) }
+                    let now = clock.now
+                    guard let stored = try await calls.load(key, now: now) else { return nil }
+                    var next = stored
+                    switch try body(&next, now) {
+                    case .keep(let result):
                         return result
+                    case .save(let result):
+                        next.key = stored.key
+                        next.version = stored.version + 1
+                        if recordingActivity {
+                            next.metadata.lastSeenAt = now
+                            next.idleDeadline = min(
+                                now.addingTimeInterval(policy.idleTimeout.seconds),
+                                stored.absoluteDeadline
+                            )
+                        }
+                        if try await calls.compareAndSet(next, expectedVersion: stored.version, now: now) {
+                            return result
+                        }
                     }
                 }
+                throw CloakroomError(
+                    .versionConflict,
+                    "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
+                )
             }
-            throw CloakroomError(
-                .versionConflict,
-                "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
-            )
         }
     }
 
