@@ -17,6 +17,10 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Cloakroom", package: "cloakroom"),
                 .product(name: "CloakroomSQLite", package: "cloakroom"),
+                .product(name: "CloakroomHummingbird", package: "cloakroom"),
+                .product(name: "CloakroomServer", package: "cloakroom"),
+                .product(name: "RESP", package: "cloakroom"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Benchmarks/SessionBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

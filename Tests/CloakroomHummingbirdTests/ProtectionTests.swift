@@ -141,7 +141,7 @@ struct ProtectionTests {
         ]
     )
     func httpDates(seconds: Double, expected: String) {
-        let cookie = SessionCookieOptions().setCookieForTesting(expires: Date(timeIntervalSince1970: seconds))
+        let cookie = SessionCookieOptions().setCookie(value: "x", expires: Date(timeIntervalSince1970: seconds))
         #expect(cookie.contains("Expires=\(expected);"))
     }
 }

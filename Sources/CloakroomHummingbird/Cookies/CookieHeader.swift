@@ -2,31 +2,54 @@ import Hummingbird
 
 /// Finds one cookie's value in a request's `Cookie` headers without building a dictionary of
 /// all of them, and without allocating for the cookies it skips.
-enum CookieHeader {
+public enum CookieHeader {
     /// The value of the first cookie called `name`, or `nil`; surrounding quotes are removed.
-    static func value(named name: String, in fields: HTTPFields) -> Substring? {
-        let nameBytes = name.utf8
-        for header in fields[values: .cookie] {
-            let bytes = header.utf8
-            var start = bytes.startIndex
-            while start < bytes.endIndex {
-                let end = bytes[start...].firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
-                var pairStart = start
-                while pairStart < end, bytes[pairStart] == UInt8(ascii: " ") || bytes[pairStart] == UInt8(ascii: "\t") {
-                    pairStart = bytes.index(after: pairStart)
-                }
-                if let equals = bytes[pairStart..<end].firstIndex(of: UInt8(ascii: "=")),
-                    bytes[pairStart..<equals].elementsEqual(nameBytes)
+    public static func value(named name: String, in fields: HTTPFields) -> Substring? {
+        for field in fields where field.name == .cookie {
+            let header = field.value
+            if let range = valueRange(named: name, in: header) { return header[range] }
+        }
+        return nil
+    }
+
+    /// Where the value of the cookie called `name` lies in one `Cookie` header.
+    ///
+    /// The header is scanned as bytes: cookie names and the separators are ASCII, so there is no
+    /// need for the grapheme breaking that `Character` comparisons cost.
+    static func valueRange(named name: String, in header: String) -> Range<String.Index>? {
+        var header = header
+        var name = name
+        let offsets = header.withUTF8 { bytes in name.withUTF8 { wanted in scan(bytes, for: wanted) } }
+        guard let offsets else { return nil }
+        let utf8 = header.utf8
+        let lower = utf8.index(utf8.startIndex, offsetBy: offsets.lowerBound)
+        return lower..<utf8.index(lower, offsetBy: offsets.count)
+    }
+
+    /// The byte offsets of the value of `name` in `bytes` (`a=1; b=2` pairs).
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, for name: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: ";") { end += 1 }
+            var pairStart = start
+            while pairStart < end, isBlank(bytes[pairStart]) { pairStart += 1 }
+            if end - pairStart > name.count, bytes[pairStart + name.count] == UInt8(ascii: "="),
+                UnsafeBufferPointer(rebasing: bytes[pairStart..<pairStart + name.count]).elementsEqual(name)
+            {
+                var valueStart = pairStart + name.count + 1
+                var valueEnd = end
+                while valueEnd > valueStart, isBlank(bytes[valueEnd - 1]) { valueEnd -= 1 }
+                if valueEnd - valueStart >= 2, bytes[valueStart] == UInt8(ascii: "\""),
+                    bytes[valueEnd - 1] == UInt8(ascii: "\"")
                 {
-                    var value = header[bytes.index(after: equals)..<end]
-                    while value.last == " " || value.last == "\t" { value = value.dropLast() }
-                    if value.count >= 2, value.first == "\"", value.last == "\"" {
-                        value = value.dropFirst().dropLast()
-                    }
-                    return value
+                    valueStart += 1
+                    valueEnd -= 1
                 }
-                start = end < bytes.endIndex ? bytes.index(after: end) : end
+                return valueStart..<valueEnd
             }
+            start = end + 1
         }
         return nil
     }

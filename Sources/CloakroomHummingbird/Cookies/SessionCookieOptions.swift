@@ -66,14 +66,28 @@ public struct SessionCookieOptions: Sendable, Hashable {
     }
 
     /// The `Set-Cookie` value handing the client `value`, expiring at `expires` when persistent.
-    func setCookie(value: String, expires: Date?) -> String {
-        var text = "\(name)=\(value); Path=/"
-        if persistent, let expires { text += "; Expires=" + HTTPDate.format(expires) }
-        return text + attributes
+    ///
+    /// The middleware sets its cookie itself; this is for code that hands out a session outside
+    /// it (a redirect from another service, say) and wants the same attributes.
+    public func setCookie(value: String, expires: Date?) -> String {
+        let name = name
+        let attributes = attributes
+        var text = ""
+        text.reserveCapacity(name.utf8.count + value.utf8.count + attributes.utf8.count + 48)
+        text += name
+        text += "="
+        text += value
+        text += "; Path=/"
+        if persistent, let expires {
+            text += "; Expires="
+            text += HTTPDate.format(expires)
+        }
+        text += attributes
+        return text
     }
 
     /// The `Set-Cookie` value that makes the client forget the cookie.
-    var clearingCookie: String {
+    public var clearingCookie: String {
         "\(name)=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0" + attributes
     }
 
@@ -81,7 +95,12 @@ public struct SessionCookieOptions: Sendable, Hashable {
         var text = ""
         if let domain { text += "; Domain=\(domain)" }
         if !allowsInsecureTransport { text += "; Secure" }
-        return text + "; HttpOnly; SameSite=\(sameSite.rawValue)"
+        switch sameSite {
+        case .lax: text += "; HttpOnly; SameSite=Lax"
+        case .strict: text += "; HttpOnly; SameSite=Strict"
+        case .none: text += "; HttpOnly; SameSite=None"
+        }
+        return text
     }
 
     /// RFC 6265 `token` characters: visible ASCII except separators.
@@ -100,11 +119,4 @@ public struct OptionsError: Error, Hashable, CustomStringConvertible {
 
     /// The message.
     public var description: String { message }
-}
-
-extension SessionCookieOptions {
-    /// The `Set-Cookie` value for a placeholder ID expiring at `expires`; for tests of the format.
-    package func setCookieForTesting(expires: Date) -> String {
-        setCookie(value: "x", expires: expires)
-    }
 }

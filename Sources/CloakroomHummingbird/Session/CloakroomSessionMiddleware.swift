@@ -51,6 +51,8 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
 
     let manager: SessionManager
     let cookie: SessionCookieOptions
+    /// ``SessionCookieOptions/name``, worked out once rather than per request.
+    let cookieName: String
     let clientAddress: ClientAddressSource
 
     /// Creates the middleware.
@@ -64,6 +66,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
         try cookie.validate()
         self.manager = manager
         self.cookie = cookie
+        cookieName = cookie.name
         self.clientAddress = clientAddress
     }
 
@@ -77,7 +80,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
         let clientAddress = clientAddress
         let handle = SessionHandle(
             manager: manager,
-            cookieValue: CookieHeader.value(named: cookie.name, in: request.headers),
+            cookieValue: CookieHeader.value(named: cookieName, in: request.headers),
             client: { [context] in
                 ClientInfo(
                     ip: clientAddress.resolve(request, context),
