@@ -42,14 +42,24 @@ public enum Base64URL {
     /// Rejects padding, foreign characters, wrong lengths and non-zero trailing bits, so every
     /// byte string has exactly one accepted spelling.
     public static func decode(_ text: some StringProtocol, expectedByteCount: Int) -> [UInt8]? {
-        let expectedLength = (expectedByteCount * 4 + 2) / 3
-        let utf8 = text.utf8
-        guard utf8.count == expectedLength else { return nil }
+        // Decoded from contiguous bytes: iterating a generic string view costs a witness call
+        // per character, more than the decoding itself.
+        if let decoded = text.utf8.withContiguousStorageIfAvailable({
+            decodeContiguous($0, expectedByteCount: expectedByteCount)
+        }) {
+            return decoded
+        }
+        return Array(text.utf8).withUnsafeBufferPointer { decodeContiguous($0, expectedByteCount: expectedByteCount) }
+    }
+
+    private static func decodeContiguous(_ text: UnsafeBufferPointer<UInt8>, expectedByteCount: Int) -> [UInt8]? {
+        guard text.count == (expectedByteCount * 4 + 2) / 3 else { return nil }
+        let reverse = reverse
         var output = [UInt8]()
         output.reserveCapacity(expectedByteCount)
         var buffer: UInt32 = 0
         var bits = 0
-        for character in utf8 {
+        for character in text {
             let value = reverse[Int(character)]
             guard value != 0xFF else { return nil }
             buffer = buffer << 6 | UInt32(value)

@@ -119,17 +119,21 @@ package struct JSONParser {
     private mutating func string() throws(Failure) -> String {
         index += 1
         let start = index
+        var allBytes: UInt8 = 0
         // The common case: no escapes, so the bytes between the quotes are the string.
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                // ASCII is valid UTF-8 as it stands; only other text needs the validating copy.
+                if allBytes < 0x80 { return String(decoding: slice, as: UTF8.self) }
                 guard let text = String(validating: slice, as: UTF8.self) else { throw Failure() }
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw Failure() }
+            allBytes |= byte
             index += 1
         }
         var scalars = Array(bytes[start..<index])
@@ -216,6 +220,16 @@ package struct JSONParser {
                 index += 1
             }
             guard try digits() > 0 else { throw Failure() }
+        }
+        // Whole numbers of up to 15 digits are exact in a Double: no text conversion needed.
+        let negative = bytes[start] == UInt8(ascii: "-")
+        let firstDigit = negative ? start + 1 : start
+        if index - firstDigit <= 15,
+            !bytes[firstDigit..<index].contains(where: { $0 < UInt8(ascii: "0") || $0 > UInt8(ascii: "9") })
+        {
+            var whole = 0
+            for byte in bytes[firstDigit..<index] { whole = whole * 10 + Int(byte - UInt8(ascii: "0")) }
+            return negative ? -Double(whole) : Double(whole)
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let number = Double(text), number.isFinite else { throw Failure() }
