@@ -42,6 +42,22 @@ struct SessionMiddlewareTests {
         }
     }
 
+    @Test("a write costs one read and one compare-and-set")
+    func writeCostsOneReadAndOneSave() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let login = try await client.execute(uri: "/login?password=right", method: .post)
+            let id = try #require(harness.sessionID(in: login))
+            let callsBefore = harness.store.callCount
+            let response = try await client.execute(uri: "/incr", method: .post, headers: harness.cookieHeader(id))
+            #expect(String(buffer: response.body) == "1")
+            #expect(harness.store.callCount == callsBefore + 2, "the save starts from the session the request read")
+            let stored = try #require(try await harness.manager.resume(SessionID(parsing: id)))
+            #expect(stored.data["n"] == 1)
+        }
+    }
+
     @Test("Expires is re-sent only when the idle deadline moves")
     func expiresFollowsTheIdleDeadline() async throws {
         let harness = try MiddlewareHarness()

@@ -1,6 +1,7 @@
 import Cloakroom
 import CloakroomTesting
 import Foundation
+import MetricsTestKit
 import Testing
 
 @Suite("Session manager policy")
@@ -188,5 +189,66 @@ struct SharedStoreTests {
     @Test func twoFileStoreInstancesLoseNoUpdates() async throws {
         let folder = try TemporaryFolder()
         try await StoreConformance.runSharedInstances { try FileSessionStore(directory: folder.url) }
+    }
+}
+
+@Suite("Updates starting from the session the caller holds")
+struct UpdateBasedOnTests {
+    private func loads(_ metrics: TestMetrics, _ store: any SessionStore) throws -> Int64 {
+        try metrics.expectCounter(
+            "cloakroom_store_calls_total",
+            [("store", store.name), ("operation", "load"), ("outcome", "ok")]
+        ).totalValue
+    }
+
+    @Test("an update based on the session just resumed reads nothing more")
+    func freshCopySavesTheRead() async throws {
+        let metrics = TestMetrics()
+        let store = MemorySessionStore()
+        let manager = try SessionManager(store: store, metricsFactory: metrics)
+        let issued = try await manager.create(data: ["n": 1])
+        let resumed = try #require(try await manager.resume(issued.id))
+        let updated = try await manager.update(issued.id, changes: SessionChanges(set: ["n": 2]), basedOn: resumed)
+        #expect(try loads(metrics, store) == 1, "only the resume reads the store")
+        #expect(updated.version == resumed.version + 1)
+        #expect(try await manager.resume(issued.id)?.data["n"] == 2)
+    }
+
+    @Test("a stale copy costs a read, never another writer's change")
+    func staleCopyKeepsTheOtherWrite() async throws {
+        let metrics = TestMetrics()
+        let store = MemorySessionStore()
+        let manager = try SessionManager(store: store, metricsFactory: metrics)
+        let issued = try await manager.create(data: ["n": 1])
+        let stale = try #require(try await manager.resume(issued.id))
+        _ = try await manager.update(issued.id, changes: SessionChanges(set: ["other": true]))
+        let updated = try await manager.update(issued.id, changes: SessionChanges(set: ["n": 2]), basedOn: stale)
+        #expect(updated.data["other"] == true)
+        #expect(updated.data["n"] == 2)
+        #expect(updated.version == stale.version + 2)
+        let final = try #require(try await manager.resume(issued.id))
+        #expect(final.data == updated.data)
+    }
+
+    @Test("with ifVersion, a stale copy is still judged by the store")
+    func staleCopyWithIfVersion() async throws {
+        let manager = try SessionManager(store: MemorySessionStore())
+        let issued = try await manager.create(data: ["n": 1])
+        let stale = try #require(try await manager.resume(issued.id))
+        _ = try await manager.update(issued.id, changes: SessionChanges(set: ["n": 5]))
+        await #expect(throws: CloakroomError.self) {
+            try await manager.update(
+                issued.id,
+                changes: SessionChanges(set: ["n": 2]),
+                ifVersion: stale.version,
+                basedOn: stale
+            )
+        }
+        #expect(try await manager.resume(issued.id)?.data["n"] == 5)
+        _ = try await manager.end(issued.id)
+        let error = await #expect(throws: CloakroomError.self) {
+            try await manager.update(issued.id, changes: SessionChanges(set: ["n": 2]), basedOn: stale)
+        }
+        #expect(error?.code == .sessionNotFound, "an ended session is not brought back by a copy")
     }
 }

@@ -177,20 +177,50 @@ public struct SessionManager: Sendable {
     /// re-applies only these changes, so concurrent updates of different keys all survive. With
     /// `ifVersion`, the update happens only if the stored version is still that one.
     ///
+    /// - Parameters:
+    ///   - basedOn: the session as this request last read it (from ``resume(_:)`` or an earlier
+    ///     update). The first attempt starts from it instead of reading the store again; if
+    ///     anyone changed the session since, the compare-and-set fails and the update goes on
+    ///     from a fresh read, so passing a stale session costs a read, never a lost change.
     /// - Throws: ``CloakroomError/Code/sessionNotFound``, ``CloakroomError/Code/versionConflict``,
     ///   ``CloakroomError/Code/dataTooLarge``.
-    public func update(_ id: SessionID, changes: SessionChanges, ifVersion: UInt64? = nil) async throws -> Session {
+    public func update(
+        _ id: SessionID,
+        changes: SessionChanges,
+        ifVersion: UInt64? = nil,
+        basedOn known: Session? = nil
+    ) async throws -> Session {
         try await operations.measure(.update) {
             let key = id.key
             return try await writers.withTurn(for: key) {
                 for attempt in 0..<Self.maximumUpdateAttempts {
                     if attempt > 0 { try await Self.backOff(after: attempt) }
                     let now = clock.now
-                    guard let stored = try await calls.load(key, now: now) else { throw Self.notFound }
-                    if let ifVersion, stored.version != ifVersion {
-                        throw Self.conflict(expected: ifVersion, actual: stored.version)
+                    let stored: StoredSession
+                    var data: SessionData
+                    let fromKnown =
+                        attempt == 0
+                        && known.map { $0.key == key && (ifVersion == nil || ifVersion == $0.version) } == true
+                    if fromKnown, let known {
+                        // The payload is sealed afresh below; only the rest of the record is needed.
+                        stored = StoredSession(
+                            key: key,
+                            userID: known.userID,
+                            payload: [],
+                            metadata: known.metadata,
+                            idleDeadline: known.idleDeadline,
+                            absoluteDeadline: known.absoluteDeadline,
+                            version: known.version
+                        )
+                        data = known.data
+                    } else {
+                        guard let loaded = try await calls.load(key, now: now) else { throw Self.notFound }
+                        if let ifVersion, loaded.version != ifVersion {
+                            throw Self.conflict(expected: ifVersion, actual: loaded.version)
+                        }
+                        stored = loaded
+                        data = try decode(loaded)
                     }
-                    var data = try decode(stored)
                     changes.apply(to: &data)
                     var next = stored
                     next.payload = try cipher.seal(try encode(data), for: key)
@@ -203,7 +233,8 @@ public struct SessionManager: Sendable {
                         )
                         return Session(stored: next, data: data)
                     }
-                    if let ifVersion {
+                    // A failed start from the caller's copy says nothing yet: read and decide.
+                    if let ifVersion, !fromKnown {
                         throw Self.conflict(expected: ifVersion, actual: nil)
                     }
                 }

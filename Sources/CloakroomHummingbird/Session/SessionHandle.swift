@@ -260,7 +260,7 @@ public final class SessionHandle: Sendable {
             let knownMissing = snapshot.loaded && snapshot.session == nil
             if let current = id, !knownMissing {
                 do {
-                    session = try await manager.update(current, changes: snapshot.changes)
+                    session = try await manager.update(current, changes: snapshot.changes, basedOn: snapshot.session)
                     deadlineMoved = true
                 } catch let error as CloakroomError where error.code == .sessionNotFound {
                     session = nil
