@@ -2,12 +2,17 @@
 against ceilings measured in the same run, printed as one table of requests per second, p50,
 p99 and the ratio to the ceiling. Starts its own Redis, stops everything it started.
 
-Usage: python3 scripts/bench.py BENCH_APP CLOAKROOMD [SECONDS_PER_RUN] [CONNECTIONS]"""
+Each group runs ROUNDS rounds of its ceiling followed by its scenarios; a scenario's ratio is
+taken against the ceiling of its own round, and the table shows medians with the range of the
+ratios, because on a shared machine one run's ceiling alone can be off by a third.
+
+Usage: python3 scripts/bench.py BENCH_APP CLOAKROOMD [SECONDS_PER_RUN] [CONNECTIONS] [ROUNDS]"""
 import json
 import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,6 +26,7 @@ BENCH_APP = os.path.abspath(sys.argv[1])
 CLOAKROOMD = os.path.abspath(sys.argv[2])
 SECONDS = int(sys.argv[3]) if len(sys.argv) > 3 else 5
 CONNECTIONS = int(sys.argv[4]) if len(sys.argv) > 4 else 32
+ROUNDS = int(sys.argv[5]) if len(sys.argv) > 5 else 3
 THREADS = 2
 # Sessions the read and write scenarios go round (one per request), as many users would.
 SESSIONS = 256
@@ -121,11 +127,34 @@ def wrk(url, script=None):
     return rps, p50, p99, int(errors.group(1)) if errors else 0
 
 
-def record(group, scenario, result, ceiling):
-    rps, p50, p99, errors = result
-    rows.append((group, scenario, rps, p50, p99, rps / ceiling if ceiling else None, errors))
+def record(group, scenario, results):
+    """`results` holds one (wrk result, ceiling rps of the same round) per round."""
+    def median(values):
+        known = [value for value in values if value == value]  # a latency wrk printed oddly is NaN
+        return statistics.median(known) if known else float("nan")
+
+    rps = median(result[0] for result, _ in results)
+    p50 = median(result[1] for result, _ in results)
+    p99 = median(result[2] for result, _ in results)
+    errors = sum(result[3] for result, _ in results)
+    ratios = [result[0] / ceiling for result, ceiling in results if ceiling]
+    ratio = (statistics.median(ratios), min(ratios), max(ratios)) if ratios else None
+    rows.append((group, scenario, rps, p50, p99, ratio, errors))
     print(f"  {group:<22} {scenario:<26} {rps:>10.0f} rps  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
-          + (f"  {rps / ceiling:5.2f}x" if ceiling else "") + (f"  NON-2XX {errors}" if errors else ""), flush=True)
+          + (f"  {ratio[0]:5.2f}x ({ratio[1]:.2f}-{ratio[2]:.2f})" if ratio else "")
+          + (f"  NON-2XX {errors}" if errors else ""), flush=True)
+
+
+def in_rounds(group, ceiling_name, ceiling_run, scenarios):
+    """Runs the ceiling and then each scenario, ROUNDS times, and records the medians."""
+    results = {name: [] for name in [ceiling_name] + [name for name, _ in scenarios]}
+    for _ in range(ROUNDS):
+        ceiling = ceiling_run()
+        results[ceiling_name].append((ceiling, ceiling[0]))
+        for name, run in scenarios:
+            results[name].append((run(), ceiling[0]))
+    for name, runs in results.items():
+        record(group, name, runs)
 
 
 def redis_server():
@@ -153,19 +182,21 @@ def main():
     stores = [("memory", "memory"), ("sqlite", f"sqlite:{scratch}/app.sqlite"),
               ("redis", f"redis://127.0.0.1:{redis_port}?pool_size=8")]
 
-    print(f"== wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s; ratios against the ceiling measured just before", flush=True)
+    print(f"== wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s, {ROUNDS} rounds; ratios against the ceiling of the same round",
+          flush=True)
     for name, url in stores:
         port, app = bench_app(url)
         base = f"http://127.0.0.1:{port}"
-        ceiling = wrk(f"{base}/hello")
-        record(f"middleware/{name}", "GET /hello (ceiling)", ceiling, ceiling[0])
         cookies = []
         for index in range(SESSIONS):
             _, headers, _ = http("POST", f"{base}/login?user=bench{index}")
             cookies.append(headers["Set-Cookie"].split(";")[0])
-        record(f"middleware/{name}", "GET /me (read)", wrk(f"{base}/me", lua("GET", cookies=cookies)), ceiling[0])
-        record(f"middleware/{name}", "POST /incr (write)", wrk(f"{base}/incr", lua("POST", cookies=cookies)), ceiling[0])
-        record(f"middleware/{name}", "POST /login (storm)", wrk(f"{base}/", lua("POST", login=True)), ceiling[0])
+        read, write, storm = lua("GET", cookies=cookies), lua("POST", cookies=cookies), lua("POST", login=True)
+        in_rounds(f"middleware/{name}", "GET /hello (ceiling)", lambda: wrk(f"{base}/hello"), [
+            ("GET /me (read)", lambda: wrk(f"{base}/me", read)),
+            ("POST /incr (write)", lambda: wrk(f"{base}/incr", write)),
+            ("POST /login (storm)", lambda: wrk(f"{base}/", storm)),
+        ])
         stop(app)
 
     for name, url in stores:
@@ -197,14 +228,14 @@ def main():
         _, _, resumed = http("POST", f"{api}/v1/sessions/resume", resume_body.encode(), auth)
         # The ceiling: a bare Hummingbird route answering JSON of the same size.
         app_port, app = bench_app("memory", json_body=resumed.decode())
-        ceiling = wrk(f"http://127.0.0.1:{app_port}/json")
+        resumes = lua("POST", resume_body, auth, bodies=[json.dumps({"id": i}) for i in ids])
+        updates = lua("POST", None, auth, bodies=[json.dumps({"id": i, "set": {"n": 1}}) for i in ids])
+        in_rounds(f"cloakroomd/{name}", f"GET /json {len(resumed)} B (ceiling)",
+                  lambda: wrk(f"http://127.0.0.1:{app_port}/json"), [
+                      ("POST /v1/sessions/resume", lambda: wrk(f"{api}/v1/sessions/resume", resumes)),
+                      ("POST /v1/sessions/update", lambda: wrk(f"{api}/v1/sessions/update", updates)),
+                  ])
         stop(app)
-        group = f"cloakroomd/{name}"
-        record(group, f"GET /json {len(resumed)} B (ceiling)", ceiling, ceiling[0])
-        resumes = [json.dumps({"id": i}) for i in ids]
-        record(group, "POST /v1/sessions/resume", wrk(f"{api}/v1/sessions/resume", lua("POST", resume_body, auth, bodies=resumes)), ceiling[0])
-        updates = [json.dumps({"id": i, "set": {"n": 1}}) for i in ids]
-        record(group, "POST /v1/sessions/update", wrk(f"{api}/v1/sessions/update", lua("POST", None, auth, bodies=updates)), ceiling[0])
         stop(daemon)
 
     output = subprocess.run(
@@ -221,10 +252,10 @@ def main():
     stop(redis)
 
     print()
-    print(f"| group | scenario | rps | p50 ms | p99 ms | ratio to ceiling |")
+    print(f"| group | scenario | rps | p50 ms | p99 ms | ratio to ceiling (median, range of {ROUNDS}) |")
     print(f"| --- | --- | ---: | ---: | ---: | ---: |")
     for group, scenario, rps, p50, p99, ratio, errors in rows:
-        ratio_text = f"{ratio:.2f}×" if ratio is not None else ""
+        ratio_text = f"{ratio[0]:.2f}× ({ratio[1]:.2f}–{ratio[2]:.2f})" if ratio is not None else ""
         p99_text = "" if p99 != p99 else f"{p99:.2f}"
         note = f" ({errors} non-2xx)" if errors else ""
         print(f"| {group} | {scenario}{note} | {rps:.0f} | {p50:.2f} | {p99_text} | {ratio_text} |")
