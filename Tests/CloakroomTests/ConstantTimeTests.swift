@@ -10,3 +10,14 @@ struct ConstantTimeTests {
         #expect(ConstantTime.equal([UInt8](), [UInt8]()))
     }
 }
+
+@Suite("Constant-time comparison of non-contiguous bytes")
+struct ConstantTimeNonContiguousTests {
+    @Test func lazyAndSlicedCollectionsCompareByValue() {
+        let bytes: [UInt8] = Array("secret".utf8)
+        #expect(ConstantTime.equal(bytes.lazy.map { $0 }, "secret".utf8))
+        #expect(!ConstantTime.equal(bytes.lazy.map { $0 ^ 1 }, "secret".utf8))
+        #expect(ConstantTime.equal(bytes[1...], "ecret".utf8))
+        #expect(ConstantTime.equal(Substring("xsecret").dropFirst().utf8, bytes))
+    }
+}

@@ -31,29 +31,28 @@ struct SessionJSON: Encodable {
         version = summary.version
     }
 
-    enum CodingKeys: String, CodingKey {
-        case handle, data, version, ip, device
-        case userID = "user_id"
-        case createdAt = "created_at"
-        case lastSeenAt = "last_seen_at"
-        case idleExpiresAt = "idle_expires_at"
-        case absoluteExpiresAt = "absolute_expires_at"
-        case userAgent = "user_agent"
+    /// The object as a JSON value, written by the session data's JSON writer: `JSONEncoder` and
+    /// `Codable` took a sixth of `cloakroomd`'s CPU on a resume.
+    var jsonValue: JSONValue {
+        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        var members: [String: JSONValue] = [
+            "handle": .string(handle),
+            "user_id": text(userID),
+            "created_at": .string(Self.timestamp(metadata.createdAt)),
+            "last_seen_at": .string(Self.timestamp(metadata.lastSeenAt)),
+            "idle_expires_at": .string(Self.timestamp(idleDeadline)),
+            "absolute_expires_at": .string(Self.timestamp(absoluteDeadline)),
+            "version": .number(Double(version)),
+            "ip": text(metadata.ip),
+            "user_agent": text(metadata.userAgent),
+            "device": text(metadata.device),
+        ]
+        if let data { members["data"] = .object(data.values) }
+        return .object(members)
     }
 
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(handle, forKey: .handle)
-        try container.encode(userID, forKey: .userID)
-        if let data { try container.encode(data, forKey: .data) }
-        try container.encode(Self.timestamp(metadata.createdAt), forKey: .createdAt)
-        try container.encode(Self.timestamp(metadata.lastSeenAt), forKey: .lastSeenAt)
-        try container.encode(Self.timestamp(idleDeadline), forKey: .idleExpiresAt)
-        try container.encode(Self.timestamp(absoluteDeadline), forKey: .absoluteExpiresAt)
-        try container.encode(version, forKey: .version)
-        try container.encode(metadata.ip, forKey: .ip)
-        try container.encode(metadata.userAgent, forKey: .userAgent)
-        try container.encode(metadata.device, forKey: .device)
+        try jsonValue.encode(to: encoder)
     }
 
     /// RFC 3339 with milliseconds, in UTC.

@@ -35,13 +35,13 @@ struct SessionRoutes: Sendable {
             data: SessionData(body.data ?? [:]),
             client: ClientInfo(ip: body.ip, userAgent: body.userAgent)
         )
-        return try Self.json(.created, IssuedJSON(id: issued.id.encoded, session: SessionJSON(issued.session)))
+        return try Self.json(.created, Self.issued(issued))
     }
 
     @Sendable func resume(_ request: Request, context: APIRequestContext) async throws -> Response {
         let id = try await sessionID(from: request)
         guard let session = try await manager.resume(id) else { throw Self.notFound }
-        return try Self.json(.ok, SessionEnvelope(session: SessionJSON(session)))
+        return try Self.json(.ok, .object(["session": SessionJSON(session).jsonValue]))
     }
 
     @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -49,13 +49,13 @@ struct SessionRoutes: Sendable {
         let id = try SessionID(parsing: body.id)
         let changes = SessionChanges(set: body.set ?? [:], unset: Set(body.unset ?? []))
         let session = try await manager.update(id, changes: changes, ifVersion: body.ifVersion)
-        return try Self.json(.ok, SessionEnvelope(session: SessionJSON(session)))
+        return try Self.json(.ok, .object(["session": SessionJSON(session).jsonValue]))
     }
 
     @Sendable func rotate(_ request: Request, context: APIRequestContext) async throws -> Response {
         let id = try await sessionID(from: request)
         let issued = try await manager.rotate(id)
-        return try Self.json(.ok, IssuedJSON(id: issued.id.encoded, session: SessionJSON(issued.session)))
+        return try Self.json(.ok, Self.issued(issued))
     }
 
     @Sendable func end(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -67,7 +67,7 @@ struct SessionRoutes: Sendable {
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
         let userID = try Self.userID(from: context)
         let sessions = try await manager.sessions(ofUser: userID)
-        return try Self.json(.ok, SessionList(sessions: sessions.map(SessionJSON.init(summary:))))
+        return try Self.json(.ok, .object(["sessions": .array(sessions.map { SessionJSON(summary: $0).jsonValue })]))
     }
 
     @Sendable func endAll(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -116,6 +116,29 @@ struct SessionRoutes: Sendable {
         message: "no live session has this ID; it expired, ended or never existed"
     )
 
+    /// The answer to a create or rotate: the new ID and the session.
+    private static func issued(_ issued: SessionManager.IssuedSession) -> JSONValue {
+        .object(["id": .string(issued.id.encoded), "session": SessionJSON(issued.session).jsonValue])
+    }
+
+    /// A JSON answer written from a JSON value (the session answers, on every call's path).
+    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) throws -> Response {
+        let bytes: [UInt8]
+        do {
+            bytes = try JSONWriter.write(value)
+        } catch {
+            throw APIError(.internalServerError, code: "internal", message: "the answer could not be written as JSON")
+        }
+        return Response(
+            status: status,
+            headers: [
+                .contentType: "application/json; charset=utf-8", .cacheControl: "no-store",
+                .xContentTypeOptions: "nosniff",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
+        )
+    }
+
     /// A JSON answer; by default never cached, since most answers hold session facts.
     static func json(
         _ status: HTTPResponse.Status,
@@ -132,19 +155,6 @@ struct SessionRoutes: Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
         )
     }
-}
-
-struct IssuedJSON: Encodable {
-    var id: String
-    var session: SessionJSON
-}
-
-struct SessionEnvelope: Encodable {
-    var session: SessionJSON
-}
-
-struct SessionList: Encodable {
-    var sessions: [SessionJSON]
 }
 
 struct EndedCount: Encodable {
