@@ -216,9 +216,7 @@ struct UpdateBasedOnTests {
 
     @Test("a stale copy costs a read, never another writer's change")
     func staleCopyKeepsTheOtherWrite() async throws {
-        let metrics = TestMetrics()
-        let store = MemorySessionStore()
-        let manager = try SessionManager(store: store, metricsFactory: metrics)
+        let manager = try SessionManager(store: MemorySessionStore())
         let issued = try await manager.create(data: ["n": 1])
         let stale = try #require(try await manager.resume(issued.id))
         _ = try await manager.update(issued.id, changes: SessionChanges(set: ["other": true]))
