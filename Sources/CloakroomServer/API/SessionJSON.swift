@@ -2,7 +2,7 @@ import Cloakroom
 import Foundation
 
 /// The `session` and summary objects of the HTTP API, with RFC 3339 times.
-struct SessionJSON: Encodable {
+struct SessionJSON {
     var handle: String
     var userID: String?
     var data: SessionData?
@@ -49,10 +49,6 @@ struct SessionJSON: Encodable {
         ]
         if let data { members["data"] = .object(data.values) }
         return .object(members)
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        try jsonValue.encode(to: encoder)
     }
 
     /// RFC 3339 with milliseconds, in UTC.

@@ -129,14 +129,7 @@ struct SessionRoutes: Sendable {
         } catch {
             throw APIError(.internalServerError, code: "internal", message: "the answer could not be written as JSON")
         }
-        return Response(
-            status: status,
-            headers: [
-                .contentType: "application/json; charset=utf-8", .cacheControl: "no-store",
-                .xContentTypeOptions: "nosniff",
-            ],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
-        )
+        return answer(status, bytes)
     }
 
     /// A JSON answer; by default never cached, since most answers hold session facts.
@@ -148,11 +141,19 @@ struct SessionRoutes: Sendable {
     ) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        return Response(
+        return answer(status, try encoder.encode(value), contentType: contentType, cacheControl: cacheControl)
+    }
+
+    private static func answer(
+        _ status: HTTPResponse.Status,
+        _ body: some Sequence<UInt8>,
+        contentType: String = "application/json; charset=utf-8",
+        cacheControl: String = "no-store"
+    ) -> Response {
+        Response(
             status: status,
             headers: [.contentType: contentType, .cacheControl: cacheControl, .xContentTypeOptions: "nosniff"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
         )
     }
 }
