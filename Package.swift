@@ -20,7 +20,7 @@ let package = Package(
         .library(name: "CloakroomTesting", targets: ["CloakroomTesting"]),
         .library(name: "CloakroomServer", targets: ["CloakroomServer"]),
         .executable(name: "cloakroomd", targets: ["cloakroomd"]),
-        .executable(name: "cloakroom", targets: ["cloakroom"]),
+        .executable(name: "cloakroom", targets: ["CloakroomCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
@@ -43,12 +43,14 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .target(
             name: "Cloakroom",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -148,8 +150,10 @@ let package = Package(
             dependencies: ["CloakroomServer"],
             swiftSettings: swiftSettings
         ),
+        // The `cloakroom` tool; its folder differs from `Cloakroom` by more than case, so the
+        // package also builds on case-insensitive disks (macOS's default).
         .executableTarget(
-            name: "cloakroom",
+            name: "CloakroomCLI",
             dependencies: [
                 "CloakroomServer",
                 "CloakroomPostgres",
@@ -197,6 +201,7 @@ let package = Package(
                 "CloakroomServer",
                 "CloakroomTesting",
                 "CloakroomTokens",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

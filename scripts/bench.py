@@ -216,7 +216,8 @@ def main():
             if time.time() > deadline or daemon.poll() is not None:
                 raise RuntimeError(f"cloakroomd did not start: {open(log_path).read()[-2000:]}")
             time.sleep(0.1)
-        key = re.search(r"ck_[A-Za-z0-9_-]+", open(log_path).read()).group(0)
+        key_file = re.search(r"it is written to (\S+), readable only", open(log_path).read()).group(1)
+        key = open(os.path.join(folder, key_file)).read().strip()
         api = f"http://127.0.0.1:{port}"
         auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         ids = []

@@ -98,6 +98,26 @@ def concurrency(daemon, label):
     status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": counter})
     check(reply["session"]["data"]["n"] == 400, f"{label}: counter is {reply['session']['data']['n']}, expected 400")
 
+    # The same counter without a retry loop of the caller's: the server re-applies the increment.
+    atomic, _ = create(daemon, data={"n": 0})
+
+    def add_one(_):
+        for _ in range(50):
+            status, reply = daemon.call("POST", "/v1/sessions/update", {"id": atomic, "increment": {"n": 1}})
+            if status != 200:
+                return f"increment {status} {reply}"
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        errors = [e for e in pool.map(add_one, range(32)) if e]
+    check(not errors, f"{label}: 32 concurrent incrementers got errors: {errors[:3]}")
+    status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": atomic})
+    check(reply["session"]["data"]["n"] == 1600,
+          f"{label}: 32 x 50 concurrent increments left {reply['session']['data']['n']}, expected 1600")
+    status, reply = daemon.call("POST", "/v1/sessions/update", {"id": atomic, "set": {"s": "x"}, "increment": {"s": 1}})
+    check(status == 400 and reply["error"]["code"] == "invalid_data",
+          f"{label}: incrementing a string answers 400 invalid_data, got {status} {reply}")
+
 
 def bad_input(daemon, label):
     valid = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
@@ -277,9 +297,12 @@ def outage_under_load(label, daemon, store_name, kill, restart, heal_limit):
         check(status == 503 and reply["error"]["code"] == "store_unavailable",
               f"{label}: resume while down answered {status} {reply}")
         check(elapsed < 3.5, f"{label}: the 503 came after {elapsed:.1f}s, over the 2s timeout")
-        status, reply = daemon.call("GET", "/health", auth=False)
+        status, reply = daemon.call("GET", "/health")
         check(status == 503 and reply["stores"][0]["name"] == store_name and reply["stores"][0]["status"] == "down",
               f"{label}: health while down answered {status} {reply}")
+        status, reply = daemon.call("GET", "/health", auth=False)
+        check(status == 503 and reply == {"status": "unavailable"},
+              f"{label}: health without an admin key names no store: {status} {reply}")
         time.sleep(1)
         restart()
         healed = None
@@ -379,6 +402,11 @@ def main():
                           "default: SQLite data under ./cloakroom-data/")
                     check(os.path.exists(os.path.join(folder, "cloakroom-data", "api-keys.json")),
                           "default: API keys file created under ./cloakroom-data/")
+                    secret_file = os.path.join(folder, "cloakroom-data", "admin-key.txt")
+                    check(os.path.exists(secret_file) and os.stat(secret_file).st_mode & 0o777 == 0o600,
+                          "default: the first admin key is in a file only the owner can read")
+                    check(daemon.key is not None and daemon.key not in open(daemon.output).read(),
+                          "default: the first admin key is not in the daemon's output (a log)")
                 api_walkthrough(daemon, label)
                 concurrency(daemon, label)
                 bad_input(daemon, label)

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -51,8 +52,8 @@ class Daemon:
         deadline = time.time() + 60
         while time.time() < deadline:
             text = open(self.output, encoding="utf-8", errors="replace").read()
-            if self.key is None and "ck_" in text:
-                self.key = text[text.index("ck_"):].split()[0]
+            if self.key is None:
+                self.key = admin_key_from(text, folder)
             if "listening on" in text:
                 break
             if self.process.poll() is not None:
@@ -100,6 +101,17 @@ class Daemon:
             self.process.kill()
             code = "killed"
         return code
+
+
+def admin_key_from(output, folder):
+    """The first admin key of a daemon started with standard output to a file: the output names
+    the owner-only file holding it (the key itself must never be in a log)."""
+    match = re.search(r"it is written to (\S+), readable only", output)
+    if match is None:
+        return None
+    path = os.path.join(folder, match.group(1))
+    with open(path, encoding="utf-8") as file:
+        return file.read().strip()
 
 
 def create(daemon, **body):

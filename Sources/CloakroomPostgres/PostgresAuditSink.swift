@@ -88,10 +88,11 @@ public final class PostgresAuditSink: SessionEventSink, Service {
             bindings.append(event.userID)
             bindings.append(event.ip)
             bindings.append(event.reason?.rawValue)
-            rows.append("(" + (1...6).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+            bindings.append(event.count)
+            rows.append("(" + (1...7).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
         }
         let sql =
-            "INSERT INTO cloakroom_events (time, kind, handle, user_id, ip, reason) VALUES "
+            "INSERT INTO cloakroom_events (time, kind, handle, user_id, ip, reason, count) VALUES "
             + rows.joined(separator: ", ")
         do {
             try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)

@@ -31,7 +31,8 @@ import PostgresNIO
 ///
 /// The audit trail written by ``PostgresAuditSink``: `id` (bigserial), `time`, `kind` (created,
 /// resumed, rotated, updated, ended, …), `handle` (a prefix of the session key, never the ID),
-/// `user_id`, `ip`, `reason` (why a session ended). Indexed by `time` (retention pruning, recent
+/// `user_id`, `ip`, `reason` (why a session ended), `count` (how many sessions a batch event
+/// stands for, such as expired sessions pruned together; null for one session). Indexed by `time` (retention pruning, recent
 /// activity) and by `(user_id, time)` (one user's history).
 ///
 /// ## Table `cloakroom_limits`
@@ -101,6 +102,14 @@ public enum PostgresSchema {
             statements: [
                 "CREATE TABLE cloakroom_limits (key bytea PRIMARY KEY, arrival bigint NOT NULL)",
                 "CREATE INDEX cloakroom_limits_by_arrival ON cloakroom_limits (arrival)",
+            ]
+        ),
+        Migration(
+            version: 4,
+            name: "event counts",
+            statements: [
+                // How many sessions an event stands for (expired sessions pruned in one batch).
+                "ALTER TABLE cloakroom_events ADD COLUMN count integer"
             ]
         ),
     ]

@@ -25,7 +25,7 @@ public enum CloakroomApplication {
             router.middlewares.add(DegradedHeaderMiddleware(store: composed))
         }
         router.middlewares.add(ErrorMiddleware())
-        router.get("health", use: HealthRoutes(store: manager.store).health)
+        router.get("health", use: HealthRoutes(store: manager.store, apiKeys: apiKeys).health)
         router.get("metrics", use: MetricsRoute(registry: metrics).metrics)
         try PageRoutes(
             manager: manager,
@@ -108,6 +108,7 @@ public enum CloakroomApplication {
                             store: manager.store,
                             limits: limiter.store,
                             clock: manager.clock,
+                            events: manager.events,
                             logger: pruningLogger
                         )
                     ])

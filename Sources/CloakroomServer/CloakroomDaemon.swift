@@ -97,15 +97,20 @@ public enum CloakroomDaemon {
             ? try APIKeyRing.loadOrCreate(path: configuration.resolvedAPIKeysFile)
             : (try APIKeyRing.load(path: configuration.resolvedAPIKeysFile), nil)
         if let newSecret {
-            printOut(
-                """
-                Created \(configuration.resolvedAPIKeysFile) with one admin API key. It is shown only this once:
-
-                    \(newSecret)
-
-                Use it as 'Authorization: Bearer <key>'. Only its SHA-256 is stored.
-                """
-            )
+            let keysFile = configuration.resolvedAPIKeysFile
+            do {
+                printOut(
+                    try NewSecretNotice.announce(
+                        secret: newSecret,
+                        keysFile: keysFile,
+                        toTerminal: NewSecretNotice.standardOutputIsTerminal
+                    )
+                )
+            } catch {
+                // Nobody can learn the key: take the keys file back so the next start makes a new one.
+                try? FileManager.default.removeItem(atPath: keysFile)
+                throw error
+            }
         }
         var sinks: [any SessionEventSink] = [LogEventSink(logger: logger, level: .debug)]
         if let eventsFile = configuration.eventsFile {

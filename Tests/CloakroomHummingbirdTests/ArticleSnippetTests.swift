@@ -76,7 +76,11 @@ struct ArticleSnippetTests {
         let store = try SQLiteSessionStore(path: folder.path("sessions.sqlite"))
         let app = Application(router: try articleRouter(store: store))
         try await app.test(.router) { client in
-            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            // What a browser sends with a same-origin post.
+            let form: HTTPFields = [
+                .contentType: "application/x-www-form-urlencoded",
+                HTTPFields.Element.Name("Sec-Fetch-Site")!: "same-origin",
+            ]
             let login = try await client.execute(
                 uri: "/login",
                 method: .post,
@@ -85,7 +89,10 @@ struct ArticleSnippetTests {
             )
             #expect(login.status == .seeOther)
             let cookie = try #require(login.headers[.setCookie]).split(separator: ";")[0]
-            var json: HTTPFields = [.contentType: "application/json", .cookie: String(cookie)]
+            var json: HTTPFields = [
+                .contentType: "application/json", .cookie: String(cookie),
+                HTTPFields.Element.Name("Sec-Fetch-Site")!: "same-origin",
+            ]
             _ = try await client.execute(
                 uri: "/cart",
                 method: .post,

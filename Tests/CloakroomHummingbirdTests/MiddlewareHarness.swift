@@ -74,7 +74,8 @@ struct MiddlewareHarness {
         return value.isEmpty ? nil : String(value)
     }
 
+    /// The headers a browser sends with the session cookie on a same-origin request.
     func cookieHeader(_ id: String) -> HTTPFields {
-        [.cookie: "\(cookieName)=\(id)"]
+        [.cookie: "\(cookieName)=\(id)", HTTPFields.Element.Name("Sec-Fetch-Site")!: "same-origin"]
     }
 }

@@ -92,6 +92,101 @@ struct ProtectionTests {
         }
     }
 
+    @Test("an https site takes no plain-http Origin for its own unless told to")
+    func insecureOrigin() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let plain = try await client.execute(
+                uri: "/login?password=right",
+                method: .post,
+                headers: [.origin: "http://localhost"]
+            )
+            #expect(plain.status == .forbidden)
+            let secure = try await client.execute(
+                uri: "/login?password=right",
+                method: .post,
+                headers: [.origin: "https://localhost"]
+            )
+            #expect(secure.status == .ok)
+        }
+        let router = Router(context: BasicCloakroomRequestContext.self)
+        router.add(middleware: try CloakroomSessionMiddleware(manager: harness.manager))
+        router.add(middleware: CSRFMiddleware(allowsInsecureTransport: true))
+        router.post("x") { _, _ in "ok" }
+        try await Application(router: router).test(.router) { client in
+            let plain = try await client.execute(uri: "/x", method: .post, headers: [.origin: "http://localhost"])
+            #expect(plain.status == .ok)
+        }
+    }
+
+    @Test("a post with a session but no Sec-Fetch-Site, Origin or token is refused")
+    func noEvidenceOfOrigin() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let login = try await client.execute(uri: "/login?password=right", method: .post)
+            let id = try #require(harness.sessionID(in: login))
+            // The session has no CSRF token yet: only the headers could vouch for the request.
+            let bare = try await client.execute(
+                uri: "/incr",
+                method: .post,
+                headers: [.cookie: "\(harness.cookieName)=\(id)"]
+            )
+            #expect(bare.status == .forbidden)
+            #expect(try await harness.manager.resume(encodedID: id)?.data["n"] == nil)
+            let sameOrigin = try await client.execute(uri: "/incr", method: .post, headers: harness.cookieHeader(id))
+            #expect(sameOrigin.status == .ok)
+            // Without a session there is nothing to ride on: judged by the headers alone.
+            let anonymous = try await client.execute(uri: "/login?password=right", method: .post)
+            #expect(anonymous.status == .ok)
+        }
+    }
+
+    @Test("signing in and rotating start a new CSRF token; the old one is refused")
+    func tokenRenewedOnLogin() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let (id, token) = try await signedInWithToken(client, harness)
+            var headers = harness.cookieHeader(id)
+            headers[HTTPFields.Element.Name("X-CSRF-Token")!] = token
+            let relogin = try await client.execute(uri: "/login?password=right", method: .post, headers: headers)
+            #expect(relogin.status == .ok)
+            let newID = try #require(harness.sessionID(in: relogin))
+            #expect(newID != id)
+            let stored = try #require(try await harness.manager.resume(encodedID: newID))
+            #expect(stored.data[SessionHandle.csrfTokenKey] == nil)
+            var stale = harness.cookieHeader(newID)
+            stale[HTTPFields.Element.Name("X-CSRF-Token")!] = token
+            // The form now hands out a new token; the one from before sign-in no longer passes.
+            let form = try await client.execute(uri: "/form", method: .get, headers: harness.cookieHeader(newID))
+            let fresh = try #require(String(buffer: form.body).split(separator: "\"").dropFirst(5).first)
+            #expect(fresh != token)
+            #expect(try await client.execute(uri: "/incr", method: .post, headers: stale).status == .forbidden)
+        }
+    }
+
+    @Test("a form field for a visitor without a session creates no session unless asked")
+    func csrfFieldCreatesNothing() async throws {
+        let harness = try MiddlewareHarness()
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            let form = try await client.execute(uri: "/form", method: .get)
+            #expect(String(buffer: form.body).isEmpty)
+            #expect(form.headers[.setCookie] == nil)
+            #expect(try await harness.store.count(now: harness.clock.now) == 0)
+        }
+        let router = Router(context: BasicCloakroomRequestContext.self)
+        router.add(middleware: try CloakroomSessionMiddleware(manager: harness.manager))
+        router.get("form") { _, context in try await context.session.csrfField(creatingSession: true) }
+        try await Application(router: router).test(.router) { client in
+            let form = try await client.execute(uri: "/form", method: .get)
+            #expect(String(buffer: form.body).contains("name=\"_csrf\""))
+            #expect(try await harness.store.count(now: harness.clock.now) == 1)
+        }
+    }
+
     @Test("every response carries the security headers, errors included")
     func securityHeaders() async throws {
         let harness = try MiddlewareHarness()

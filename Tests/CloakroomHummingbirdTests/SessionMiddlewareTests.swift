@@ -259,7 +259,15 @@ struct SessionMiddlewareTests {
             )
         }
         #expect(SessionCookieOptions(allowsInsecureTransport: true).name == "session")
-        #expect(SessionCookieOptions(domain: "example.com").name == "session")
+        // Shared with subdomains, a Secure cookie still keeps the prefix plain HTTP cannot set.
+        let shared = SessionCookieOptions(domain: "example.com")
+        #expect(shared.name == "__Secure-session")
+        #expect(
+            shared.setCookie(value: "v", expires: nil).hasPrefix(
+                "__Secure-session=v; Path=/; Domain=example.com; Secure"
+            )
+        )
+        #expect(SessionCookieOptions(domain: "example.com", allowsInsecureTransport: true).name == "session")
     }
 
     private func httpDate(_ date: Date) -> String {

@@ -1,6 +1,7 @@
 import Cloakroom
 import CloakroomServer
 import CloakroomTesting
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -178,6 +179,56 @@ struct PagesTests {
             )
             #expect(ended.status == .seeOther)
             #expect(try await harness.manager.sessions(ofUser: "demo:carol").isEmpty)
+        }
+    }
+
+    @Test("a leaked keys file and a sessions key cannot forge the admin sign-in through the API")
+    func adminProofNeedsTheSignInPage() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run(pages: Self.demo) { client in
+            let apps = APITestHarness.Client(client: client.client, secret: harness.sessionsOnlySecret)
+            // What the keys file tells anyone who reads it: the admin key's name and SHA-256.
+            let admin = try #require(harness.apiKeys.keys.first { $0.allows(.admin) })
+            func proof(for id: String) throws -> String {
+                let sessionKey = try SessionID(parsing: id).key
+                let mac = HMAC<SHA256>.authenticationCode(
+                    for: Array("cloakroom-admin:".utf8) + sessionKey.bytes,
+                    using: SymmetricKey(data: Array(admin.sha256.utf8))
+                )
+                return Base64URL.encode(Array(mac))
+            }
+            for prefix in ["", SessionData.reservedKeyPrefix] {
+                let (id, _) = try await apps.create(["user_id": "admin:admin"])
+                let forged = try await apps.call(
+                    .post,
+                    "/v1/sessions/update",
+                    json: [
+                        "id": id, "set": [prefix + "admin_key": "admin", prefix + "admin_proof": try proof(for: id)],
+                    ]
+                )
+                if !prefix.isEmpty {
+                    #expect(forged.status == .badRequest && forged.errorCode == "reserved_key")
+                }
+                let page = try await client.page(.get, "/admin", cookie: "__Host-cloakroom=\(id)")
+                #expect(page.status == .seeOther && page.headers[.location] == "/admin/signin")
+            }
+            let created = try await apps.call(
+                .post,
+                "/v1/sessions",
+                json: ["data": [SessionData.reservedKeyPrefix + "admin_key": "admin"]]
+            )
+            #expect(created.status == .badRequest && created.errorCode == "reserved_key")
+            // Nor can a caller take the grant off a real admin session, or write beside it.
+            let signedIn = try await client.page(.post, "/admin/signin", form: "key=\(harness.secret)")
+            let adminCookie = try #require(cookie(signedIn.headers))
+            let id = String(adminCookie.dropFirst("__Host-cloakroom=".count))
+            let unset = try await apps.call(
+                .post,
+                "/v1/sessions/update",
+                json: ["id": id, "unset": [SessionData.reservedKeyPrefix + "admin_proof"]]
+            )
+            #expect(unset.status == .badRequest && unset.errorCode == "reserved_key")
+            #expect(try await client.page(.get, "/admin", cookie: adminCookie).status == .ok)
         }
     }
 

@@ -120,4 +120,57 @@ struct SessionsAPITests {
             #expect(body.errorCode == "body_too_large")
         }
     }
+
+    @Test("/health names the stores only to an admin key; anyone else sees the status alone")
+    func healthDetailsForAdminsOnly() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run { client in
+            let admin = try await client.call(.get, "/health")
+            #expect(admin.status == .ok)
+            #expect((admin.json["stores"] as? [[String: Any]])?.first?["name"] as? String == "memory")
+            for authorization in [nil, "Bearer \(harness.sessionsOnlySecret)", "Bearer ck_wrong"] as [String?] {
+                let reply = try await client.call(.get, "/health", authorization: authorization)
+                #expect(reply.status == .ok)
+                #expect(reply.json.keys.sorted() == ["status"], "\(reply.json)")
+            }
+        }
+    }
+
+    @Test("increment adds to the stored number and re-applies on conflict, so concurrent increments all count")
+    func increment() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run { client in
+            let (id, _) = try await client.create(["data": ["n": 5]])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        for _ in 0..<10 {
+                            let reply = try await client.call(
+                                .post,
+                                "/v1/sessions/update",
+                                json: ["id": id, "increment": ["n": 1, "m": -0.5]]
+                            )
+                            #expect(reply.status == .ok)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let data = try #require(
+                try await client.call(.post, "/v1/sessions/resume", json: ["id": id]).session?["data"] as? [String: Any]
+            )
+            #expect(data["n"] as? Int == 165)
+            #expect(data["m"] as? Double == -80)
+            let string = try await client.call(
+                .post,
+                "/v1/sessions/update",
+                json: ["id": id, "set": ["s": "x"], "increment": ["s": 1]]
+            )
+            #expect(string.status == .badRequest && string.errorCode == "invalid_data")
+            let stored = try await client.call(.post, "/v1/sessions/resume", json: ["id": id])
+            #expect((stored.session?["data"] as? [String: Any])?["s"] == nil, "a refused update changes nothing")
+            let huge = try await client.call(.post, "/v1/sessions/update", json: ["id": id, "increment": ["n": 1e300]])
+            #expect(huge.status == .badRequest)
+        }
+    }
 }

@@ -27,6 +27,20 @@ struct PruningServiceTests {
         #expect(try await manager.store.count(now: clock.now) == 1)
     }
 
+    @Test("each pruned batch is reported as ended(expired) with its count")
+    func reportsExpiredSessions() async throws {
+        let clock = ManualClock()
+        let manager = try await storeWithExpiredRecords(25, clock: clock)
+        let events = RecordingEventSink()
+        let pruning = PruningService(store: manager.store, clock: clock, events: events, batchSize: 10)
+        #expect(try await pruning.pruneOnce() == 25)
+        let ended = events.events.filter { $0.kind == .ended }
+        #expect(ended.map(\.count) == [10, 10, 5])
+        #expect(ended.allSatisfy { $0.reason == .expired && $0.handle == nil })
+        #expect(try await pruning.pruneOnce() == 0)
+        #expect(events.events.count == 3, "an empty batch reports nothing")
+    }
+
     @Test func restsBetweenBatchesButNotAfterTheLast() async throws {
         let clock = ManualClock()
         let manager = try await storeWithExpiredRecords(25, clock: clock)

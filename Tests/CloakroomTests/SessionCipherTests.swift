@@ -31,12 +31,31 @@ struct SessionCipherTests {
         #expect(error?.message.contains("'old'") == true)
     }
 
-    @Test func plaintextRecordsStayReadableWhenEncryptionIsTurnedOn() throws {
+    @Test("with keys set, a payload stored in clear is refused as corrupt: nobody without a key can plant data")
+    func plaintextRecordsAreRefusedWhenKeysAreSet() throws {
         let key = SessionID.generate().key
         let clear = try SessionCipher.plaintext.seal(plaintext, for: key)
         let ring = try SessionCipher(keys: [EncryptionKey.generate(id: "k")])
-        #expect(try ring.open(clear, for: key) == plaintext)
+        let error = #expect(throws: CloakroomError.self) { try ring.open(clear, for: key) }
+        #expect(error?.code == .corruptRecord)
+        #expect(error?.message.contains("cloakroom reseal") == true)
         #expect(ring.needsResealing(clear))
+        // Asked for by name, as `cloakroom reseal` does to seal a store's old records.
+        let resealing = try SessionCipher(keys: ring.keys, acceptsPlaintextRecords: true)
+        #expect(try resealing.open(clear, for: key) == plaintext)
+    }
+
+    @Test("a manager with keys treats a planted clear record as no session")
+    func plantedClearRecordIsNoSession() async throws {
+        let store = MemorySessionStore()
+        let writer = try SessionManager(store: store)
+        let planted = try await writer.create(userID: "victim", data: ["role": "admin"])
+        let reader = try SessionManager(
+            store: store,
+            cipher: SessionCipher(keys: [EncryptionKey.generate(id: "k")])
+        )
+        let error = await #expect(throws: CloakroomError.self) { try await reader.resume(planted.id) }
+        #expect(error?.code == .corruptRecord)
     }
 
     @Test(arguments: [

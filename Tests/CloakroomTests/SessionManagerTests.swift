@@ -137,6 +137,27 @@ struct SessionManagerTests {
         #expect(!encoded.contains(issued.id.key.hex))
     }
 
+    @Test("every end event names the user; ending all of a user's sessions reports each one")
+    func endEventsNameUserAndSession() async throws {
+        let manager = try manager(SessionPolicy())
+        let first = try await manager.create(userID: "ada")
+        try await manager.end(first.id)
+        let last = try #require(events.events.last)
+        #expect(last.kind == .ended && last.reason == .logout && last.userID == "ada")
+        #expect(last.handle == first.session.handle)
+
+        let kept = try await manager.create(userID: "ada")
+        var ended: Set<String> = []
+        for _ in 0..<3 { ended.insert(try await manager.create(userID: "ada").session.handle) }
+        let before = events.events.count
+        #expect(try await manager.endAll(ofUser: "ada", except: kept.id) == 3)
+        let reported = events.events.dropFirst(before)
+        #expect(reported.count == 3)
+        #expect(reported.allSatisfy { $0.kind == .ended && $0.reason == .revoked && $0.userID == "ada" })
+        #expect(Set(reported.compactMap(\.handle)) == ended)
+        #expect(!reported.contains { $0.handle == kept.session.handle })
+    }
+
     @Test func jsonLinesSinkWritesOneEventPerLine() throws {
         let folder = try TemporaryFolder()
         let path = folder.url.appendingPathComponent("events.jsonl").path

@@ -6,8 +6,12 @@ import Foundation
 /// The session key is the associated data, so a ciphertext moved to another record fails to
 /// open. Data is sealed with the current key (the first of the ring) and opened with whichever
 /// key sealed it; a record sealed with an older key is re-sealed with the current one on its next
-/// write. Without keys, data is stored in clear (and still tagged, so turning encryption on later
-/// reads old records).
+/// write. Without keys, data is stored in clear (and tagged as such).
+///
+/// With keys, a payload stored in clear is refused as corrupt: anyone who can write to the store
+/// but holds no key could otherwise plant session data the server would believe. To turn
+/// encryption on for a store that already holds sessions, seal them first with
+/// `cloakroom reseal` (which asks for ``acceptsPlaintextRecords``), then restart with the keys.
 ///
 /// Payload layout: one format byte, then for `sealed` the key ID's length (one byte), the ID, and
 /// GCM's nonce, ciphertext and tag.
@@ -19,14 +23,20 @@ public struct SessionCipher: Sendable {
 
     /// The keys, the current one first.
     public let keys: [EncryptionKey]
+    /// Whether payloads stored in clear are read although keys are set; `false` by default.
+    public let acceptsPlaintextRecords: Bool
 
     /// A cipher that stores data in clear.
     public static let plaintext = SessionCipher(validatedKeys: [])
 
     /// Creates a cipher with a key ring; the first key is current.
     ///
+    /// - Parameters:
+    ///   - acceptsPlaintextRecords: read payloads stored in clear although keys are set. Only for
+    ///     sealing a store's old records when encryption is turned on (`cloakroom reseal`): while
+    ///     it is on, anyone who can write to the store can plant session data.
     /// - Throws: ``CloakroomError/Code/invalidConfiguration`` when two keys share an ID.
-    public init(keys: [EncryptionKey]) throws(CloakroomError) {
+    public init(keys: [EncryptionKey], acceptsPlaintextRecords: Bool = false) throws(CloakroomError) {
         var seen = Set<String>()
         for key in keys where !seen.insert(key.id).inserted {
             throw CloakroomError(
@@ -35,10 +45,12 @@ public struct SessionCipher: Sendable {
             )
         }
         self.keys = keys
+        self.acceptsPlaintextRecords = acceptsPlaintextRecords
     }
 
     private init(validatedKeys: [EncryptionKey]) {
         self.keys = validatedKeys
+        self.acceptsPlaintextRecords = false
     }
 
     /// Whether data is encrypted at rest.
@@ -77,6 +89,12 @@ public struct SessionCipher: Sendable {
         }
         switch format {
         case .plain:
+            guard keys.isEmpty || acceptsPlaintextRecords else {
+                throw CloakroomError(
+                    .corruptRecord,
+                    "stored session \(key.handle) is not encrypted although encryption keys are configured; it was written before encryption was turned on (seal such records with `cloakroom reseal`) or planted by someone without the key"
+                )
+            }
             return Array(payload.dropFirst())
         case .sealed:
             guard payload.count >= 2 else {

@@ -18,6 +18,7 @@ public struct LogEventSink: SessionEventSink {
         if let reason = event.reason { metadata["reason"] = "\(reason.rawValue)" }
         if let ip = event.ip { metadata["ip"] = "\(ip)" }
         if let bucket = event.bucket { metadata["bucket"] = "\(bucket)" }
+        if let count = event.count { metadata["count"] = "\(count)" }
         if let store = event.store {
             metadata["store"] = "\(store)"
             logger.log(

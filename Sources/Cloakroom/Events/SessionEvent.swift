@@ -55,6 +55,9 @@ public struct SessionEvent: Sendable, Hashable, Codable {
     public var store: String?
     /// The rate-limit bucket, for ``Kind/rateLimited`` (never the limited key).
     public var bucket: String?
+    /// How many sessions the event stands for, when it reports a batch the store cannot name one
+    /// by one (sessions expired and pruned together); `nil` for an event about one session.
+    public var count: Int?
 
     /// Creates an event.
     public init(
@@ -65,7 +68,8 @@ public struct SessionEvent: Sendable, Hashable, Codable {
         reason: EndReason? = nil,
         ip: String? = nil,
         store: String? = nil,
-        bucket: String? = nil
+        bucket: String? = nil,
+        count: Int? = nil
     ) {
         self.kind = kind
         self.time = time
@@ -75,10 +79,11 @@ public struct SessionEvent: Sendable, Hashable, Codable {
         self.ip = ip
         self.store = store
         self.bucket = bucket
+        self.count = count
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, time, handle, reason, ip, store, bucket
+        case kind, time, handle, reason, ip, store, bucket, count
         case userID = "user_id"
     }
 }

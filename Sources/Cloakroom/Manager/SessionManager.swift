@@ -221,7 +221,7 @@ public struct SessionManager: Sendable {
                         stored = loaded
                         data = try decode(loaded)
                     }
-                    changes.apply(to: &data)
+                    try changes.applyAll(to: &data)
                     var next = stored
                     next.payload = try cipher.seal(try encode(data), for: key)
                     next.version = stored.version + 1
@@ -246,6 +246,33 @@ public struct SessionManager: Sendable {
         }
     }
 
+    /// Changes one data key from its latest stored value and saves it.
+    ///
+    /// `transform` gets the value stored now (`nil` when absent) and answers the new one (`nil`
+    /// removes the key). When another writer saves first, it runs again against their value, so
+    /// no concurrent change is lost: 32 requests incrementing a counter at once leave it 32
+    /// higher. Reading a value and then calling ``update(_:changes:ifVersion:basedOn:)`` with it
+    /// cannot promise that: the later save overwrites the earlier one's value.
+    ///
+    /// - Parameters:
+    ///   - basedOn: the session as this request last read it; see
+    ///     ``update(_:changes:ifVersion:basedOn:)``.
+    ///   - transform: may run more than once; it must have no side effects beyond its result.
+    /// - Returns: the saved session and the key's value in it.
+    /// - Throws: ``CloakroomError/Code/sessionNotFound``, ``CloakroomError/Code/dataTooLarge``,
+    ///   a `DecodingError` when the stored value is not a `Value`, and whatever `transform` throws.
+    public func modify<Value: Codable & Sendable>(
+        _ id: SessionID,
+        _ type: Value.Type = Value.self,
+        forKey key: String,
+        basedOn known: Session? = nil,
+        _ transform: @escaping @Sendable (Value?) throws -> Value?
+    ) async throws -> (session: Session, value: Value?) {
+        let changes = SessionChanges(modifications: [.typed(key, transform)])
+        let session = try await update(id, changes: changes, basedOn: known)
+        return (session, try session.data.decode(Value.self, forKey: key))
+    }
+
     // MARK: Rotate
 
     /// Gives the session a new ID and kills the old one; optionally signs a user in at the same
@@ -254,10 +281,16 @@ public struct SessionManager: Sendable {
     /// An update that races the rotation is never lost: it either lands first and is carried into
     /// the new session, or lands after and fails with ``CloakroomError/Code/sessionNotFound``.
     ///
+    /// - Parameters:
+    ///   - changes: applied to the new session's data in the same step, so nothing bound to the
+    ///     old ID (a CSRF token, say) is ever readable under the new one.
     /// - Throws: ``CloakroomError/Code/sessionNotFound`` when the old ID is not live.
-    public func rotate(_ id: SessionID, signingIn userID: String? = nil, client: ClientInfo? = nil) async throws
-        -> IssuedSession
-    {
+    public func rotate(
+        _ id: SessionID,
+        signingIn userID: String? = nil,
+        client: ClientInfo? = nil,
+        changes: SessionChanges = SessionChanges()
+    ) async throws -> IssuedSession {
         try await operations.measure(.rotate) {
             if let userID { try policy.validate(userID: userID) }
             return try await writers.withTurn(for: id.key) {
@@ -265,7 +298,8 @@ public struct SessionManager: Sendable {
                     if attempt > 0 { try await Self.backOff(after: attempt) }
                     let now = clock.now
                     guard let stored = try await calls.load(id.key, now: now) else { throw Self.notFound }
-                    let data = try decode(stored)
+                    var data = try decode(stored)
+                    try changes.applyAll(to: &data)
                     if let userID, userID != stored.userID { try await makeRoom(forUser: userID, now: now) }
 
                     let newID = SessionID.generate()
@@ -414,9 +448,14 @@ public struct SessionManager: Sendable {
     public func end(_ id: SessionID, reason: SessionEvent.EndReason = .logout) async throws -> Bool {
         try await operations.measure(.end) {
             let now = clock.now
+            // The user is read first so the event can name them (a store's delete answers only
+            // whether it deleted); a record's user never changes under its key.
+            let userID = try await calls.load(id.key, now: now)?.userID
             let ended = try await calls.delete(id.key, now: now)
             if ended {
-                events.record(SessionEvent(kind: .ended, time: now, handle: id.key.handle, reason: reason))
+                events.record(
+                    SessionEvent(kind: .ended, time: now, handle: id.key.handle, userID: userID, reason: reason)
+                )
             }
             return ended
         }
@@ -441,9 +480,20 @@ public struct SessionManager: Sendable {
         try await operations.measure(.endAll) {
             try policy.validate(userID: userID)
             let now = clock.now
+            // Listed first so that each ended session gets its own event; the delete itself
+            // stays one atomic store call.
+            let listed = try await calls.sessions(ofUser: userID, now: now).filter { $0.key != except?.key }
             let ended = try await calls.deleteAll(ofUser: userID, except: except?.key, now: now)
-            if ended > 0 {
-                events.record(SessionEvent(kind: .ended, time: now, userID: userID, reason: .revoked))
+            for session in listed.prefix(ended) {
+                events.record(
+                    SessionEvent(kind: .ended, time: now, handle: session.key.handle, userID: userID, reason: .revoked)
+                )
+            }
+            if ended > listed.count {
+                // Created between the listing and the delete: known only by number.
+                events.record(
+                    SessionEvent(kind: .ended, time: now, userID: userID, reason: .revoked, count: ended - listed.count)
+                )
             }
             return ended
         }

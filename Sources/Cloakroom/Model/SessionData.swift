@@ -10,6 +10,18 @@ public struct SessionData: Sendable, Hashable, Codable {
         self.values = values
     }
 
+    /// The prefix of keys that belong to Cloakroom itself (`cloakroom:admin_key`, say).
+    ///
+    /// Cloakroom keeps a few facts in a session's data that grant something, such as the admin
+    /// dashboard's sign-in. The HTTP API refuses to write or remove keys with this prefix, so
+    /// session data written by an API caller can never grant anything. Apps should not use it.
+    public static let reservedKeyPrefix = "cloakroom:"
+
+    /// Whether `key` belongs to Cloakroom itself (see ``reservedKeyPrefix``).
+    public static func isReserved(_ key: String) -> Bool {
+        key.utf8.starts(with: reservedKeyPrefix.utf8)
+    }
+
     /// The raw JSON value of a key.
     public subscript(key: String) -> JSONValue? {
         get { values[key] }

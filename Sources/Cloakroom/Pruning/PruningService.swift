@@ -12,6 +12,7 @@ public struct PruningService: Service {
     let store: any SessionStore
     let limits: (any LimitStore)?
     let clock: any SessionClock
+    let events: (any SessionEventSink)?
     /// The most records deleted per store call.
     public let batchSize: Int
     /// The pause between rounds.
@@ -22,10 +23,15 @@ public struct PruningService: Service {
 
     /// Creates a pruning service for `store`; the batch size and the rest between batches default
     /// to the store's ``SessionStore/pruneBatchSize`` and ``SessionStore/pruneBatchPause``.
+    ///
+    /// - Parameter events: gets one ``SessionEvent/Kind/ended`` event with reason
+    ///   ``SessionEvent/EndReason/expired`` per batch, carrying the batch's ``SessionEvent/count``
+    ///   (stores delete expired records in bulk without naming them).
     public init(
         store: any SessionStore,
         limits: (any LimitStore)? = nil,
         clock: any SessionClock = SystemSessionClock(),
+        events: (any SessionEventSink)? = nil,
         batchSize: Int? = nil,
         interval: Duration = .seconds(60),
         batchPause: Duration? = nil,
@@ -34,6 +40,7 @@ public struct PruningService: Service {
         self.store = store
         self.limits = limits
         self.clock = clock
+        self.events = events
         self.batchSize = max(1, batchSize ?? store.pruneBatchSize)
         self.interval = interval
         self.batchPause = max(.zero, batchPause ?? store.pruneBatchPause)
@@ -46,7 +53,11 @@ public struct PruningService: Service {
     public func pruneOnce(progress: (Int) -> Void = { _ in }) async throws -> Int {
         var total = 0
         while !Task.isCancelled {
-            let pruned = try await store.pruneExpired(now: clock.now, limit: batchSize)
+            let now = clock.now
+            let pruned = try await store.pruneExpired(now: now, limit: batchSize)
+            if pruned > 0 {
+                events?.record(SessionEvent(kind: .ended, time: now, reason: .expired, count: pruned))
+            }
             total += pruned
             progress(total)
             if pruned < batchSize { break }

@@ -8,6 +8,8 @@ public final class MemorySessionStore: SessionStoreExport {
     private struct State {
         var sessions: [SessionKey: StoredSession] = [:]
         var keysByUser: [String: Set<SessionKey>] = [:]
+        /// Keys by deadline: making room and pruning never scan the living.
+        var expiries = ExpiryQueue<SessionKey, Date>()
 
         mutating func remove(_ key: SessionKey) -> StoredSession? {
             guard let session = sessions.removeValue(forKey: key) else { return nil }
@@ -19,15 +21,30 @@ public final class MemorySessionStore: SessionStoreExport {
         }
 
         mutating func put(_ session: StoredSession) {
-            if let previous = sessions.updateValue(session, forKey: session.key), previous.userID != session.userID,
-                let previousUser = previous.userID
-            {
+            let previous = sessions.updateValue(session, forKey: session.key)
+            if let previous, previous.userID != session.userID, let previousUser = previous.userID {
                 keysByUser[previousUser]?.remove(session.key)
                 if keysByUser[previousUser]?.isEmpty == true { keysByUser[previousUser] = nil }
             }
             if let userID = session.userID {
                 keysByUser[userID, default: []].insert(session.key)
             }
+            // A later deadline is found when the earlier one comes due; only a new key or an
+            // earlier deadline needs an entry.
+            if previous.map({ session.deadline < $0.deadline }) ?? true {
+                expiries.add(session.key, dueAt: session.deadline)
+                if expiries.needsCompaction(liveCount: sessions.count) {
+                    expiries.compact(keeping: sessions.values.lazy.map { ($0.key, $0.deadline) })
+                }
+            }
+        }
+
+        /// Removes up to `limit` expired records, oldest deadline first; answers how many.
+        mutating func removeExpired(now: Date, limit: Int) -> Int {
+            let expired = expiries.takeExpired(now: now, limit: limit) { sessions[$0]?.deadline }
+            var removed = 0
+            for key in expired where remove(key) != nil { removed += 1 }
+            return removed
         }
     }
 
@@ -62,8 +79,7 @@ public final class MemorySessionStore: SessionStoreExport {
             }
             if state.sessions.count >= maximumCount {
                 // Make room from the dead before refusing the living.
-                let expired = state.sessions.values.lazy.filter { !$0.isLive(at: now) }.prefix(1024).map(\.key)
-                for key in expired { _ = state.remove(key) }
+                _ = state.removeExpired(now: now, limit: 1024)
             }
             guard state.sessions.count < maximumCount else {
                 throw CloakroomError(
@@ -120,12 +136,7 @@ public final class MemorySessionStore: SessionStoreExport {
     }
 
     public func pruneExpired(now: Date, limit: Int) async throws -> Int {
-        state.withLock { state in
-            let expired = state.sessions.values.lazy.filter { !$0.isLive(at: now) }.prefix(limit).map(\.key)
-            var pruned = 0
-            for key in expired where state.remove(key) != nil { pruned += 1 }
-            return pruned
-        }
+        state.withLock { state in state.removeExpired(now: now, limit: limit) }
     }
 
     public func count(now: Date) async throws -> Int {

@@ -11,11 +11,13 @@ import NIOCore
 /// 1. `Sec-Fetch-Site`, when the browser sends it: only `same-origin` and `none` (typed by the
 ///    user) pass.
 /// 2. Otherwise `Origin`, when present: it must be one of the allowed origins (by default the
-///    request's own, from `Host`).
-/// 3. The synchronizer token: when the request has a session, the token from
+///    request's own, from `Host`, over `https`; `http://` passes only with
+///    `allowsInsecureTransport`).
+/// 3. The synchronizer token: when the session has one, the token from
 ///    ``SessionHandle/csrfToken()`` must come back in the ``headerName`` header or the
-///    ``formField`` form field, compared in constant time. A request without a session has no
-///    token to steal and is judged by 1 and 2 alone (which covers login forms).
+///    ``formField`` form field, compared in constant time. A request with a session but neither
+///    header nor token is refused: nothing then shows it came from this site. A request without
+///    a session has nothing to abuse and is judged by 1 and 2 alone (which covers login forms).
 ///
 /// Install it after ``CloakroomSessionMiddleware``. Refusals count in
 /// `cloakroom_csrf_refusals_total{reason}`.
@@ -38,6 +40,7 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
     }
 
     let allowedOrigins: Set<String>
+    let allowsInsecureTransport: Bool
     let maximumFormSize: Int
     let refusals: [Refusal: Counter]
 
@@ -46,14 +49,20 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
     /// - Parameters:
     ///   - allowedOrigins: origins (`https://example.com`) whose requests pass the `Origin`
     ///     check; empty (the default) allows only the request's own origin, from `Host`.
+    ///   - allowsInsecureTransport: whether `http://` + the request's own host passes the
+    ///     `Origin` check as well as `https://`. Only for local development over plain HTTP with
+    ///     browsers that send no `Sec-Fetch-Site`; an `https` site must never take a plain-HTTP
+    ///     page (which anyone on the network can forge) for itself.
     ///   - maximumFormSize: the largest form body searched for the token.
     ///   - metricsFactory: where the refusal counter goes; the global one by default.
     public init(
         allowedOrigins: Set<String> = [],
+        allowsInsecureTransport: Bool = false,
         maximumFormSize: Int = 64 * 1024,
         metricsFactory: (any MetricsFactory)? = nil
     ) {
         self.allowedOrigins = allowedOrigins
+        self.allowsInsecureTransport = allowsInsecureTransport
         self.maximumFormSize = maximumFormSize
         var refusals: [Refusal: Counter] = [:]
         for reason in Refusal.allCases {
@@ -81,8 +90,12 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
         case .get, .head, .options, .trace: return try await next(request, context)
         default: break
         }
-        if let refusal = checkSite(request) { throw refuse(refusal) }
+        let site = checkSite(request)
+        if case .refused(let refusal) = site { throw refuse(refusal) }
         guard let expected = try await context.session.storedCSRFToken() else {
+            // A session without a token, and no header saying where the request came from: a
+            // forged cross-site post from an old browser looks exactly like this.
+            if site == .unknown, try await context.session.current() != nil { throw refuse(.missingToken) }
             return try await next(request, context)
         }
         var request = request
@@ -97,17 +110,30 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
         return try await next(request, context)
     }
 
+    /// What the `Sec-Fetch-Site` and `Origin` headers say about where a request came from.
+    enum SiteCheck: Equatable {
+        /// A header shows the request came from an allowed origin.
+        case passed
+        /// A header shows the request came from elsewhere.
+        case refused(Refusal)
+        /// Neither header was sent.
+        case unknown
+    }
+
     /// The `Sec-Fetch-Site` and `Origin` checks.
-    func checkSite(_ request: Request) -> Refusal? {
+    func checkSite(_ request: Request) -> SiteCheck {
         if let site = request.headers[.secFetchSite] {
-            return site == "same-origin" || site == "none" ? nil : .crossSite
+            return site == "same-origin" || site == "none" ? .passed : .refused(.crossSite)
         }
-        guard let origin = request.headers[.origin] else { return nil }
-        if allowedOrigins.contains(origin) { return nil }
+        guard let origin = request.headers[.origin] else { return .unknown }
+        if allowedOrigins.contains(origin) { return .passed }
         guard allowedOrigins.isEmpty, let host = request.head.authority else {
-            return .foreignOrigin
+            return .refused(.foreignOrigin)
         }
-        return origin == "https://\(host)" || origin == "http://\(host)" ? nil : .foreignOrigin
+        if origin == "https://\(host)" || (allowsInsecureTransport && origin == "http://\(host)") {
+            return .passed
+        }
+        return .refused(.foreignOrigin)
     }
 
     /// Reads the token from a URL-encoded form body, leaving the body readable for the handler.

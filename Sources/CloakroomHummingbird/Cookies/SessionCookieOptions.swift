@@ -4,7 +4,9 @@ import Foundation
 ///
 /// The defaults are the safe ones: `Secure`, `HttpOnly`, `SameSite=Lax`, `Path=/` and the
 /// `__Host-` name prefix, which makes browsers refuse the cookie from plain HTTP or from a
-/// subdomain. Weakening any of them needs an option named for what it gives up.
+/// subdomain. A `Secure` cookie shared with subdomains (``domain``) carries the `__Secure-`
+/// prefix, so no plain-HTTP page can set it. Weakening any of them needs an option named for
+/// what it gives up.
 public struct SessionCookieOptions: Sendable, Hashable {
     /// The `SameSite` attribute.
     public enum SameSite: String, Sendable, Hashable {
@@ -47,9 +49,12 @@ public struct SessionCookieOptions: Sendable, Hashable {
         self.allowsInsecureTransport = allowsInsecureTransport
     }
 
-    /// The name on the wire: `__Host-` + ``baseName`` when the cookie is `Secure` and host-only.
+    /// The name on the wire: `__Host-` + ``baseName`` when the cookie is `Secure` and host-only,
+    /// `__Secure-` + ``baseName`` when it is `Secure` with a ``domain``, and ``baseName`` alone
+    /// only with ``allowsInsecureTransport``.
     public var name: String {
-        !allowsInsecureTransport && domain == nil ? "__Host-" + baseName : baseName
+        guard !allowsInsecureTransport else { return baseName }
+        return (domain == nil ? "__Host-" : "__Secure-") + baseName
     }
 
     /// Checks the options fit together; a middleware calls this when it is created.

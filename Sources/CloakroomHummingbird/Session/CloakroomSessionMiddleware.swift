@@ -54,20 +54,26 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
     /// ``SessionCookieOptions/name``, worked out once rather than per request.
     let cookieName: String
     let clientAddress: ClientAddressSource
+    let conflicts: SessionConflictPolicy
 
     /// Creates the middleware.
     ///
+    /// - Parameters:
+    ///   - conflicts: what a request that read a key and then set it meets when another request
+    ///     changed the key meanwhile; ``SessionConflictPolicy/mergeByKey`` by default.
     /// - Throws: ``OptionsError`` when the cookie options do not fit together.
     public init(
         manager: SessionManager,
         cookie: SessionCookieOptions = SessionCookieOptions(),
-        clientAddress: ClientAddressSource = .peer
+        clientAddress: ClientAddressSource = .peer,
+        conflicts: SessionConflictPolicy = .mergeByKey
     ) throws {
         try cookie.validate()
         self.manager = manager
         self.cookie = cookie
         cookieName = cookie.name
         self.clientAddress = clientAddress
+        self.conflicts = conflicts
     }
 
     /// Binds the session, runs the handler, saves the session and sets the cookie.
@@ -81,6 +87,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
         let handle = SessionHandle(
             manager: manager,
             cookieValue: CookieHeader.value(named: cookieName, in: request.headers),
+            conflicts: conflicts,
             client: { [context] in
                 ClientInfo(
                     ip: clientAddress.resolve(request, context),
@@ -97,7 +104,15 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
             // the failure (a login that then threw) must still reach the client or be ended.
             try await Self.settle(handle, afterFailure: error)
         }
-        switch try await handle.commit() {
+        let action: SessionHandle.CookieAction
+        do {
+            action = try await handle.commit()
+        } catch let error as CloakroomError where error.code == .versionConflict {
+            // A stale read refused, or a session changed by too many writers at once: the
+            // client can retry; it is not a server fault.
+            try await Self.settle(handle, afterFailure: HTTPError(.conflict, message: error.message))
+        }
+        switch action {
         case .none:
             break
         case .set(let id, let expires):

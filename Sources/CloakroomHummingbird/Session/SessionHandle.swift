@@ -39,9 +39,13 @@ public final class SessionHandle: Sendable {
         var ended = false
         /// The client sent a session cookie.
         var sentCookie = false
+        /// Stored values this request read (`nil`: absent), first read of each key: what a
+        /// strict save expects to find still stored.
+        var readValues: [String: JSONValue?] = [:]
     }
 
     let manager: SessionManager?
+    let conflicts: SessionConflictPolicy
     /// Who is asking, worked out only when a session is created or rotated: most requests never
     /// need the address string or the user agent copied.
     let describeClient: @Sendable () -> ClientInfo
@@ -56,8 +60,14 @@ public final class SessionHandle: Sendable {
         self.init(manager: nil, cookieValue: nil, client: { ClientInfo() })
     }
 
-    init(manager: SessionManager?, cookieValue: Substring?, client: @escaping @Sendable () -> ClientInfo) {
+    init(
+        manager: SessionManager?,
+        cookieValue: Substring?,
+        conflicts: SessionConflictPolicy = .mergeByKey,
+        client: @escaping @Sendable () -> ClientInfo
+    ) {
         self.manager = manager
+        self.conflicts = conflicts
         self.describeClient = client
         var initial = State()
         initial.sentCookie = cookieValue != nil
@@ -121,7 +131,12 @@ public final class SessionHandle: Sendable {
             return try SessionData([key: local]).decode(T.self, forKey: key)
         }
         if state.withLock({ $0.changes.unset.contains(key) }) { return nil }
-        return try await current()?.data.decode(T.self, forKey: key)
+        guard let session = try await current() else { return nil }
+        let stored = session.data[key]
+        state.withLock { state in
+            if state.readValues[key] == nil { state.readValues[key] = .some(stored) }
+        }
+        return try session.data.decode(T.self, forKey: key)
     }
 
     // MARK: Changing
@@ -146,15 +161,102 @@ public final class SessionHandle: Sendable {
         }
     }
 
+    /// Changes `key` from its latest stored value and saves it at once, before the handler
+    /// returns; answers the value saved.
+    ///
+    /// `transform` gets the value stored now (`nil` when absent) and answers the new one (`nil`
+    /// removes the key). When another request saves first, it runs again against their value,
+    /// so no concurrent change is lost: a counter incremented by 32 requests at once ends 32
+    /// higher, where `get` then `set` would lose most of them. A change of `key` made earlier in
+    /// this request (with ``set(_:forKey:)`` or ``remove(forKey:)``) is saved with it, first.
+    /// Without a session, one is created when the request ends, holding `transform(nil)`.
+    ///
+    /// - Parameter transform: may run more than once; no side effects beyond its result.
+    /// - Throws: a `DecodingError` when the stored value is not a `T`, whatever `transform`
+    ///   throws, and the store's errors.
+    @discardableResult
+    public func modify<T: Codable & Sendable>(
+        _ type: T.Type = T.self,
+        forKey key: String,
+        _ transform: @escaping @Sendable (T?) throws -> T?
+    ) async throws -> T? {
+        let manager = try requireManager()
+        _ = try await current()
+        let (id, session, pending) = state.withLock { state in
+            // An earlier change of the key in this request goes first, in the same save.
+            var pending = SessionChanges(modifications: [.typed(key, transform)])
+            if let value = state.changes.set.removeValue(forKey: key) { pending.set[key] = value }
+            if state.changes.unset.remove(key) != nil { pending.unset.insert(key) }
+            return (state.id, state.session, pending)
+        }
+        if let id, let session {
+            do {
+                let saved = try await manager.update(id, changes: pending, basedOn: session)
+                state.withLock { state in
+                    guard state.id == id, !state.ended else { return }
+                    state.session = saved
+                    state.deadlineMoved = true
+                    state.readValues[key] = nil
+                }
+                return try saved.data.decode(T.self, forKey: key)
+            } catch let error as CloakroomError where error.code == .sessionNotFound {
+                state.withLock { $0.session = nil }
+            }
+        }
+        // No session yet: nobody else can change it, so the value is simply set.
+        var data = SessionData()
+        try pending.applyAll(to: &data)
+        state.withLock { state in
+            state.changes.unset.remove(key)
+            state.changes.set[key] = data[key]
+            if data[key] == nil { state.changes.unset.insert(key) }
+        }
+        return try data.decode(T.self, forKey: key)
+    }
+
     /// Signs `user` in: the session gets a new ID (the old one stops working at once, on every
-    /// instance), or a new session is created when there is none.
+    /// instance), or a new session is created when there is none. The CSRF token starts afresh.
     ///
     /// This is the defence against session fixation; call it on every login and privilege change.
     public func login(user: String) async throws {
         try await reissue(signingIn: user)
     }
 
+    /// Records that the signed-in user proved who they are again (typed their password for a
+    /// sensitive action): the session gets a new ID and a new authentication time, as on sign-in.
+    ///
+    /// - Throws: ``ReauthenticationRequired`` with ``ReauthenticationRequired/Reason/notSignedIn``
+    ///   when no user is signed in (sign them in with ``login(user:)`` instead).
+    public func reauthenticate() async throws {
+        guard let user = try await current()?.userID else {
+            throw ReauthenticationRequired(reason: .notSignedIn, window: .zero)
+        }
+        try await reissue(signingIn: user)
+    }
+
+    /// When the signed-in user last signed in or re-authenticated; `nil` without a signed-in user.
+    public func authenticatedAt() async throws -> Date? {
+        guard let session = try await current(), session.userID != nil else { return nil }
+        return session.metadata.authenticatedAt
+    }
+
+    /// Lets the request through only when a user signed in (or re-authenticated) within
+    /// `window`; call it first in handlers of sensitive actions (OWASP ASVS 7.5.1, 7.5.3).
+    ///
+    /// - Throws: ``ReauthenticationRequired``, which answers `401` with the code
+    ///   `authentication_required` or `reauthentication_required`.
+    public func requireRecentAuthentication(within window: Duration) async throws {
+        let manager = try requireManager()
+        guard let session = try await current(), session.userID != nil else {
+            throw ReauthenticationRequired(reason: .notSignedIn, window: window)
+        }
+        guard session.isRecentlyAuthenticated(within: window, now: manager.clock.now) else {
+            throw ReauthenticationRequired(reason: .stale, window: window)
+        }
+    }
+
     /// Gives the session a new ID and ends the old one; creates a session when there is none.
+    /// The CSRF token starts afresh.
     public func rotate() async throws {
         try await reissue(signingIn: nil)
     }
@@ -162,11 +264,21 @@ public final class SessionHandle: Sendable {
     private func reissue(signingIn user: String?) async throws {
         let manager = try requireManager()
         _ = try await current()
-        let live = state.withLock { state in state.session == nil ? nil : state.id }
+        let live = state.withLock { state in
+            // A token handed out under the old ID must not work under the new one.
+            state.changes.set[Self.csrfTokenKey] = nil
+            state.changes.unset.remove(Self.csrfTokenKey)
+            return state.session == nil ? nil : state.id
+        }
         let issued: SessionManager.IssuedSession
         if let live {
             do {
-                issued = try await manager.rotate(live, signingIn: user, client: describeClient())
+                issued = try await manager.rotate(
+                    live,
+                    signingIn: user,
+                    client: describeClient(),
+                    changes: SessionChanges(unset: [Self.csrfTokenKey])
+                )
             } catch let error as CloakroomError where error.code == .sessionNotFound {
                 issued = try await manager.create(userID: user, client: describeClient())
             }
@@ -230,10 +342,11 @@ public final class SessionHandle: Sendable {
     /// A hidden form field holding the CSRF token, ready to put inside a `<form>`.
     ///
     /// - Parameter creatingSession: whether a visitor without a session gets one to hold the
-    ///   token. Pass `false` on pages anyone may see (a sign-in form): a visitor without a session
-    ///   then gets an empty string and no record is made, and ``CSRFMiddleware`` judges their
-    ///   post by its origin alone.
-    public func csrfField(creatingSession: Bool = true) async throws -> String {
+    ///   token. By default (`false`) a visitor without a session gets an empty string and no
+    ///   record is made, so a page anyone may see (a sign-in form) creates nothing, and
+    ///   ``CSRFMiddleware`` judges their post by its origin alone. Pass `true` where an anonymous
+    ///   visitor's form must carry a token of its own.
+    public func csrfField(creatingSession: Bool = false) async throws -> String {
         if !creatingSession, try await current() == nil { return "" }
         return "<input type=\"hidden\" name=\"\(CSRFMiddleware<BasicCloakroomRequestContext>.formField)\" value=\""
             + (try await csrfToken()) + "\">"
@@ -259,8 +372,15 @@ public final class SessionHandle: Sendable {
         if !snapshot.changes.isEmpty {
             let knownMissing = snapshot.loaded && snapshot.session == nil
             if let current = id, !knownMissing {
+                var changes = snapshot.changes
+                if conflicts == .refuseStaleReads {
+                    for (key, value) in snapshot.readValues
+                    where changes.set[key] != nil || changes.unset.contains(key) {
+                        changes.expectedValues[key] = value
+                    }
+                }
                 do {
-                    session = try await manager.update(current, changes: snapshot.changes, basedOn: snapshot.session)
+                    session = try await manager.update(current, changes: changes, basedOn: snapshot.session)
                     deadlineMoved = true
                 } catch let error as CloakroomError where error.code == .sessionNotFound {
                     session = nil

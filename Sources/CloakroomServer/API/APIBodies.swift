@@ -24,10 +24,12 @@ struct UpdateSessionBody: Decodable {
     var id: String
     var set: [String: JSONValue]?
     var unset: [String]?
+    /// Numbers to add to keys, atomically: the server re-applies them on conflict.
+    var increment: [String: Double]?
     var ifVersion: UInt64?
 
     enum CodingKeys: String, CodingKey {
-        case id, set, unset
+        case id, set, unset, increment
         case ifVersion = "if_version"
     }
 }

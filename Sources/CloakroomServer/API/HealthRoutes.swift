@@ -5,8 +5,13 @@ import Hummingbird
 ///
 /// `ok` (200) when every store serves; `degraded` (200) when a composition is serving without one
 /// of its stores; `unavailable` (503) when sessions cannot be served.
+///
+/// Anyone may ask (load balancers send no key), but only a caller with an `admin` API key sees
+/// the stores' names and details: they hold addresses and error texts an attacker maps a network
+/// with. Everyone else gets the overall status alone.
 struct HealthRoutes: Sendable {
     let store: any SessionStore
+    let apiKeys: APIKeyRing
 
     struct StoreStatus: Encodable {
         var name: String
@@ -18,12 +23,20 @@ struct HealthRoutes: Sendable {
 
     struct HealthBody: Encodable {
         var status: String
-        var stores: [StoreStatus]
+        /// `nil` in the answer to a caller without an admin key.
+        var stores: [StoreStatus]?
     }
 
     @Sendable func health(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let (body, serving) = await check()
+        var (body, serving) = await check()
+        if !isAdmin(request) { body.stores = nil }
         return try SessionRoutes.json(serving ? .ok : .serviceUnavailable, body)
+    }
+
+    /// Whether the request carries an API key with the admin scope; a missing or wrong key is no
+    /// error here, only less detail.
+    private func isAdmin(_ request: Request) -> Bool {
+        apiKeys.key(forAuthorization: request.headers[.authorization])?.allows(.admin) == true
     }
 
     /// Asks every store once; also whether sessions can be served at all.

@@ -30,6 +30,7 @@ struct SessionRoutes: Sendable {
         if let userAgent = body.userAgent, userAgent.utf8.count > Self.maximumUserAgentLength {
             throw APIError.badRequest("'user_agent' must be at most \(Self.maximumUserAgentLength) bytes")
         }
+        try Self.refuseReservedKeys(body.data?.keys)
         let issued = try await manager.create(
             userID: body.userID,
             data: SessionData(body.data ?? [:]),
@@ -47,7 +48,13 @@ struct SessionRoutes: Sendable {
     @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(UpdateSessionBody.self, from: request, limit: bodyLimit)
         let id = try SessionID(parsing: body.id)
-        let changes = SessionChanges(set: body.set ?? [:], unset: Set(body.unset ?? []))
+        try Self.refuseReservedKeys(body.set?.keys)
+        try Self.refuseReservedKeys(body.unset)
+        try Self.refuseReservedKeys(body.increment?.keys)
+        let increments = try (body.increment ?? [:]).sorted { $0.key < $1.key }.map {
+            try Self.increment($0.key, by: $0.value)
+        }
+        let changes = SessionChanges(set: body.set ?? [:], unset: Set(body.unset ?? []), modifications: increments)
         let session = try await manager.update(id, changes: changes, ifVersion: body.ifVersion)
         return try Self.json(.ok, .object(["session": SessionJSON(session).jsonValue]))
     }
@@ -97,6 +104,46 @@ struct SessionRoutes: Sendable {
     private func sessionID(from request: Request) async throws -> SessionID {
         let body = try await JSONBody.decode(SessionIDBody.self, from: request, limit: bodyLimit)
         return try SessionID(parsing: body.id)
+    }
+
+    /// The largest magnitude a counter keeps exactly (2^53): beyond it, adding 1 may change nothing.
+    static let largestExactInteger = 9_007_199_254_740_992.0
+
+    /// Adds `amount` to the number under `key` as stored when the update saves (0 when absent),
+    /// so concurrent increments all count.
+    private static func increment(_ key: String, by amount: Double) throws -> SessionChanges.Modification {
+        guard amount.isFinite, abs(amount) <= largestExactInteger else {
+            throw APIError.badRequest("'increment' of '\(key)' must be a finite number of at most 2^53")
+        }
+        return SessionChanges.Modification(key: key) { stored in
+            let current: Double
+            switch stored {
+            case nil, .null?: current = 0
+            case .number(let number)?: current = number
+            default:
+                throw CloakroomError(
+                    .invalidData,
+                    "data key '\(key)' does not hold a number, so it cannot be incremented; set it to a number first"
+                )
+            }
+            let sum = current + amount
+            guard abs(sum) <= largestExactInteger else {
+                throw CloakroomError(.invalidData, "incrementing data key '\(key)' goes beyond 2^53; reset it")
+            }
+            return .number(sum)
+        }
+    }
+
+    /// Keys that grant something (the dashboard's admin sign-in) are written by the server's
+    /// own pages only: an API caller who could write them could grant itself that right.
+    private static func refuseReservedKeys(_ keys: (some Sequence<String>)?) throws {
+        guard let keys, let reserved = keys.first(where: SessionData.isReserved) else { return }
+        throw APIError(
+            .badRequest,
+            code: "reserved_key",
+            message:
+                "data key '\(reserved)' begins with '\(SessionData.reservedKeyPrefix)', which is reserved for Cloakroom itself; rename the key"
+        )
     }
 
     private static func userID(from context: APIRequestContext) throws -> String {

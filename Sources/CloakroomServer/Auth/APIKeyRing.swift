@@ -27,6 +27,13 @@ public struct APIKeyRing: Sendable {
         return match.map { keys[$0] }
     }
 
+    /// The key an `Authorization: Bearer <key>` header value names, or `nil` when the header is
+    /// missing, of another scheme or names no key.
+    public func key(forAuthorization header: String?) -> APIKey? {
+        guard let header, header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        return key(forSecret: header.dropFirst(7))
+    }
+
     /// Loads the keys file at `path`.
     ///
     /// - Throws: ``Cloakroom/CloakroomError/Code/invalidConfiguration`` when the file is missing,

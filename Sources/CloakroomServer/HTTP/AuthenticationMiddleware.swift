@@ -10,9 +10,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let header = request.headers[.authorization], header.count > 7,
-            header.prefix(7).lowercased() == "bearer ", let key = keys.key(forSecret: header.dropFirst(7))
-        else {
+        guard let key = keys.key(forAuthorization: request.headers[.authorization]) else {
             throw APIError(
                 .unauthorized,
                 code: "unauthorized",

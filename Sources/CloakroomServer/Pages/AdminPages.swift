@@ -97,7 +97,7 @@ struct AdminPages: Sendable {
             "resumeRate": rates.perMinute("resume").map(Self.rate) ?? "–",
             "status": report.status,
             "statusClass": Self.statusClass(report.status),
-            "stores": report.stores.map { store -> [String: Any] in
+            "stores": (report.stores ?? []).map { store -> [String: Any] in
                 [
                     "name": store.name, "role": store.role ?? "primary", "status": store.status,
                     "statusClass": Self.statusClass(store.status), "detail": store.detail ?? "",

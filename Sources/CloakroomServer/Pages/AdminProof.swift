@@ -4,13 +4,17 @@ import Foundation
 
 /// Proves a page session was signed in with an admin API key.
 ///
-/// Session data can be written by any holder of a `sessions` API key, so an "is admin" flag in
-/// it would be forgeable. Instead the session holds the key's name and an HMAC of the session's
-/// key under the API key's SHA-256, which only the server knows; removing the API key (or its
-/// admin scope) ends the dashboard access of every session it signed in.
+/// The proof lives in the session's data under keys reserved for Cloakroom
+/// (``Cloakroom/SessionData/reservedKeyPrefix``), which the HTTP API refuses to write: any holder
+/// of a `sessions` key can write any other data, so only the server's own sign-in page can put a
+/// proof there. The proof is the key's name and an HMAC of the session's key under the API key's
+/// SHA-256: it binds the grant to that exact key, so removing the key, taking its admin scope or
+/// giving its name to a new secret ends the dashboard access of every session it signed in. The
+/// HMAC is not what keeps the proof unforgeable (the SHA-256 sits in the keys file, which may
+/// leak); the reserved keys are.
 enum AdminProof {
-    static let keyNameField = "admin_key"
-    static let proofField = "admin_proof"
+    static let keyNameField = SessionData.reservedKeyPrefix + "admin_key"
+    static let proofField = SessionData.reservedKeyPrefix + "admin_proof"
 
     static func make(for sessionKey: SessionKey, apiKey: APIKey) -> String {
         let mac = HMAC<SHA256>.authenticationCode(

@@ -44,7 +44,7 @@ struct PageRoutes: Sendable {
             apiKeys: apiKeys,
             renderer: renderer,
             throttle: throttle,
-            health: HealthRoutes(store: manager.store),
+            health: HealthRoutes(store: manager.store, apiKeys: apiKeys),
             registry: registry,
             rates: rates,
             gauges: gauges

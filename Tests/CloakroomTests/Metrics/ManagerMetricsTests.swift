@@ -41,7 +41,8 @@ struct ManagerMetricsTests {
             ).totalValue
         }
         #expect(try storeCalls("insert") == 1)
-        #expect(try storeCalls("load") == 3)  // resume, update, the update of an unknown session
+        // resume, update, the update of an unknown session, and end (which names the user in its event)
+        #expect(try storeCalls("load") == 4)
         #expect(try storeCalls("touch") == 1)
         #expect(try storeCalls("compare_and_set") == 1)
         #expect(try storeCalls("delete") == 1)

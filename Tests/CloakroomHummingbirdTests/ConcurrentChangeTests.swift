@@ -1,0 +1,175 @@
+import Cloakroom
+import CloakroomHummingbird
+import CloakroomPostgres
+import CloakroomRedis
+import CloakroomSQLite
+import CloakroomTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+/// 32 clients send 50 increments each to one session at once: the read-modify-write a counter,
+/// a cart or a quota makes on every request.
+@Suite("Concurrent changes of one key through the middleware")
+struct ConcurrentChangeTests {
+    static let clients = 32
+    static let requestsPerClient = 50
+
+    enum StoreKind: String, CaseIterable, Sendable {
+        case memory, sqlite, file, postgres, redis
+    }
+
+    /// A fresh store of `kind`, or `nil` outside CI when its server is not configured (under CI
+    /// that is an error).
+    private func makeStore(_ kind: StoreKind, in folder: TemporaryFolder) async throws -> (any SessionStore)? {
+        let name = "concurrent_\(UInt32.random(in: 0...UInt32.max))"
+        switch kind {
+        case .memory: return MemorySessionStore()
+        case .sqlite: return try SQLiteSessionStore(path: folder.path("sessions.sqlite"))
+        case .file: return try FileSessionStore(directory: folder.url.appendingPathComponent("sessions"))
+        case .postgres:
+            guard let url = try TestServers.postgres() else { return nil }
+            return try await PostgresSessionStore(
+                configuration: try PostgresStoreConfiguration(
+                    url: url + "?sslmode=disable&schema=\(name)&timeout=20s",
+                    setting: "CLOAKROOM_TEST_POSTGRES"
+                )
+            )
+        case .redis:
+            guard let url = try TestServers.redis() else { return nil }
+            return RedisSessionStore(
+                configuration: try RedisStoreConfiguration(url: url + "?timeout=5s&prefix=\(name):")
+            )
+        }
+    }
+
+    private func router(
+        _ manager: SessionManager,
+        conflicts: SessionConflictPolicy = .mergeByKey
+    ) throws -> Router<BasicCloakroomRequestContext> {
+        let router = Router(context: BasicCloakroomRequestContext.self)
+        router.add(middleware: try CloakroomSessionMiddleware(manager: manager, conflicts: conflicts))
+        router.post("start") { _, context in
+            try await context.session.login(user: "ada")
+            return "ok"
+        }
+        router.post("modify") { _, context in
+            String(try await context.session.modify(Int.self, forKey: "n") { ($0 ?? 0) + 1 } ?? 0)
+        }
+        router.post("get-set") { _, context in
+            let next = (try await context.session.get(Int.self, forKey: "n") ?? 0) + 1
+            try context.session.set(next, forKey: "n")
+            return String(next)
+        }
+        return router
+    }
+
+    /// Starts a session in an app over `manager`, then sends `path` from every client at once;
+    /// answers the session's ID and every answer's status.
+    private func hammer(
+        _ manager: SessionManager,
+        _ path: String,
+        conflicts: SessionConflictPolicy = .mergeByKey
+    ) async throws -> (id: String, statuses: [HTTPResponse.Status]) {
+        let outcome = Mutex<(id: String, statuses: [HTTPResponse.Status])?>(nil)
+        let app = Application(router: try router(manager, conflicts: conflicts))
+        try await app.test(.router) { client in
+            let start = try await client.execute(uri: "/start", method: .post)
+            let setCookie = try #require(start.headers[.setCookie])
+            let pair = String(setCookie.prefix { $0 != ";" })
+            let id = String(pair.drop { $0 != "=" }.dropFirst())
+            let statuses = try await withThrowingTaskGroup(of: [HTTPResponse.Status].self) { group in
+                for _ in 0..<Self.clients {
+                    group.addTask {
+                        var statuses: [HTTPResponse.Status] = []
+                        for _ in 0..<Self.requestsPerClient {
+                            let reply = try await client.execute(uri: path, method: .post, headers: [.cookie: pair])
+                            statuses.append(reply.status)
+                        }
+                        return statuses
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            outcome.withLock { $0 = (id, statuses) }
+        }
+        return try #require(outcome.withLock { $0 })
+    }
+
+    @Test("modify keeps every one of 1,600 concurrent increments", arguments: StoreKind.allCases)
+    func modifyLosesNothing(_ kind: StoreKind) async throws {
+        let folder = try TemporaryFolder()
+        guard let store = try await makeStore(kind, in: folder) else { return }
+        let manager = try SessionManager(store: store)
+        let (id, statuses) = try await hammer(manager, "/modify")
+        let session = try await manager.resume(encodedID: id)
+        await store.close()
+        #expect(statuses.map(\.code) == Array(repeating: 200, count: Self.clients * Self.requestsPerClient))
+        #expect(try session?.data.decode(Int.self, forKey: "n") == Self.clients * Self.requestsPerClient)
+    }
+
+    @Test("strict mode: every get-then-set either counts or is refused with 409", arguments: StoreKind.allCases)
+    func strictModeRefusesStaleReads(_ kind: StoreKind) async throws {
+        let folder = try TemporaryFolder()
+        guard let store = try await makeStore(kind, in: folder) else { return }
+        let manager = try SessionManager(store: store)
+        let (id, statuses) = try await hammer(manager, "/get-set", conflicts: .refuseStaleReads)
+        let session = try await manager.resume(encodedID: id)
+        await store.close()
+        let codes = statuses.map(\.code)
+        #expect(codes.allSatisfy { $0 == 200 || $0 == 409 })
+        let accepted = codes.reduce(0) { $0 + ($1 == 200 ? 1 : 0) }
+        #expect(try session?.data.decode(Int.self, forKey: "n") == accepted)
+    }
+
+    @Test("strict mode refuses a save whose read went stale, with a message saying what to do")
+    func strictModeRefusal() async throws {
+        let manager = try SessionManager(store: MemorySessionStore())
+        let issued = try await manager.create(userID: "ada", data: ["n": .number(1)])
+        let gate = Mutex(false)
+        let router = Router(context: BasicCloakroomRequestContext.self)
+        router.add(middleware: try CloakroomSessionMiddleware(manager: manager, conflicts: .refuseStaleReads))
+        router.post("slow-set") { _, context in
+            let n = try await context.session.get(Int.self, forKey: "n") ?? 0
+            // Another request changes n between this read and this save.
+            if !gate.withLock({ $0 }) {
+                _ = try await manager.update(issued.id, changes: SessionChanges(set: ["n": .number(10)]))
+            }
+            try context.session.set(n + 1, forKey: "n")
+            return "ok"
+        }
+        try await Application(router: router).test(.router) { client in
+            let cookie: HTTPFields = [.cookie: "__Host-session=\(issued.id.encoded)"]
+            let refused = try await client.execute(uri: "/slow-set", method: .post, headers: cookie)
+            #expect(refused.status == .conflict)
+            #expect(String(buffer: refused.body).contains("read it again and retry"))
+            #expect(try await manager.resume(issued.id)?.data["n"] == .number(10))
+            gate.withLock { $0 = true }
+            let accepted = try await client.execute(uri: "/slow-set", method: .post, headers: cookie)
+            #expect(accepted.status == .ok)
+            #expect(try await manager.resume(issued.id)?.data["n"] == .number(11))
+        }
+    }
+
+    @Test("by default, get-then-set of one key by concurrent requests keeps the last save (documented)")
+    func defaultMergesByKey() async throws {
+        let manager = try SessionManager(store: MemorySessionStore())
+        let issued = try await manager.create(data: ["n": .number(1)])
+        let router = Router(context: BasicCloakroomRequestContext.self)
+        router.add(middleware: try CloakroomSessionMiddleware(manager: manager))
+        router.post("slow-set") { _, context in
+            let n = try await context.session.get(Int.self, forKey: "n") ?? 0
+            _ = try await manager.update(issued.id, changes: SessionChanges(set: ["n": .number(10)]))
+            try context.session.set(n + 1, forKey: "n")
+            return "ok"
+        }
+        try await Application(router: router).test(.router) { client in
+            let cookie: HTTPFields = [.cookie: "__Host-session=\(issued.id.encoded)"]
+            let reply = try await client.execute(uri: "/slow-set", method: .post, headers: cookie)
+            #expect(reply.status == .ok)
+            #expect(try await manager.resume(issued.id)?.data["n"] == .number(2))
+        }
+    }
+}
