@@ -187,6 +187,55 @@ struct ProtectionTests {
         }
     }
 
+    @Test("a sensitive route needs a recent sign-in; re-authenticating rotates the ID and renews the time")
+    func recentAuthentication() async throws {
+        let harness = try MiddlewareHarness()
+        let router = Router(context: BasicCloakroomRequestContext.self)
+        router.add(middleware: try CloakroomSessionMiddleware(manager: harness.manager))
+        router.post("login") { _, context in
+            try await context.session.login(user: "ada")
+            return "ok"
+        }
+        router.post("password") { _, context in
+            try await context.session.requireRecentAuthentication(within: .seconds(300))
+            return "changed"
+        }
+        router.post("confirm-password") { _, context in
+            try await context.session.reauthenticate()
+            return "ok"
+        }
+        try await Application(router: router).test(.router) { client in
+            let anonymous = try await client.execute(uri: "/password", method: .post)
+            #expect(anonymous.status == .unauthorized)
+            #expect(String(buffer: anonymous.body).contains(#""code":"authentication_required""#))
+            let login = try await client.execute(uri: "/login", method: .post)
+            let id = try #require(harness.sessionID(in: login))
+            #expect(
+                try await client.execute(uri: "/password", method: .post, headers: harness.cookieHeader(id)).status
+                    == .ok
+            )
+            harness.clock.advance(by: .seconds(301))
+            let stale = try await client.execute(uri: "/password", method: .post, headers: harness.cookieHeader(id))
+            #expect(stale.status == .unauthorized)
+            #expect(String(buffer: stale.body).contains(#""code":"reauthentication_required""#))
+            #expect(stale.headers[.wwwAuthenticate] == #"Session error="reauthentication_required""#)
+            let confirmed = try await client.execute(
+                uri: "/confirm-password",
+                method: .post,
+                headers: harness.cookieHeader(id)
+            )
+            let renewed = try #require(harness.sessionID(in: confirmed))
+            #expect(renewed != id)
+            #expect(try await harness.manager.resume(encodedID: id) == nil)
+            let session = try #require(try await harness.manager.resume(encodedID: renewed))
+            #expect(session.metadata.authenticatedAt == harness.clock.now)
+            #expect(
+                try await client.execute(uri: "/password", method: .post, headers: harness.cookieHeader(renewed)).status
+                    == .ok
+            )
+        }
+    }
+
     @Test("every response carries the security headers, errors included")
     func securityHeaders() async throws {
         let harness = try MiddlewareHarness()

@@ -173,4 +173,31 @@ struct SessionsAPITests {
             #expect(huge.status == .badRequest)
         }
     }
+
+    @Test("a rotation with a user records a sign-in as authenticated_at; without one it keeps the old time")
+    func rotateRecordsSignIn() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run { client in
+            let (anonymous, session) = try await client.create()
+            #expect(session["authenticated_at"] is NSNull)
+            harness.clock.advance(by: .seconds(30))
+            let signedIn = try await client.call(
+                .post,
+                "/v1/sessions/rotate",
+                json: ["id": anonymous, "user_id": "ada"]
+            )
+            #expect(signedIn.status == .ok && signedIn.session?["user_id"] as? String == "ada")
+            let first = try #require(signedIn.session?["authenticated_at"] as? String)
+            let id = try #require(signedIn.json["id"] as? String)
+            harness.clock.advance(by: .seconds(600))
+            let plain = try await client.call(.post, "/v1/sessions/rotate", json: ["id": id])
+            #expect(plain.session?["authenticated_at"] as? String == first)
+            let plainID = try #require(plain.json["id"] as? String)
+            let again = try await client.call(.post, "/v1/sessions/rotate", json: ["id": plainID, "user_id": "ada"])
+            let second = try #require(again.session?["authenticated_at"] as? String)
+            #expect(second > first)
+            let bad = try await client.call(.post, "/v1/sessions/rotate", json: ["id": plainID, "user_id": ""])
+            #expect(bad.status == .badRequest || bad.status == .notFound)
+        }
+    }
 }

@@ -19,6 +19,18 @@ struct SessionIDBody: Decodable {
     var id: String
 }
 
+/// `POST /v1/sessions/rotate`: the session, and optionally a user who just signed in (or signed
+/// in again), which records the time as `authenticated_at`.
+struct RotateSessionBody: Decodable {
+    var id: String
+    var userID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case userID = "user_id"
+    }
+}
+
 /// `POST /v1/sessions/update`.
 struct UpdateSessionBody: Decodable {
     var id: String

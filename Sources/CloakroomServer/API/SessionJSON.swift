@@ -46,6 +46,7 @@ struct SessionJSON {
             "ip": text(metadata.ip),
             "user_agent": text(metadata.userAgent),
             "device": text(metadata.device),
+            "authenticated_at": metadata.authenticatedAt.map { .string(Self.timestamp($0)) } ?? .null,
         ]
         if let data { members["data"] = .object(data.values) }
         return .object(members)

@@ -60,8 +60,10 @@ struct SessionRoutes: Sendable {
     }
 
     @Sendable func rotate(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let id = try await sessionID(from: request)
-        let issued = try await manager.rotate(id)
+        let body = try await JSONBody.decode(RotateSessionBody.self, from: request, limit: bodyLimit)
+        let id = try SessionID(parsing: body.id)
+        // With a user, the rotation records a sign-in (or a re-authentication of the same user).
+        let issued = try await manager.rotate(id, signingIn: body.userID)
         return try Self.json(.ok, Self.issued(issued))
     }
 
