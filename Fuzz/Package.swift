@@ -8,6 +8,7 @@ let package = Package(
     dependencies: [
         .package(name: "cloakroom", path: ".."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .executableTarget(
@@ -23,6 +24,18 @@ let package = Package(
                 .product(name: "Cloakroom", package: "cloakroom"),
                 .product(name: "CloakroomTokens", package: "cloakroom"),
             ]
+        ),
+        .executableTarget(
+            name: "SessionIDFuzz",
+            dependencies: [
+                .product(name: "Cloakroom", package: "cloakroom"),
+                .product(name: "CloakroomHummingbird", package: "cloakroom"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .executableTarget(
+            name: "SessionDataFuzz",
+            dependencies: [.product(name: "Cloakroom", package: "cloakroom")]
         ),
     ]
 )

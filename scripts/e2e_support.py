@@ -19,6 +19,8 @@ import time
 import urllib.error
 import urllib.request
 
+import secrets_scan
+
 BINARY = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ".build/debug/cloakroomd"
 failures = []
 checks = [0]
@@ -44,6 +46,8 @@ class Daemon:
         self.port = free_port()
         self.env = dict(os.environ)
         self.env.update({"CLOAKROOM_LISTEN": f"127.0.0.1:{self.port}"})
+        # Events go to a file in the folder, so the secrets scan reads them too.
+        self.env.setdefault("CLOAKROOM_EVENTS_FILE", os.path.join(folder, f"events-{self.port}.jsonl"))
         self.env.update(env or {})
         self.key = key
         self.output = os.path.join(folder, f"cloakroomd-{self.port}.log")
@@ -54,6 +58,7 @@ class Daemon:
             text = open(self.output, encoding="utf-8", errors="replace").read()
             if self.key is None:
                 self.key = admin_key_from(text, folder)
+                secrets_scan.remember_secret(self.key)
             if "listening on" in text:
                 break
             if self.process.poll() is not None:
@@ -68,6 +73,7 @@ class Daemon:
 
     def request(self, method, path, body=None, raw=None, auth=True, headers=None):
         """Like call, also returning the response headers."""
+        secrets_scan.remember(body)
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, method=method)
         request.add_header("Content-Type", "application/json")
@@ -80,7 +86,9 @@ class Daemon:
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 text = response.read()
-                return response.status, (json.loads(text) if text else None), response.headers
+                reply = json.loads(text) if text else None
+                secrets_scan.remember(reply)
+                return response.status, reply, response.headers
         except urllib.error.HTTPError as error:
             text = error.read()
             try:
@@ -90,17 +98,37 @@ class Daemon:
 
     def kill(self):
         """kill -9, as a crash would."""
+        self.scan_metrics()
         self.process.kill()
         self.process.wait()
+        self.scan_folder()
 
     def stop(self):
+        self.scan_metrics()
         self.process.send_signal(signal.SIGTERM)
         try:
             code = self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
             code = "killed"
+        self.scan_folder()
         return code
+
+    def scan_metrics(self):
+        """/metrics must name no secret issued so far."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=10) as response:
+                page = response.read()
+        except (OSError, urllib.error.URLError):
+            return
+        hits = secrets_scan.found_in(page)
+        check(not hits, f"secrets scan: /metrics of the daemon on {self.port} shows {hits}")
+
+    def scan_folder(self):
+        """Nothing the daemon left in its folder (stores, logs, events, keys file) holds a secret;
+        the first admin key's own file is the one place it is meant to be."""
+        leaks = secrets_scan.scan_tree(self.folder)
+        check(not leaks, f"secrets scan: {len(leaks)} files hold issued secrets: {leaks[:5]}")
 
 
 def admin_key_from(output, folder):

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Checks of `cloakroom migrate` and of the zero-downtime recipe in the production article, run the
-way an operator would: real stores, the real binaries, traffic running. Standard library only.
+"""Checks of `cloakroom migrate`, of the zero-downtime recipe in the production article and of
+`cloakroom reseal` turning encryption on, run the way an operator would: real stores, the real
+binaries, traffic running. Standard library only.
 
 Usage: scripts/migration.py PATH/TO/BUILD-FOLDER   (holding cloakroomd and cloakroom)
 Needs CLOAKROOM_TEST_POSTGRES and CLOAKROOM_TEST_REDIS (scripts/test-servers).
@@ -21,7 +22,7 @@ import time
 import urllib.error
 
 import e2e_support
-from e2e_support import Daemon, WriteLoad, check, checks, failures
+from e2e_support import Daemon, WriteLoad, check, checks, create, failures
 
 BUILD = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else ".build/debug"
 e2e_support.BINARY = os.path.join(BUILD, "cloakroomd")
@@ -182,6 +183,51 @@ def zero_downtime(postgres):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def reseal(parent):
+    """Turning encryption on for a store that holds sessions, as the CLI's help tells: with keys
+    set, records in clear are refused; `cloakroom reseal` without --accept-plaintext says so and
+    changes nothing; with it every session is sealed and opens under the keys; a second run finds
+    nothing to do."""
+    folder = tempfile.mkdtemp(prefix="cloakroom-reseal-", dir=parent)
+    store = {"CLOAKROOM_STORE": "sqlite:./sessions.sqlite"}
+    daemon = Daemon(folder, store)
+    ids = [create(daemon, user_id=f"r{index}", data={"marker": f"RESEAL-MARKER-{index}"})[0] for index in range(50)]
+    key = daemon.key
+    daemon.stop()
+    keys = "k1:" + base64.b64encode(os.urandom(32)).decode()
+    daemon = Daemon(folder, dict(store, CLOAKROOM_ENCRYPTION_KEYS=keys), key=key)
+    status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": ids[0]})
+    check(status == 404 and reply["error"]["code"] == "session_unreadable",
+          f"reseal: with keys set, a record in clear is refused, got {status} {reply}")
+    daemon.stop()
+
+    def run(*extra):
+        return subprocess.run([CLI, "reseal", "--store", "sqlite:./sessions.sqlite", *extra], cwd=folder,
+                              env=dict(os.environ, CLOAKROOM_ENCRYPTION_KEYS=keys), capture_output=True, text=True,
+                              timeout=120)
+
+    refused = run()
+    check(refused.returncode != 0 and "--accept-plaintext" in refused.stderr,
+          f"reseal: without --accept-plaintext the records in clear are reported: {refused.returncode} {refused.stderr[-300:]}")
+    done = run("--accept-plaintext", "--batch-size", "20")
+    check(done.returncode == 0 and "re-sealed 50 with key 'k1'" in done.stdout,
+          f"reseal: --accept-plaintext seals all 50: {done.returncode} {done.stdout[-300:]} {done.stderr[-300:]}")
+    check(sum("looked at" in line for line in done.stdout.splitlines()) == 3,
+          f"reseal: one progress line per batch of 20: {done.stdout}")
+    daemon = Daemon(folder, dict(store, CLOAKROOM_ENCRYPTION_KEYS=keys), key=key)
+    try:
+        opened = [daemon.call("POST", "/v1/sessions/resume", {"id": session_id}) for session_id in ids]
+        check(all(status == 200 and reply["session"]["data"]["marker"] == f"RESEAL-MARKER-{index}"
+                  for index, (status, reply) in enumerate(opened)),
+              "reseal: every session opens under the keys with its data")
+    finally:
+        daemon.stop()
+    again = run()
+    check(again.returncode == 0 and "re-sealed 0" in again.stdout and "already current 50" in again.stdout,
+          f"reseal: a second run has nothing to do: {again.stdout[-300:]}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def main():
     started = time.time()
     postgres = os.environ.get("CLOAKROOM_TEST_POSTGRES")
@@ -210,6 +256,12 @@ def main():
         subprocess.run(["psql", f"{postgres}", "-c", f"DROP SCHEMA IF EXISTS {schema} CASCADE"], capture_output=True)
     print("== migration: zero-downtime recipe under traffic", flush=True)
     zero_downtime(postgres)
+    print("== reseal: turning encryption on for a store that holds sessions", flush=True)
+    scratch = tempfile.mkdtemp(prefix="cloakroom-reseal-")
+    try:
+        reseal(scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     print(f"migration: {checks[0] - len(failures)} of {checks[0]} checks passed in {time.time() - started:.1f}s")
     sys.exit(1 if failures else 0)
 

@@ -15,7 +15,9 @@ struct CloakroomCommand: AsyncParsableCommand {
             redis://…, rediss://… or redis-cluster://…); without it, CLOAKROOM_STORE is used, then \
             the default sqlite:./cloakroom-data/sessions.sqlite.
             """,
-        subcommands: [Stats.self, Prune.self, EndUser.self, Migrate.self, MigrateSchema.self, JWTKeys.self]
+        subcommands: [
+            Stats.self, Prune.self, EndUser.self, Migrate.self, MigrateSchema.self, Reseal.self, JWTKeys.self,
+        ]
     )
 }
 

@@ -250,6 +250,7 @@ struct ProtectionTests {
                 #expect(
                     response.headers[HTTPFields.Element.Name("Referrer-Policy")!] == "strict-origin-when-cross-origin"
                 )
+                #expect(response.headers[HTTPFields.Element.Name("Cross-Origin-Resource-Policy")!] == "same-origin")
             }
         }
     }

@@ -259,6 +259,13 @@ struct SessionMiddlewareTests {
             )
         }
         #expect(SessionCookieOptions(allowsInsecureTransport: true).name == "session")
+        // Name and value beyond 4096 bytes would be dropped by browsers.
+        #expect(throws: OptionsError.self) {
+            try SessionCookieOptions(baseName: String(repeating: "n", count: 4096 - 43)).validate()
+        }
+        #expect(throws: Never.self) {
+            try SessionCookieOptions(baseName: String(repeating: "n", count: 4096 - 44 - 7)).validate()
+        }
         // Shared with subdomains, a Secure cookie still keeps the prefix plain HTTP cannot set.
         let shared = SessionCookieOptions(domain: "example.com")
         #expect(shared.name == "__Secure-session")

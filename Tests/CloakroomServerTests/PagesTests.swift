@@ -40,6 +40,7 @@ struct PagesTests {
             #expect(policy.contains("default-src 'none'") && !policy.contains("script-src"))
             #expect(home.headers[.strictTransportSecurity] != nil)
             #expect(home.headers[.xContentTypeOptions] == "nosniff")
+            #expect(home.headers[HTTPFields.Element.Name("Cross-Origin-Resource-Policy")!] == "same-origin")
             #expect(home.html.contains("/assets/cloakroom.css") && !home.html.contains("<script"))
             #expect(home.headers[values: .setCookie].isEmpty)
             let css = try await client.page(.get, "/assets/cloakroom.css")

@@ -200,4 +200,43 @@ struct SessionsAPITests {
             #expect(bad.status == .badRequest || bad.status == .notFound)
         }
     }
+
+    @Test("a user's sessions come in pages, newest first, stable while sessions are used")
+    func pagedList() async throws {
+        let harness = try await APITestHarness()
+        try await harness.run { client in
+            var handles: [String] = []
+            var ids: [String] = []
+            for _ in 0..<7 {
+                let (id, session) = try await client.create(["user_id": "pager"])
+                handles.insert(try #require(session["handle"] as? String), at: 0)
+                ids.append(id)
+                harness.clock.advance(by: .seconds(1))
+            }
+            var seen: [String] = []
+            var cursor: String?
+            var pages = 0
+            repeat {
+                let query = "limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let reply = try await client.call(.get, "/v1/users/pager/sessions?\(query)")
+                #expect(reply.status == .ok)
+                let sessions = try #require(reply.json["sessions"] as? [[String: Any]])
+                seen += sessions.compactMap { $0["handle"] as? String }
+                cursor = reply.json["next_cursor"] as? String
+                pages += 1
+                // Using the oldest session between pages moves nothing.
+                harness.clock.advance(by: .seconds(120))
+                _ = try await client.call(.post, "/v1/sessions/resume", json: ["id": ids[0]])
+            } while cursor != nil && pages < 10
+            #expect(pages == 3)
+            #expect(seen == handles)
+            let all = try await client.call(.get, "/v1/users/pager/sessions")
+            #expect((all.json["sessions"] as? [Any])?.count == 7)
+            #expect(all.json["next_cursor"] is NSNull)
+            for bad in ["limit=0", "limit=1001", "limit=x", "cursor=abc", "cursor=1-zzzzzzzzzzzzzzzz"] {
+                let reply = try await client.call(.get, "/v1/users/pager/sessions?\(bad)")
+                #expect(reply.status == .badRequest, "\(bad)")
+            }
+        }
+    }
 }

@@ -158,6 +158,25 @@ struct SessionManagerTests {
         #expect(!reported.contains { $0.handle == kept.session.handle })
     }
 
+    @Test("by default one user holds at most 100 sessions; the 101st ends the least recently used")
+    func defaultPerUserCap() async throws {
+        let manager = try manager(SessionPolicy())
+        let first = try await manager.create(userID: "looper")
+        for _ in 1..<SessionPolicy.defaultMaximumSessionsPerUser {
+            clock.advance(by: .seconds(1))
+            _ = try await manager.create(userID: "looper")
+        }
+        #expect(try await manager.sessions(ofUser: "looper").count == 100)
+        clock.advance(by: .seconds(1))
+        _ = try await manager.create(userID: "looper")
+        #expect(try await manager.sessions(ofUser: "looper").count == 100)
+        #expect(try await manager.resume(first.id) == nil)
+        // Raised by the app: a policy with a larger limit (or nil for none) lets more in.
+        let raised = try SessionManager(store: store, policy: SessionPolicy(maximumSessionsPerUser: nil), clock: clock)
+        _ = try await raised.create(userID: "looper")
+        #expect(try await manager.sessions(ofUser: "looper").count == 101)
+    }
+
     @Test func jsonLinesSinkWritesOneEventPerLine() throws {
         let folder = try TemporaryFolder()
         let path = folder.url.appendingPathComponent("events.jsonl").path

@@ -16,7 +16,9 @@ public struct SessionPolicy: Sendable, Hashable {
     /// A resume writes "last seen" and slides the idle deadline at most this often, so reads stay
     /// reads. Default: 60 seconds; must be shorter than the idle timeout.
     public var touchInterval: Duration
-    /// The most live sessions one user may hold; `nil` for no limit. Default: no limit.
+    /// The most live sessions one user may hold. Default: 100, so that one account (or a script
+    /// signing in with it in a loop) cannot fill the store; raise it as needed, or set `nil` for
+    /// no limit.
     public var maximumSessionsPerUser: Int?
     /// What happens beyond ``maximumSessionsPerUser``. Default: end the least recently used.
     public var overflowBehavior: OverflowBehavior
@@ -25,12 +27,15 @@ public struct SessionPolicy: Sendable, Hashable {
     /// The longest user ID, in bytes of UTF-8. Default: 256.
     public var maximumUserIDLength: Int
 
+    /// The default of ``maximumSessionsPerUser``.
+    public static let defaultMaximumSessionsPerUser = 100
+
     /// Creates a policy; every argument has a safe default.
     public init(
         idleTimeout: Duration = .seconds(30 * 60),
         absoluteTimeout: Duration = .seconds(24 * 3600),
         touchInterval: Duration = .seconds(60),
-        maximumSessionsPerUser: Int? = nil,
+        maximumSessionsPerUser: Int? = SessionPolicy.defaultMaximumSessionsPerUser,
         overflowBehavior: OverflowBehavior = .endLeastRecentlyUsed,
         maximumDataSize: Int = 64 * 1024,
         maximumUserIDLength: Int = 256

@@ -62,6 +62,12 @@ public struct SessionCookieOptions: Sendable, Hashable {
         guard !baseName.isEmpty, baseName.utf8.allSatisfy(Self.isTokenCharacter) else {
             throw OptionsError("cookie name '\(baseName)' is not a valid cookie token; use letters, digits, - and _")
         }
+        // Browsers drop a cookie whose name and value pass 4096 bytes; the value is always an ID.
+        if name.utf8.count + 1 + Self.valueLength > Self.maximumCookieLength {
+            throw OptionsError(
+                "cookie name '\(baseName)' is too long: with its value the cookie would pass \(Self.maximumCookieLength) bytes, which browsers drop; choose a shorter name"
+            )
+        }
         if sameSite == .none, allowsInsecureTransport {
             throw OptionsError("SameSite=None needs Secure; drop allowsInsecureTransport or choose .lax")
         }
@@ -107,6 +113,11 @@ public struct SessionCookieOptions: Sendable, Hashable {
         }
         return text
     }
+
+    /// The length of the cookie's value: a session ID's 43 characters.
+    static let valueLength = 43
+    /// The longest `name=value` browsers keep (RFC 6265 section 6.1, ASVS 3.3.5).
+    static let maximumCookieLength = 4096
 
     /// RFC 6265 `token` characters: visible ASCII except separators.
     private static func isTokenCharacter(_ byte: UInt8) -> Bool {

@@ -16,6 +16,10 @@ public struct SecurityHeaders: Sendable, Hashable {
     public var referrerPolicy: String?
     /// `Cross-Origin-Opener-Policy`: other sites' windows get no handle on ours.
     public var crossOriginOpenerPolicy: String?
+    /// `Cross-Origin-Resource-Policy`: other sites cannot embed our responses (an image or a
+    /// script tag pointing at a signed-in page gets nothing). Set `cross-origin` or `nil` for
+    /// resources meant to be embedded elsewhere.
+    public var crossOriginResourcePolicy: String?
 
     /// Creates the headers; the defaults are the strict ones.
     public init(
@@ -25,7 +29,8 @@ public struct SecurityHeaders: Sendable, Hashable {
         contentTypeOptions: String? = "nosniff",
         frameOptions: String? = "DENY",
         referrerPolicy: String? = "strict-origin-when-cross-origin",
-        crossOriginOpenerPolicy: String? = "same-origin"
+        crossOriginOpenerPolicy: String? = "same-origin",
+        crossOriginResourcePolicy: String? = "same-origin"
     ) {
         self.strictTransportSecurity = strictTransportSecurity
         self.contentSecurityPolicy = contentSecurityPolicy
@@ -33,5 +38,6 @@ public struct SecurityHeaders: Sendable, Hashable {
         self.frameOptions = frameOptions
         self.referrerPolicy = referrerPolicy
         self.crossOriginOpenerPolicy = crossOriginOpenerPolicy
+        self.crossOriginResourcePolicy = crossOriginResourcePolicy
     }
 }

@@ -13,6 +13,7 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
             (HTTPFields.Element.Name("X-Frame-Options")!, headers.frameOptions),
             (HTTPFields.Element.Name("Referrer-Policy")!, headers.referrerPolicy),
             (HTTPFields.Element.Name("Cross-Origin-Opener-Policy")!, headers.crossOriginOpenerPolicy),
+            (HTTPFields.Element.Name("Cross-Origin-Resource-Policy")!, headers.crossOriginResourcePolicy),
         ]
         fields = all.compactMap { name, value in value.map { (name, $0) } }
     }

@@ -75,8 +75,16 @@ struct SessionRoutes: Sendable {
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
         let userID = try Self.userID(from: context)
-        let sessions = try await manager.sessions(ofUser: userID)
-        return try Self.json(.ok, .object(["sessions": .array(sessions.map { SessionJSON(summary: $0).jsonValue })]))
+        let query = request.uri.queryParameters
+        let page = try SessionPage(limit: query["limit"], cursor: query["cursor"])
+        let (sessions, next) = page.slice(try await manager.sessions(ofUser: userID))
+        return try Self.json(
+            .ok,
+            .object([
+                "sessions": .array(sessions.map { SessionJSON(summary: $0).jsonValue }),
+                "next_cursor": next.map(JSONValue.string) ?? .null,
+            ])
+        )
     }
 
     @Sendable func endAll(_ request: Request, context: APIRequestContext) async throws -> Response {

@@ -141,10 +141,14 @@ public struct ServerConfiguration: Sendable {
             policy.touchInterval = try reader.duration(.touchInterval, value, allowZero: true)
         }
         if let value = reader.string(.maxSessionsPerUser) {
-            guard let count = Int(value), count >= 1 else {
-                throw reader.invalid(.maxSessionsPerUser, "a whole number of at least 1", value)
+            if value == "unlimited" {
+                policy.maximumSessionsPerUser = nil
+            } else {
+                guard let count = Int(value), count >= 1 else {
+                    throw reader.invalid(.maxSessionsPerUser, "a whole number of at least 1, or 'unlimited'", value)
+                }
+                policy.maximumSessionsPerUser = count
             }
-            policy.maximumSessionsPerUser = count
         }
         if let value = reader.string(.sessionLimitBehavior) {
             switch value {
@@ -256,6 +260,12 @@ public struct ServerConfiguration: Sendable {
             }
         }
         return limits
+    }
+
+    /// Parses the `CLOAKROOM_ENCRYPTION_KEYS` form, `id:base64key` entries separated by commas;
+    /// the first is the current key. Errors never echo key material.
+    public static func encryptionKeys(parsing text: String) throws(CloakroomError) -> [EncryptionKey] {
+        try parseEncryptionKeys(text.split(separator: ",").map(String.init))
     }
 
     /// Parses `id:base64key` entries; the first is the current key.

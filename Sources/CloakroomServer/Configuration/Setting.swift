@@ -72,7 +72,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .idleTimeout: "30m"
         case .absoluteTimeout: "24h"
         case .touchInterval: "60s"
-        case .maxSessionsPerUser: "no limit"
+        case .maxSessionsPerUser: "100; 'unlimited' for none"
         case .sessionLimitBehavior: "end-oldest"
         case .maxDataSize: "65536"
         case .encryptionKeys: "none (data stored in clear)"
