@@ -300,8 +300,10 @@ class WriteLoad:
             value = None if creating else self.acknowledged[session_id] + 1
             try:
                 if creating:
+                    # A user of its own per session: the load creates thousands, and one user's
+                    # sessions beyond the per-user limit (100 by default) would end the oldest.
                     status, reply, headers = self.daemon.request(
-                        "POST", "/v1/sessions", {"user_id": f"worker{worker}", "data": {"n": 0}})
+                        "POST", "/v1/sessions", {"user_id": f"worker{worker}-{os.urandom(6).hex()}", "data": {"n": 0}})
                 else:
                     status, reply, headers = self.daemon.request(
                         "POST", "/v1/sessions/update", {"id": session_id, "set": {"n": value}})
