@@ -89,31 +89,83 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
     }
 
     public func insert(_ session: StoredSession, now: Date) async throws {
-        let metadata = try Self.json(session.metadata)
+        let query = try Self.insertQuery(session, now: now)
         let inserted = try await bounded("insert") { [client, logger] in
-            // Replaces a dead row with the same key; leaves a live one alone (no row returned).
-            let rows = try await client.query(
-                """
-                INSERT INTO cloakroom_sessions
-                    (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
-                VALUES (\(Self.bytes(session.key)), \(session.userID), \(Self.bytes(session.payload)), \(metadata)::jsonb,
-                    \(session.metadata.lastSeenAt), \(session.idleDeadline), \(session.absoluteDeadline),
-                    \(session.deadline), \(Int64(bitPattern: session.version)))
-                ON CONFLICT (key) DO UPDATE SET
-                    user_id = excluded.user_id, payload = excluded.payload, metadata = excluded.metadata,
-                    last_seen_at = excluded.last_seen_at, idle_deadline = excluded.idle_deadline,
-                    absolute_deadline = excluded.absolute_deadline, deadline = excluded.deadline,
-                    version = excluded.version
-                WHERE cloakroom_sessions.deadline <= \(now)
-                RETURNING 1
-                """,
-                logger: logger
-            )
-            return try await Self.count(rows) == 1
+            try await Self.count(client.query(query, logger: logger)) == 1
         }
-        guard inserted else {
-            throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
+        guard inserted else { throw Self.duplicate(session.key) }
+    }
+
+    /// One transaction that first takes a transaction-scoped advisory lock on the user, so that
+    /// one user's inserts take turns on every instance sharing the database; each statement
+    /// after it sees what the turn before committed.
+    public func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws
+        -> [SessionKey]
+    {
+        guard let userID = session.userID else {
+            try await insert(session, now: now)
+            return []
         }
+        let insert = try Self.insertQuery(session, now: now)
+        return try await bounded("insert") { [client, logger] in
+            try await client.withTransaction(logger: logger) { connection in
+                _ = try await Self.count(
+                    connection.query(
+                        "SELECT pg_advisory_xact_lock(\(Self.userLockSpace), hashtext(\(userID)))",
+                        logger: logger
+                    )
+                )
+                var live: [StoredSession] = []
+                for try await row in try await connection.query(
+                    "SELECT \(unescaped: Self.columns) FROM cloakroom_sessions WHERE user_id = \(userID) AND deadline > \(now)",
+                    logger: logger
+                ) {
+                    live.append(try Self.session(from: row))
+                }
+                let ended = try limit.sessionsToEnd(among: live).map(\.key)
+                for key in ended {
+                    _ = try await Self.count(
+                        connection.query(
+                            "DELETE FROM cloakroom_sessions WHERE key = \(Self.bytes(key))",
+                            logger: logger
+                        )
+                    )
+                }
+                // Thrown inside the transaction, so the sessions ended above come back.
+                guard try await Self.count(connection.query(insert, logger: logger)) == 1 else {
+                    throw Self.duplicate(session.key)
+                }
+                return ended
+            }
+        }
+    }
+
+    /// The first key of the advisory locks on users (the second is the user ID's hash): a
+    /// constant of Cloakroom's own, apart from locks the application takes.
+    static let userLockSpace: Int32 = 0x436C_6B52
+
+    private static func duplicate(_ key: SessionKey) -> CloakroomError {
+        CloakroomError(.duplicateKey, "a session with handle \(key.handle) already exists")
+    }
+
+    /// Inserts a row, replacing a dead one with the same key and leaving a live one alone (no
+    /// row returned).
+    private static func insertQuery(_ session: StoredSession, now: Date) throws(CloakroomError) -> PostgresQuery {
+        let metadata = try json(session.metadata)
+        return """
+            INSERT INTO cloakroom_sessions
+                (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
+            VALUES (\(bytes(session.key)), \(session.userID), \(bytes(session.payload)), \(metadata)::jsonb,
+                \(session.metadata.lastSeenAt), \(session.idleDeadline), \(session.absoluteDeadline),
+                \(session.deadline), \(Int64(bitPattern: session.version)))
+            ON CONFLICT (key) DO UPDATE SET
+                user_id = excluded.user_id, payload = excluded.payload, metadata = excluded.metadata,
+                last_seen_at = excluded.last_seen_at, idle_deadline = excluded.idle_deadline,
+                absolute_deadline = excluded.absolute_deadline, deadline = excluded.deadline,
+                version = excluded.version
+            WHERE cloakroom_sessions.deadline <= \(now)
+            RETURNING 1
+            """
     }
 
     /// One statement for the whole batch: a multi-row insert that, like ``insert(_:now:)``,
@@ -446,6 +498,13 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
             throw error
         } catch let error as PSQLError {
             throw CloakroomError(.storeUnavailable, "\(target) failed \(operation): \(Self.describe(error))")
+        } catch let error as PostgresTransactionError {
+            // The transaction was rolled back; what the body threw is the answer.
+            if let refusal = error.closureError as? CloakroomError { throw refusal }
+            let cause = (error.beginError ?? error.closureError ?? error.commitError).map { error in
+                (error as? PSQLError).map(Self.describe) ?? "\(error)"
+            }
+            throw CloakroomError(.storeUnavailable, "\(target) failed \(operation): \(cause ?? "\(error)")")
         } catch {
             throw CloakroomError(.storeUnavailable, "\(target) failed \(operation): \(error)")
         }

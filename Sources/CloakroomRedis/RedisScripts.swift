@@ -117,6 +117,15 @@ enum RedisScripts {
         """
     )
 
+    /// Releases a lock if the caller still holds it (another may hold it after a lapsed lease).
+    /// KEYS: lock. ARGV: the holder's token. Returns 1 when released.
+    static let unlock = RESPScript(
+        """
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        return redis.call('DEL', KEYS[1])
+        """
+    )
+
     /// Every script, for loading them ahead of use.
     /// One GCRA step (see `CellRate`). KEYS: limit. ARGV: now, increment, tolerance (µs), grace
     /// (ms). Returns `{1, new arrival}` after storing it, or `{0, max(stored, now)}` leaving the
@@ -135,5 +144,5 @@ enum RedisScripts {
         """
     )
 
-    static let all = [insert, compareAndSet, touch, delete, prune, indexAdd, advanceArrival]
+    static let all = [insert, compareAndSet, touch, delete, prune, indexAdd, unlock, advanceArrival]
 }

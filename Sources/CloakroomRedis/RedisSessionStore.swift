@@ -16,7 +16,10 @@ import RESP
 ///   by itself.
 /// - `{prefix}u:{user}`: a sorted set of the user's session keys scored by their absolute
 ///   deadline; entries past it are dropped on every write, and the set expires with its last
-///   entry. **Every key the store writes carries an expiry.**
+///   entry.
+/// - `{prefix}l:{user}`: while a new session for the user is inserted under a per-user limit,
+///   the lock that makes that insert atomic (see ``insert(_:within:now:)``), with a 5-second
+///   lease. **Every key the store writes carries an expiry.**
 ///
 /// A session's own ID never reaches Redis: keys hold its SHA-256 (``Cloakroom/SessionKey``).
 ///

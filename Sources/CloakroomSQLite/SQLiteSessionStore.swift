@@ -58,6 +58,14 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
 
     // MARK: Contract
 
+    /// Inserts a row unless one holds its key (the callers first delete a dead one).
+    private static let insertSQL = """
+        INSERT INTO cloakroom_sessions
+            (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (key) DO NOTHING
+        """
+
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         try await reading { db in
             try Row.fetchOne(
@@ -74,17 +82,44 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
                 sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?"
             ).execute(arguments: [columns.key, now.timeIntervalSince1970])
             try db.cachedStatement(
-                sql: """
-                    INSERT INTO cloakroom_sessions
-                        (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (key) DO NOTHING
-                    """
+                sql: Self.insertSQL
             ).execute(arguments: columns.arguments)
             return db.changesCount == 1
         }
         guard inserted else {
             throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
+        }
+    }
+
+    /// One write transaction, which SQLite serialises across every connection and process on the
+    /// file: it starts with a write so that it holds the write lock before it counts.
+    public func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws
+        -> [SessionKey]
+    {
+        guard let userID = session.userID else {
+            try await insert(session, now: now)
+            return []
+        }
+        let columns = try Columns(session)
+        return try await writing { db in
+            try db.cachedStatement(
+                sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?"
+            ).execute(arguments: [columns.key, now.timeIntervalSince1970])
+            let live = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM cloakroom_sessions WHERE user_id = ? AND deadline > ?"),
+                arguments: [userID, now.timeIntervalSince1970]
+            ).map(Self.session(from:))
+            let ended = try limit.sessionsToEnd(among: live).map(\.key)
+            let delete = try db.cachedStatement(sql: "DELETE FROM cloakroom_sessions WHERE key = ?")
+            for key in ended { try delete.execute(arguments: [Data(key.bytes)]) }
+            try db.cachedStatement(
+                sql: Self.insertSQL
+            ).execute(arguments: columns.arguments)
+            guard db.changesCount == 1 else {
+                // Thrown inside the transaction, so the sessions ended above come back.
+                throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
+            }
+            return ended
         }
     }
 
@@ -95,12 +130,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
             var inserted: Set<SessionKey> = []
             let clear = try db.cachedStatement(sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?")
             let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO cloakroom_sessions
-                        (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (key) DO NOTHING
-                    """
+                sql: Self.insertSQL
             )
             for (key, columns) in rows {
                 try clear.execute(arguments: [columns.key, now.timeIntervalSince1970])

@@ -47,6 +47,13 @@ public final class OutageSimulatingStore: SessionStore {
         try await base.insert(session, now: now)
     }
 
+    public func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws
+        -> [SessionKey]
+    {
+        try pass()
+        return try await base.insert(session, within: limit, now: now)
+    }
+
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         try pass()
         return try await base.compareAndSet(session, expectedVersion: expectedVersion, now: now)

@@ -40,5 +40,37 @@ extension StoreConformance {
         guard try await first.sessions(ofUser: "shared").map(\.key) == [rotated.id.key] else {
             throw ConformanceFailure(check: check, message: "the other instance lists the wrong sessions")
         }
+
+        // Sign-ins for one user on both instances at once: the per-user limit holds across them.
+        let policy = SessionPolicy(maximumSessionsPerUser: 3, overflowBehavior: .refuse)
+        let limited = [
+            try SessionManager(store: first.store, policy: policy),
+            try SessionManager(store: second.store, policy: policy),
+        ]
+        let attempts = 16
+        let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<attempts {
+                let manager = limited[index % 2]
+                group.addTask {
+                    do {
+                        _ = try await manager.create(userID: "capped")
+                        return true
+                    } catch let error as CloakroomError where error.code == .tooManySessions {
+                        return false
+                    }
+                }
+            }
+            var accepted = 0
+            for try await created in group where created { accepted += 1 }
+            return accepted
+        }
+        let held = try await first.sessions(ofUser: "capped").count
+        guard accepted == 3, held == 3 else {
+            throw ConformanceFailure(
+                check: check,
+                message:
+                    "two instances let \(accepted) of \(attempts) racing sign-ins in, \(held) held, under a limit of 3"
+            )
+        }
     }
 }

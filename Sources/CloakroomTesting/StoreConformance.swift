@@ -39,6 +39,7 @@ public enum StoreConformance {
         case delete
         case userIndexListsExactlyTheLive
         case deleteAllOfUser
+        case userLimitInTheSameStep
         case pruneInBoundedBatches
         case count
         case exportWalksEveryLiveRecord
@@ -96,6 +97,7 @@ struct Context {
         case .delete: try await delete()
         case .userIndexListsExactlyTheLive: try await userIndexListsExactlyTheLive()
         case .deleteAllOfUser: try await deleteAllOfUser()
+        case .userLimitInTheSameStep: try await userLimitInTheSameStep()
         case .pruneInBoundedBatches: try await pruneInBoundedBatches()
         case .count: try await count()
         case .exportWalksEveryLiveRecord: try await exportWalksEveryLiveRecord()
@@ -358,6 +360,103 @@ struct Context {
             }
         }
         try expect(try await store.sessions(ofUser: "nobody", now: now).isEmpty, "an unknown user lists records")
+    }
+
+    func userLimitInTheSameStep() async throws {
+        let endOldest = UserSessionLimit(maximum: 2, overflow: .endLeastRecentlyUsed)
+        var oldest = record(user: "ivan")
+        oldest.metadata.lastSeenAt = now.addingTimeInterval(-30)
+        var older = record(user: "ivan")
+        older.metadata.lastSeenAt = now.addingTimeInterval(-10)
+        let dead = record(user: "ivan", idle: 5)
+        let others = record(user: "judy")
+        try await store.insert(dead, now: now)
+        try await store.insert(others, now: now)
+        clock.advance(by: .seconds(6))
+        for session in [oldest, older] {
+            let ended = try await store.insert(session, within: endOldest, now: now)
+            try expect(ended.isEmpty, "an insert with room under the limit ended \(ended.count) sessions")
+        }
+        let newest = record(user: "ivan")
+        let ended = try await store.insert(newest, within: endOldest, now: now)
+        try expect(ended == [oldest.key], "a full user did not end exactly the least recently used session")
+        try expect(
+            Set(try await store.sessions(ofUser: "ivan", now: now).map(\.key)) == [older.key, newest.key],
+            "after making room the user does not list exactly the two newest sessions"
+        )
+        try expect(try await store.load(others.key, now: now) != nil, "making room ended another user's session")
+
+        do {
+            _ = try await store.insert(newest, within: endOldest, now: now)
+            try expect(false, "inserting a live key twice under a limit succeeded")
+        } catch let error as CloakroomError {
+            try expect(error.code == .duplicateKey, "a duplicate insert failed with \(error.code), not duplicateKey")
+        }
+        try expect(try await store.load(older.key, now: now) != nil, "a refused duplicate insert ended a session")
+
+        let refuse = UserSessionLimit(maximum: 2, overflow: .refuse)
+        let refused = record(user: "ivan")
+        do {
+            _ = try await store.insert(refused, within: refuse, now: now)
+            try expect(false, "a full user's insert under a refusing limit succeeded")
+        } catch let error as CloakroomError {
+            try expect(
+                error.code == .tooManySessions,
+                "a refused insert failed with \(error.code), not tooManySessions"
+            )
+        }
+        try expect(try await store.load(refused.key, now: now) == nil, "a refused insert was stored")
+        try expect(try await store.sessions(ofUser: "ivan", now: now).count == 2, "a refused insert ended a session")
+
+        let anonymous = record()
+        try expect(
+            try await store.insert(anonymous, within: refuse, now: now).isEmpty,
+            "an anonymous insert ended sessions"
+        )
+        try expect(try await store.load(anonymous.key, now: now) != nil, "an anonymous insert under a limit was lost")
+
+        // Racing inserts for one user: the limit holds, and every one either fits or is refused.
+        let racers = 12
+        let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<racers {
+                let session = record(user: "karl")
+                group.addTask {
+                    do {
+                        _ = try await store.insert(
+                            session,
+                            within: UserSessionLimit(maximum: 3, overflow: .refuse),
+                            now: now
+                        )
+                        return true
+                    } catch let error as CloakroomError where error.code == .tooManySessions {
+                        return false
+                    }
+                }
+            }
+            var accepted = 0
+            for try await fitted in group where fitted { accepted += 1 }
+            return accepted
+        }
+        try expect(accepted == 3, "\(accepted) of \(racers) racing inserts passed a refusing limit of 3")
+        let evicting = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<racers {
+                let session = record(user: "karl")
+                group.addTask {
+                    try await store.insert(
+                        session,
+                        within: UserSessionLimit(maximum: 3, overflow: .endLeastRecentlyUsed),
+                        now: now
+                    )
+                    .count
+                }
+            }
+            var ended = 0
+            for try await count in group { ended += count }
+            return ended
+        }
+        let left = try await store.sessions(ofUser: "karl", now: now).count
+        try expect(left == 3, "\(left) sessions left after \(racers) racing inserts under a limit of 3")
+        try expect(evicting == racers, "racing inserts reported \(evicting) ended sessions; expected \(racers)")
     }
 
     func deleteAllOfUser() async throws {

@@ -13,10 +13,14 @@ struct MiddlewareHarness {
     let limiter: RateLimiter
     let cookieName = "__Host-session"
 
-    init(touchInterval: Duration = .seconds(60)) throws {
+    init(touchInterval: Duration = .seconds(60), clientChange: ClientChangePolicy = ClientChangePolicy()) throws {
         manager = try SessionManager(
             store: store,
-            policy: SessionPolicy(idleTimeout: .seconds(1800), touchInterval: touchInterval),
+            policy: SessionPolicy(
+                idleTimeout: .seconds(1800),
+                touchInterval: touchInterval,
+                clientChange: clientChange
+            ),
             clock: clock
         )
         limiter = try RateLimiter(

@@ -137,6 +137,29 @@ struct SessionMiddlewareTests {
         }
     }
 
+    @Test("a cookie replayed from another browser ends the session when the policy says so")
+    func replayedCookieFromAnotherBrowser() async throws {
+        let harness = try MiddlewareHarness(clientChange: ClientChangePolicy(userAgentChange: .end))
+        let app = Application(router: try harness.router())
+        try await app.test(.router) { client in
+            var headers = HTTPFields()
+            headers[.userAgent] = "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"
+            let login = try await client.execute(
+                uri: "/login?password=right&user=grace",
+                method: .post,
+                headers: headers
+            )
+            let id = try #require(harness.sessionID(in: login))
+            var own = harness.cookieHeader(id)
+            own[.userAgent] = headers[.userAgent]
+            #expect(try await client.execute(uri: "/me", method: .get, headers: own).status == .ok)
+            var stolen = harness.cookieHeader(id)
+            stolen[.userAgent] = "curl/8.5.0"
+            #expect(try await client.execute(uri: "/me", method: .get, headers: stolen).status == .unauthorized)
+            #expect(try await client.execute(uri: "/me", method: .get, headers: own).status == .unauthorized)
+        }
+    }
+
     @Test(
         "malformed and unknown cookies mean no session and create nothing",
         arguments: [

@@ -201,6 +201,35 @@ struct SessionsAPITests {
         }
     }
 
+    @Test("a resume from another IP is recorded as last seen, and can end the session")
+    func resumeComparesTheClient() async throws {
+        let recording = try await APITestHarness()
+        try await recording.run { client in
+            let (id, _) = try await client.create(["user_id": "ada", "ip": "198.51.100.7", "user_agent": "curl/8.5.0"])
+            let moved = try await client.call(.post, "/v1/sessions/resume", json: ["id": id, "ip": "203.0.113.99"])
+            #expect(moved.status == .ok && moved.session?["ip"] as? String == "203.0.113.99")
+            let listed = try await client.call(.get, "/v1/users/ada/sessions")
+            let sessions = try #require(listed.json["sessions"] as? [[String: Any]])
+            #expect(sessions.first?["ip"] as? String == "203.0.113.99")
+            let long = try await client.call(
+                .post,
+                "/v1/sessions/resume",
+                json: ["id": id, "user_agent": String(repeating: "x", count: 2000)]
+            )
+            #expect(long.status == .badRequest && long.errorCode == "bad_request")
+        }
+        let ending = try await APITestHarness(policy: SessionPolicy(clientChange: ClientChangePolicy(ipChange: .end)))
+        try await ending.run { client in
+            let (id, _) = try await client.create(["user_id": "ada", "ip": "198.51.100.7"])
+            let same = try await client.call(.post, "/v1/sessions/resume", json: ["id": id, "ip": "198.51.100.7"])
+            #expect(same.status == .ok)
+            let stolen = try await client.call(.post, "/v1/sessions/resume", json: ["id": id, "ip": "203.0.113.99"])
+            #expect(stolen.status == .notFound)
+            let after = try await client.call(.post, "/v1/sessions/resume", json: ["id": id])
+            #expect(after.status == .notFound)
+        }
+    }
+
     @Test("a user's sessions come in pages, newest first, stable while sessions are used")
     func pagedList() async throws {
         let harness = try await APITestHarness()

@@ -68,3 +68,49 @@ enum FileStoreCorrupter {
         try Data("{\"key\": 12, trailing garbage".utf8).write(to: path)
     }
 }
+
+@Suite("Store conformance catches a per-user limit applied in separate steps")
+struct UserLimitConformanceTests {
+    /// A store that keeps the protocol's default list-delete-insert: racing sign-ins all count the
+    /// same few sessions, so the conformance suite must reject it.
+    final class ThreeStepStore: SessionStore {
+        let base = MemorySessionStore()
+        var name: String { "three-step" }
+
+        func load(_ key: SessionKey, now: Date) async throws -> StoredSession? { try await base.load(key, now: now) }
+        func insert(_ session: StoredSession, now: Date) async throws { try await base.insert(session, now: now) }
+        func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
+            try await base.compareAndSet(session, expectedVersion: expectedVersion, now: now)
+        }
+        func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
+            try await base.touch(key, lastSeenAt: lastSeenAt, idleDeadline: idleDeadline, now: now)
+        }
+        func delete(_ key: SessionKey, now: Date) async throws -> Bool { try await base.delete(key, now: now) }
+        func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
+            // The answer takes a round trip to arrive, as from any networked store; meanwhile
+            // other inserts go ahead.
+            let listed = try await base.sessions(ofUser: userID, now: now)
+            try await Task.sleep(for: .milliseconds(5))
+            return listed
+        }
+        func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
+            try await base.deleteAll(ofUser: userID, except: except, now: now)
+        }
+        func pruneExpired(now: Date, limit: Int) async throws -> Int {
+            try await base.pruneExpired(now: now, limit: limit)
+        }
+        func count(now: Date) async throws -> Int { try await base.count(now: now) }
+        func health() async -> StoreHealth { await base.health() }
+        func close() async { await base.close() }
+    }
+
+    @Test func theDefaultThreeStepInsertFailsTheCheck() async throws {
+        await #expect(throws: ConformanceFailure.self) {
+            try await StoreConformance.run(.userLimitInTheSameStep) { ThreeStepStore() }
+        }
+    }
+
+    @Test func theSameStoreOtherwiseConforms() async throws {
+        try await StoreConformance.run(.deleteAllOfUser) { ThreeStepStore() }
+    }
+}

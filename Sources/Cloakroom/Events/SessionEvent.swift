@@ -23,6 +23,9 @@ public struct SessionEvent: Sendable, Hashable, Codable {
         case storeBypassed = "store_bypassed"
         /// A store composition uses a store (``SessionEvent/store``) again after an outage.
         case storeRestored = "store_restored"
+        /// A resume came from another IP address or user agent than the session last saw
+        /// (``SessionEvent/ip`` is the new address; see ``ClientChangePolicy``).
+        case clientChanged = "client_changed"
     }
 
     /// Why a session ended.
@@ -37,6 +40,8 @@ public struct SessionEvent: Sendable, Hashable, Codable {
         case revoked
         /// Rotation replaced it with a new ID.
         case replaced
+        /// It was resumed from another client and ``ClientChangePolicy`` ends such sessions.
+        case clientChanged = "client_changed"
     }
 
     /// What happened.

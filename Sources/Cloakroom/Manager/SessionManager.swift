@@ -75,8 +75,6 @@ public struct SessionManager: Sendable {
             if let userID { try policy.validate(userID: userID) }
             let now = clock.now
             let json = try encode(data)
-            if let userID { try await makeRoom(forUser: userID, now: now) }
-
             let metadata = SessionMetadata(
                 createdAt: now,
                 lastSeenAt: now,
@@ -96,38 +94,21 @@ public struct SessionManager: Sendable {
                 absoluteDeadline: absoluteDeadline,
                 version: 1
             )
-            try await calls.insert(stored, now: now)
+            try await insert(stored, now: now)
             events.record(SessionEvent(kind: .created, time: now, handle: id.key.handle, userID: userID, ip: client.ip))
             return IssuedSession(id: id, session: Session(stored: stored, data: data))
         }
     }
 
-    /// Applies the per-user limit before a new session for `userID` is created.
-    private func makeRoom(forUser userID: String, now: Date) async throws {
-        guard let maximum = policy.maximumSessionsPerUser else { return }
-        let existing = try await calls.sessions(ofUser: userID, now: now)
-        guard existing.count >= maximum else { return }
-        switch policy.overflowBehavior {
-        case .refuse:
-            throw CloakroomError(
-                .tooManySessions,
-                "user already has \(existing.count) sessions, the most allowed is \(maximum); end one first"
-            )
-        case .endLeastRecentlyUsed:
-            let oldestFirst = existing.sorted { $0.metadata.lastSeenAt < $1.metadata.lastSeenAt }
-            for victim in oldestFirst.prefix(existing.count - maximum + 1) {
-                if try await calls.delete(victim.key, now: now) {
-                    events.record(
-                        SessionEvent(
-                            kind: .ended,
-                            time: now,
-                            handle: victim.key.handle,
-                            userID: userID,
-                            reason: .evicted
-                        )
-                    )
-                }
-            }
+    /// Inserts a new record; one for a user goes through the store's atomic per-user limit, and
+    /// each session that limit ends is reported.
+    private func insert(_ stored: StoredSession, now: Date) async throws {
+        guard let userID = stored.userID, let limit = policy.userSessionLimit else {
+            try await calls.insert(stored, now: now)
+            return
+        }
+        for key in try await calls.insert(stored, within: limit, now: now) {
+            events.record(SessionEvent(kind: .ended, time: now, handle: key.handle, userID: userID, reason: .evicted))
         }
     }
 
@@ -137,17 +118,28 @@ public struct SessionManager: Sendable {
     ///
     /// Records activity (last seen, sliding idle deadline) at most once per
     /// ``SessionPolicy/touchInterval``, so most resumes are a single read.
-    public func resume(_ id: SessionID) async throws -> Session? {
-        try await resumeNotingTouch(id)?.session
+    ///
+    /// - Parameter client: the client making this request, when known: compared with the one the
+    ///   session last saw, and what a change does is ``SessionPolicy/clientChange``'s choice
+    ///   (by default the new IP and user agent are recorded and a
+    ///   ``SessionEvent/Kind/clientChanged`` event is emitted; ``ClientChangePolicy/Reaction/end``
+    ///   makes this resume find no session).
+    public func resume(_ id: SessionID, client: ClientInfo? = nil) async throws -> Session? {
+        try await resumeNotingTouch(id, client: client)?.session
     }
 
-    /// ``resume(_:)``, also saying whether this call recorded activity (and so moved the idle
-    /// deadline): integrations re-send a cookie's expiry only then.
-    package func resumeNotingTouch(_ id: SessionID) async throws -> (session: Session, touched: Bool)? {
+    /// ``resume(_:client:)``, also saying whether this call recorded activity (and so moved the
+    /// idle deadline): integrations re-send a cookie's expiry only then.
+    package func resumeNotingTouch(_ id: SessionID, client: ClientInfo? = nil) async throws
+        -> (session: Session, touched: Bool)?
+    {
         try await operations.measure(.resume) {
             let now = clock.now
             guard var stored = try await calls.load(id.key, now: now) else { return nil }
             let data = try decode(stored)
+            if let client, let change = policy.clientChange.assess(stored.metadata, against: client) {
+                return try await react(to: change, in: stored, data: data, now: now)
+            }
             var touched = false
             if now.timeIntervalSince(stored.metadata.lastSeenAt) >= policy.touchInterval.seconds {
                 let idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
@@ -161,6 +153,53 @@ public struct SessionManager: Sendable {
             }
             return (Session(stored: stored, data: data), touched)
         }
+    }
+
+    /// A resume from a client the session had not seen: ends the session, or records the client
+    /// as last seen (with the touch this resume is due, in one write) and clears the sign-in time
+    /// when the policy asks.
+    private func react(
+        to change: ClientChangeAssessment,
+        in stored: StoredSession,
+        data: SessionData,
+        now: Date
+    ) async throws -> (session: Session, touched: Bool)? {
+        let handle = stored.key.handle
+        let reaction = change.reaction
+        if reaction >= .notify {
+            let ip = change.ip ?? stored.metadata.ip
+            events.record(SessionEvent(kind: .clientChanged, time: now, handle: handle, userID: stored.userID, ip: ip))
+        }
+        if reaction == .end {
+            if try await calls.delete(stored.key, now: now) {
+                events.record(
+                    SessionEvent(kind: .ended, time: now, handle: handle, userID: stored.userID, reason: .clientChanged)
+                )
+            }
+            return nil
+        }
+        var next = stored
+        if let ip = change.ip { next.metadata.ip = ip }
+        if let userAgent = change.userAgent {
+            next.metadata.userAgent = userAgent
+            next.metadata.device = DeviceLabel.label(for: userAgent)
+        }
+        if reaction == .reauthenticate { next.metadata.authenticatedAt = nil }
+        next.metadata.lastSeenAt = now
+        next.idleDeadline = max(
+            stored.idleDeadline,
+            min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+        )
+        next.version = stored.version + 1
+        // Losing the race to another writer loses only this record of the client: the next
+        // resume compares again. A reaction that clears the sign-in must not be lost, though.
+        if try await calls.compareAndSet(next, expectedVersion: stored.version, now: now) {
+            return (Session(stored: next, data: data), true)
+        }
+        guard reaction == .reauthenticate else { return (Session(stored: stored, data: data), false) }
+        var unsaved = stored
+        unsaved.metadata.authenticatedAt = nil
+        return (Session(stored: unsaved, data: data), false)
     }
 
     /// Resumes from the text a client sent; malformed text means "no session", never an error.
@@ -300,8 +339,6 @@ public struct SessionManager: Sendable {
                     guard let stored = try await calls.load(id.key, now: now) else { throw Self.notFound }
                     var data = try decode(stored)
                     try changes.applyAll(to: &data)
-                    if let userID, userID != stored.userID { try await makeRoom(forUser: userID, now: now) }
-
                     let newID = SessionID.generate()
                     let next = try rotated(
                         stored,
@@ -311,7 +348,13 @@ public struct SessionManager: Sendable {
                         client: client,
                         now: now
                     )
-                    try await calls.insert(next, now: now)
+                    // Signing in to another user counts against that user's limit; the same user
+                    // only swaps one session for another.
+                    if next.userID != stored.userID {
+                        try await insert(next, now: now)
+                    } else {
+                        try await calls.insert(next, now: now)
+                    }
                     // Retire the old record only if nobody changed it since it was copied: a
                     // compare-and-set to an already-expired tombstone. If another request wrote in
                     // between, drop the copy and start over so that its change is carried along.

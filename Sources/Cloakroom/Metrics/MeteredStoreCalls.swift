@@ -36,6 +36,10 @@ struct MeteredStoreCalls: Sendable {
         try await metrics.measure(.insert) { try await store.insert(session, now: now) }
     }
 
+    func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws -> [SessionKey] {
+        try await metrics.measure(.insert) { try await store.insert(session, within: limit, now: now) }
+    }
+
     func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         try await metrics.measure(.compareAndSet) {
             try await store.compareAndSet(session, expectedVersion: expectedVersion, now: now)

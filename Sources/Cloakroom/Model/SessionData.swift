@@ -29,8 +29,14 @@ public struct SessionData: Sendable, Hashable, Codable {
     }
 
     /// Decodes the value of `key` as `T`; `nil` when the key is absent.
+    ///
+    /// A ``VersionedSessionValue`` stored under another version of `T` goes through
+    /// `T.migrate(_:from:)`, and is `nil` when that drops it.
     public func decode<T: Decodable>(_ type: T.Type, forKey key: String) throws -> T? {
         guard let value = values[key] else { return nil }
+        if let versioned = T.self as? any VersionedSessionValue.Type {
+            return try versioned.fromVersionedJSON(value) as? T
+        }
         // Strings, whole numbers and booleans, the common session values, skip the JSON round trip.
         switch value {
         case .string(let string) where T.self == String.self: return string as? T
@@ -44,9 +50,12 @@ public struct SessionData: Sendable, Hashable, Codable {
         return try JSONDecoder().decode(T.self, from: bytes)
     }
 
-    /// Encodes `value` and stores it under `key`.
+    /// Encodes `value` and stores it under `key`; a ``VersionedSessionValue`` with its version.
     public mutating func set(_ value: some Encodable, forKey key: String) throws {
         switch value {
+        case let versioned as any VersionedSessionValue:
+            values[key] = try versioned.versionedJSON()
+            return
         case let string as String:
             values[key] = .string(string)
             return

@@ -8,9 +8,10 @@ public struct SessionMetadata: Sendable, Hashable, Codable {
     public var lastSeenAt: Date
     /// When a user last signed in to this session, if one did.
     public var authenticatedAt: Date?
-    /// The client's IP address as given by the caller.
+    /// The IP address the session was last seen from (created from, until a resume reports
+    /// another; see ``ClientChangePolicy``).
     public var ip: String?
-    /// The client's user agent as given by the caller.
+    /// The user agent the session was last seen with, as ``ip``.
     public var userAgent: String?
     /// A short device label derived from the user agent, e.g. "Firefox on Linux".
     public var device: String?

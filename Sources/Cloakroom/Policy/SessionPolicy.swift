@@ -26,6 +26,16 @@ public struct SessionPolicy: Sendable, Hashable {
     public var maximumDataSize: Int
     /// The longest user ID, in bytes of UTF-8. Default: 256.
     public var maximumUserIDLength: Int
+    /// What a resume does when the client's IP or user agent changed. Default: record the new
+    /// ones and emit an event.
+    public var clientChange: ClientChangePolicy
+
+    /// ``maximumSessionsPerUser`` and ``overflowBehavior`` as the limit a store applies, or `nil`
+    /// for none.
+    public var userSessionLimit: UserSessionLimit? {
+        guard let maximumSessionsPerUser, maximumSessionsPerUser > 0 else { return nil }
+        return UserSessionLimit(maximum: maximumSessionsPerUser, overflow: overflowBehavior)
+    }
 
     /// The default of ``maximumSessionsPerUser``.
     public static let defaultMaximumSessionsPerUser = 100
@@ -38,7 +48,8 @@ public struct SessionPolicy: Sendable, Hashable {
         maximumSessionsPerUser: Int? = SessionPolicy.defaultMaximumSessionsPerUser,
         overflowBehavior: OverflowBehavior = .endLeastRecentlyUsed,
         maximumDataSize: Int = 64 * 1024,
-        maximumUserIDLength: Int = 256
+        maximumUserIDLength: Int = 256,
+        clientChange: ClientChangePolicy = ClientChangePolicy()
     ) {
         self.idleTimeout = idleTimeout
         self.absoluteTimeout = absoluteTimeout
@@ -47,6 +58,7 @@ public struct SessionPolicy: Sendable, Hashable {
         self.overflowBehavior = overflowBehavior
         self.maximumDataSize = maximumDataSize
         self.maximumUserIDLength = maximumUserIDLength
+        self.clientChange = clientChange
     }
 
     /// Checks that the values fit together.

@@ -106,6 +106,16 @@ public final class FallbackSessionStore: ComposedSessionStore {
         if index > 0 { writers.withLock { _ = $0.insert(index) } }
     }
 
+    /// The limit holds within the store that takes the insert; while a fallback serves, sessions
+    /// the user still holds in a store that is down are not counted.
+    public func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws
+        -> [SessionKey]
+    {
+        let (index, ended) = try await first(now: now) { try await $0.insert(session, within: limit, now: now) }
+        if index > 0 { writers.withLock { _ = $0.insert(index) } }
+        return ended
+    }
+
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         try await change(session.key, now: now) {
             try await $0.compareAndSet(session, expectedVersion: expectedVersion, now: now)

@@ -94,6 +94,24 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
 
     public func insert(_ session: StoredSession, now: Date) async throws {
         try await durable.insert(session, now: now)
+        await copyToFast(session, now: now)
+    }
+
+    /// The limit is the durable store's to keep (its records are the truth); the fast copies of
+    /// the sessions it ended are dropped.
+    public func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws
+        -> [SessionKey]
+    {
+        let ended = try await durable.insert(session, within: limit, now: now)
+        for key in ended {
+            await fastMember.apply(to: key, now: now) { try await $0.delete(key, now: now) }
+        }
+        await copyToFast(session, now: now)
+        return ended
+    }
+
+    /// Writes a new record's fast copy; a fast copy already under its key is stale and dropped.
+    private func copyToFast(_ session: StoredSession, now: Date) async {
         await fastMember.apply(to: session.key, now: now) { fast in
             do {
                 try await fast.insert(session, now: now)

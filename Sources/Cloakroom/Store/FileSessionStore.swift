@@ -94,6 +94,30 @@ public final class FileSessionStore: SessionStoreExport {
         }
     }
 
+    /// Under the writer lock, which `flock` extends to every process sharing the folder.
+    public func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws
+        -> [SessionKey]
+    {
+        try withWriterLock { () throws(CloakroomError) in
+            if let existing = try? read(session.key), existing.isLive(at: now) {
+                throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
+            }
+            var ended: [SessionKey] = []
+            if let userID = session.userID {
+                // An unreadable record counts as nobody's: it is neither ended nor counted.
+                let live = markers(ofUser: userID).compactMap { key in
+                    (try? read(key)).flatMap { $0.isLive(at: now) && $0.userID == userID ? $0 : nil }
+                }
+                for victim in try limit.sessionsToEnd(among: live) {
+                    try remove(victim.key, userID: userID)
+                    ended.append(victim.key)
+                }
+            }
+            try write(session, replacing: nil)
+            return ended
+        }
+    }
+
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         try withWriterLock { () throws(CloakroomError) in
             guard let current = try read(session.key), current.isLive(at: now), current.version == expectedVersion

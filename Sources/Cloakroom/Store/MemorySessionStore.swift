@@ -71,24 +71,53 @@ public final class MemorySessionStore: SessionStoreExport {
 
     public func insert(_ session: StoredSession, now: Date) async throws {
         try state.withLock { state throws(CloakroomError) in
-            if let existing = state.sessions[session.key] {
-                guard !existing.isLive(at: now) else {
-                    throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
-                }
-                _ = state.remove(session.key)
-            }
-            if state.sessions.count >= maximumCount {
-                // Make room from the dead before refusing the living.
-                _ = state.removeExpired(now: now, limit: 1024)
-            }
-            guard state.sessions.count < maximumCount else {
-                throw CloakroomError(
-                    .storeFull,
-                    "the memory store holds its maximum of \(maximumCount) sessions; raise maximumCount or use a persistent store"
-                )
-            }
-            state.put(session)
+            try insert(session, into: &state, now: now)
         }
+    }
+
+    /// Under the store's one lock: atomic for every caller in this process, the only one that
+    /// can see this store.
+    public func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws
+        -> [SessionKey]
+    {
+        try state.withLock { state throws(CloakroomError) in
+            guard let userID = session.userID else {
+                try insert(session, into: &state, now: now)
+                return []
+            }
+            try Self.refuseLiveRecord(session.key, in: state, now: now)
+            let live = (state.keysByUser[userID] ?? []).compactMap { key in
+                state.sessions[key].flatMap { $0.isLive(at: now) ? $0 : nil }
+            }
+            var ended: [SessionKey] = []
+            for victim in try limit.sessionsToEnd(among: live) where state.remove(victim.key) != nil {
+                ended.append(victim.key)
+            }
+            try insert(session, into: &state, now: now)
+            return ended
+        }
+    }
+
+    private static func refuseLiveRecord(_ key: SessionKey, in state: State, now: Date) throws(CloakroomError) {
+        if let existing = state.sessions[key], existing.isLive(at: now) {
+            throw CloakroomError(.duplicateKey, "a session with handle \(key.handle) already exists")
+        }
+    }
+
+    private func insert(_ session: StoredSession, into state: inout State, now: Date) throws(CloakroomError) {
+        try Self.refuseLiveRecord(session.key, in: state, now: now)
+        _ = state.remove(session.key)
+        if state.sessions.count >= maximumCount {
+            // Make room from the dead before refusing the living.
+            _ = state.removeExpired(now: now, limit: 1024)
+        }
+        guard state.sessions.count < maximumCount else {
+            throw CloakroomError(
+                .storeFull,
+                "the memory store holds its maximum of \(maximumCount) sessions; raise maximumCount or use a persistent store"
+            )
+        }
+        state.put(session)
     }
 
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {

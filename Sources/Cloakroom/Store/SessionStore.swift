@@ -17,6 +17,21 @@ public protocol SessionStore: Sendable {
     /// same key exists. An expired record with the same key is replaced.
     func insert(_ session: StoredSession, now: Date) async throws
 
+    /// Inserts a new record for its user and keeps that user within `limit` **in the same atomic
+    /// step**: counts the user's live records, ends the ones ``UserSessionLimit/sessionsToEnd(among:)``
+    /// names (or refuses), and inserts, with no other insert for that user in between, on this
+    /// instance or any other sharing the backend. A record without a user is inserted as by
+    /// ``insert(_:now:)``.
+    ///
+    /// The default implementation lists, deletes and inserts in three steps, so concurrent
+    /// sign-ins may leave a user above the limit; every store Cloakroom ships overrides it, and
+    /// `CloakroomTesting`'s conformance suite checks that a store does.
+    ///
+    /// - Returns: the keys of the live records deleted to make room.
+    /// - Throws: ``CloakroomError/Code/tooManySessions`` when the user is full and the limit
+    ///   refuses; ``CloakroomError/Code/duplicateKey`` as ``insert(_:now:)``.
+    func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws -> [SessionKey]
+
     /// Replaces the live record with the same key if its version is `expectedVersion`.
     ///
     /// - Returns: `false` when the record is missing, expired or has another version.
@@ -105,6 +120,25 @@ extension SessionStore {
             }
         }
         return inserted
+    }
+
+    /// List, delete, insert: not atomic (see the requirement).
+    public func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws
+        -> [SessionKey]
+    {
+        guard let userID = session.userID else {
+            try await insert(session, now: now)
+            return []
+        }
+        guard try await load(session.key, now: now) == nil else {
+            throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
+        }
+        var ended: [SessionKey] = []
+        for victim in try limit.sessionsToEnd(among: try await sessions(ofUser: userID, now: now)) {
+            if try await delete(victim.key, now: now) { ended.append(victim.key) }
+        }
+        try await insert(session, now: now)
+        return ended
     }
 
     /// 1000 records, unless a store knows better.

@@ -46,8 +46,8 @@ public final class SessionHandle: Sendable {
 
     let manager: SessionManager?
     let conflicts: SessionConflictPolicy
-    /// Who is asking, worked out only when a session is created or rotated: most requests never
-    /// need the address string or the user agent copied.
+    /// Who is asking, worked out only when a session is created, rotated or resumed under a
+    /// policy that compares clients (``ClientChangePolicy``).
     let describeClient: @Sendable () -> ClientInfo
     let state: Mutex<State>
 
@@ -91,7 +91,9 @@ public final class SessionHandle: Sendable {
         if let pending {
             let resumed: (session: Session, touched: Bool)?
             do {
-                resumed = try await manager.resumeNotingTouch(pending)
+                // Compared with the client the session last saw, when the policy watches it.
+                let client = manager.policy.clientChange.watchesClient ? describeClient() : nil
+                resumed = try await manager.resumeNotingTouch(pending, client: client)
             } catch let error as CloakroomError where error.code == .corruptRecord || error.code == .decryptionFailed {
                 // A record that cannot be read is "no session": the visitor starts afresh.
                 resumed = nil

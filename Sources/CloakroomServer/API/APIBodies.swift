@@ -19,6 +19,19 @@ struct SessionIDBody: Decodable {
     var id: String
 }
 
+/// `POST /v1/sessions/resume`: the session, and optionally the client making the request,
+/// compared with the one the session last saw (see `ClientChangePolicy`).
+struct ResumeSessionBody: Decodable {
+    var id: String
+    var ip: String?
+    var userAgent: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, ip
+        case userAgent = "user_agent"
+    }
+}
+
 /// `POST /v1/sessions/rotate`: the session, and optionally a user who just signed in (or signed
 /// in again), which records the time as `authenticated_at`.
 struct RotateSessionBody: Decodable {

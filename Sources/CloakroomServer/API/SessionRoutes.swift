@@ -24,24 +24,20 @@ struct SessionRoutes: Sendable {
 
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(CreateSessionBody.self, from: request, limit: bodyLimit, allowEmpty: true)
-        if let ip = body.ip, ip.utf8.count > Self.maximumIPLength {
-            throw APIError.badRequest("'ip' must be at most \(Self.maximumIPLength) bytes")
-        }
-        if let userAgent = body.userAgent, userAgent.utf8.count > Self.maximumUserAgentLength {
-            throw APIError.badRequest("'user_agent' must be at most \(Self.maximumUserAgentLength) bytes")
-        }
+        let client = try Self.client(ip: body.ip, userAgent: body.userAgent)
         try Self.refuseReservedKeys(body.data?.keys)
-        let issued = try await manager.create(
-            userID: body.userID,
-            data: SessionData(body.data ?? [:]),
-            client: ClientInfo(ip: body.ip, userAgent: body.userAgent)
-        )
+        let issued = try await manager.create(userID: body.userID, data: SessionData(body.data ?? [:]), client: client)
         return try Self.json(.created, Self.issued(issued))
     }
 
     @Sendable func resume(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let id = try await sessionID(from: request)
-        guard let session = try await manager.resume(id) else { throw Self.notFound }
+        let body = try await JSONBody.decode(ResumeSessionBody.self, from: request, limit: bodyLimit)
+        let id = try SessionID(parsing: body.id)
+        let client = try Self.client(ip: body.ip, userAgent: body.userAgent)
+        let carriesClient = body.ip != nil || body.userAgent != nil
+        guard let session = try await manager.resume(id, client: carriesClient ? client : nil) else {
+            throw Self.notFound
+        }
         return try Self.json(.ok, .object(["session": SessionJSON(session).jsonValue]))
     }
 
@@ -110,6 +106,17 @@ struct SessionRoutes: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The client facts a caller sent, within their length limits.
+    private static func client(ip: String?, userAgent: String?) throws -> ClientInfo {
+        if let ip, ip.utf8.count > maximumIPLength {
+            throw APIError.badRequest("'ip' must be at most \(maximumIPLength) bytes")
+        }
+        if let userAgent, userAgent.utf8.count > maximumUserAgentLength {
+            throw APIError.badRequest("'user_agent' must be at most \(maximumUserAgentLength) bytes")
+        }
+        return ClientInfo(ip: ip, userAgent: userAgent)
+    }
 
     private func sessionID(from request: Request) async throws -> SessionID {
         let body = try await JSONBody.decode(SessionIDBody.self, from: request, limit: bodyLimit)

@@ -157,6 +157,16 @@ public struct ServerConfiguration: Sendable {
             default: throw reader.invalid(.sessionLimitBehavior, "end-oldest or refuse", value)
             }
         }
+        for (setting, field) in [
+            (Setting.onIpChange, \ClientChangePolicy.ipChange), (.onUserAgentChange, \.userAgentChange),
+        ] {
+            guard let value = reader.string(setting) else { continue }
+            guard let reaction = ClientChangePolicy.Reaction(rawValue: value) else {
+                let names = ClientChangePolicy.Reaction.allCases.map(\.rawValue).joined(separator: ", ")
+                throw reader.invalid(setting, "one of \(names)", value)
+            }
+            policy.clientChange[keyPath: field] = reaction
+        }
         if let value = reader.string(.maxDataSize) {
             guard let size = Int(value), size >= 2, size <= 16 * 1024 * 1024 else {
                 throw reader.invalid(.maxDataSize, "a number of bytes from 2 to 16777216", value)

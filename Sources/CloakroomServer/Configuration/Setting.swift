@@ -15,6 +15,8 @@ public enum Setting: String, CaseIterable, Sendable {
     case touchInterval
     case maxSessionsPerUser
     case sessionLimitBehavior
+    case onIpChange
+    case onUserAgentChange
     case maxDataSize
     case encryptionKeys
     case apiKeysFile
@@ -74,6 +76,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .touchInterval: "60s"
         case .maxSessionsPerUser: "100; 'unlimited' for none"
         case .sessionLimitBehavior: "end-oldest"
+        case .onIpChange, .onUserAgentChange: "notify"
         case .maxDataSize: "65536"
         case .encryptionKeys: "none (data stored in clear)"
         case .apiKeysFile: "<data dir>/api-keys.json, created on first start"
@@ -111,6 +114,9 @@ public enum Setting: String, CaseIterable, Sendable {
         case .touchInterval: "a resume records activity at most this often"
         case .maxSessionsPerUser: "most live sessions one user may hold"
         case .sessionLimitBehavior: "beyond the limit: end-oldest or refuse"
+        case .onIpChange:
+            "when a resume reports another IP than the session last saw: ignore, record (as last seen), notify (record and emit client_changed), reauthenticate (notify and clear authenticated_at) or end"
+        case .onUserAgentChange: "when a resume reports another user agent: the same choices as the IP"
         case .maxDataSize: "largest session data, in bytes of JSON"
         case .encryptionKeys: "id:base64key,... (32-byte AES keys, the first is current)"
         case .apiKeysFile: "JSON array of {name, scopes, sha256} API keys"

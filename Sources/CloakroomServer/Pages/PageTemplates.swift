@@ -81,7 +81,7 @@ enum PageTemplates {
         <p class="lead">Signed in as <strong id="user">{{user}}</strong>. These are the devices signed in to your account; end any you do not recognise.</p>
         <div class="card">
         <table id="sessions">
-        <thead><tr><th>Device</th><th>IP address</th><th>Last seen</th><th>Signed in</th><th></th></tr></thead>
+        <thead><tr><th>Device</th><th>Last seen from</th><th>Last seen</th><th>Signed in</th><th></th></tr></thead>
         <tbody>
         {{#sessions}}
         <tr class="session{{#current}} current{{/current}}" data-handle="{{handle}}">
@@ -137,7 +137,7 @@ enum PageTemplates {
         <input type="search" id="lookup-user" name="user" value="{{lookupUser}}" maxlength="256">
         <div class="actions"><button type="submit" class="quiet">Look up</button></div></form>
         {{#lookupUser}}
-        <table id="user-sessions"><thead><tr><th>Session</th><th>Device</th><th>IP address</th><th>Last seen</th></tr></thead><tbody>
+        <table id="user-sessions"><thead><tr><th>Session</th><th>Device</th><th>Last seen from</th><th>Last seen</th></tr></thead><tbody>
         {{#userSessions}}<tr><td><code>{{handle}}</code></td><td>{{device}}</td><td>{{ip}}</td><td>{{lastSeen}}</td></tr>{{/userSessions}}
         {{^userSessions}}<tr><td colspan="4" class="sub">No live sessions.</td></tr>{{/userSessions}}
         </tbody></table>
