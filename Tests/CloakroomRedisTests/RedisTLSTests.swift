@@ -38,7 +38,9 @@ struct RedisTLSTests {
         let store = RedisSessionStore(configuration: try RedisStoreConfiguration(url: plain))
         let started = ContinuousClock.now
         #expect(await !store.health().isHealthy)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // Bounded by the timeout, not by the server: generous, as the whole suite runs in parallel
+        // on two cores and timers fire late (4.6 s was seen once under load).
+        #expect(ContinuousClock.now - started < .seconds(10))
         await store.close()
     }
 

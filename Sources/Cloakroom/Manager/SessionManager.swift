@@ -56,7 +56,7 @@ public struct SessionManager: Sendable {
         self.clock = clock
         self.events = events
         self.logger = logger
-        calls = MeteredStoreCalls(store: store, factory: metricsFactory)
+        calls = MeteredStoreCalls(store: store, cipher: cipher, factory: metricsFactory)
         operations = OperationMetrics(prefix: "cloakroom_session_operations", factory: metricsFactory)
     }
 

@@ -6,7 +6,9 @@ import Metrics
 /// `cloakroom_store_calls_duration_seconds{store, operation}`.
 ///
 /// The manager keeps the store itself public and unwrapped (callers look at its type), and makes
-/// its own calls through this.
+/// its own calls through this. With encryption keys, the records' client fields are sealed on the
+/// way in and opened on the way out here (see `ClientFactsSealing.swift`), so no write of the
+/// manager can store them in clear.
 struct MeteredStoreCalls: Sendable {
     enum Operation: String, CaseIterable, Sendable {
         case load, insert
@@ -17,10 +19,12 @@ struct MeteredStoreCalls: Sendable {
     }
 
     let store: any SessionStore
+    let cipher: SessionCipher
     private let metrics: OperationMetrics<Operation>
 
-    init(store: any SessionStore, factory: any MetricsFactory) {
+    init(store: any SessionStore, cipher: SessionCipher, factory: any MetricsFactory) {
         self.store = store
+        self.cipher = cipher
         metrics = OperationMetrics(
             prefix: "cloakroom_store_calls",
             extraDimensions: [("store", store.name)],
@@ -29,20 +33,23 @@ struct MeteredStoreCalls: Sendable {
     }
 
     func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
-        try await metrics.measure(.load) { try await store.load(key, now: now) }
+        try await metrics.measure(.load) { try await store.load(key, now: now) }?.openingClientFacts(with: cipher)
     }
 
     func insert(_ session: StoredSession, now: Date) async throws {
-        try await metrics.measure(.insert) { try await store.insert(session, now: now) }
+        let sealed = try session.sealingClientFacts(with: cipher)
+        try await metrics.measure(.insert) { try await store.insert(sealed, now: now) }
     }
 
     func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws -> [SessionKey] {
-        try await metrics.measure(.insert) { try await store.insert(session, within: limit, now: now) }
+        let sealed = try session.sealingClientFacts(with: cipher)
+        return try await metrics.measure(.insert) { try await store.insert(sealed, within: limit, now: now) }
     }
 
     func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
-        try await metrics.measure(.compareAndSet) {
-            try await store.compareAndSet(session, expectedVersion: expectedVersion, now: now)
+        let sealed = try session.sealingClientFacts(with: cipher)
+        return try await metrics.measure(.compareAndSet) {
+            try await store.compareAndSet(sealed, expectedVersion: expectedVersion, now: now)
         }
     }
 
@@ -58,6 +65,7 @@ struct MeteredStoreCalls: Sendable {
 
     func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
         try await metrics.measure(.listUser) { try await store.sessions(ofUser: userID, now: now) }
+            .map { $0.openingClientFacts(with: cipher) }
     }
 
     func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {

@@ -1,13 +1,15 @@
 import Foundation
 
-/// Re-encrypts every live record of a store under the cipher's current key, in batches that can
-/// be resumed: for turning encryption on (records stored in clear) and for retiring an old key
-/// (records sealed with it) without waiting for every session to be written again.
+/// Re-encrypts every live record of a store (its data and its client fields: IP address, user
+/// agent, device) under the cipher's current key, in batches that can be resumed: for turning
+/// encryption on (records stored in clear) and for retiring an old key (records sealed with it)
+/// without waiting for every session to be written again.
 ///
 /// Each record is re-sealed with compare-and-set on its version, so a request that writes the
 /// session meanwhile is never overwritten: its own write seals with the current key anyway, and
-/// the record is counted as changed meanwhile. Records that cannot be opened (corrupt, or sealed
-/// with a key the cipher lacks) are counted and left alone.
+/// the record is counted as changed meanwhile. Records whose data cannot be opened (corrupt, or
+/// sealed with a key the cipher lacks) are counted and left alone; a client field that cannot be
+/// opened is dropped, as it could never be shown again.
 public struct StoreResealing: Sendable {
     /// Where the walk stands after a batch.
     public struct Progress: Sendable, Hashable {
@@ -70,19 +72,25 @@ public struct StoreResealing: Sendable {
             let batch = try await store.exportRecords(after: totals.cursor, limit: batchSize, now: clock.now)
             for record in batch.records {
                 totals.scanned += 1
-                guard cipher.needsResealing(record.payload) else {
+                let payloadIsCurrent = !cipher.needsResealing(record.payload)
+                guard !payloadIsCurrent || record.metadata.clientFactsNeedResealing(with: cipher) else {
                     totals.alreadyCurrent += 1
                     continue
                 }
-                let plaintext: [UInt8]
-                do {
-                    plaintext = try cipher.open(record.payload, for: record.key)
-                } catch {
-                    totals.unreadable += 1
-                    continue
-                }
                 var next = record
-                next.payload = try cipher.seal(plaintext, for: record.key)
+                if !payloadIsCurrent {
+                    do {
+                        next.payload = try cipher.seal(
+                            try cipher.open(record.payload, for: record.key),
+                            for: record.key
+                        )
+                    } catch {
+                        totals.unreadable += 1
+                        continue
+                    }
+                }
+                next.metadata = try record.metadata.openingClientFacts(with: cipher, for: record.key)
+                    .sealingClientFacts(with: cipher, for: record.key)
                 next.version = record.version + 1
                 if try await store.compareAndSet(next, expectedVersion: record.version, now: clock.now) {
                     totals.resealed += 1
