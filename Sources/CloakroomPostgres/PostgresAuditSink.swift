@@ -35,6 +35,7 @@ public final class PostgresAuditSink: SessionEventSink, Service {
         self.logger = logger
     }
 
+    /// Records the event.
     public func record(_ event: SessionEvent) {
         buffer.withLock { buffer in
             if buffer.events.count < Self.bufferSize {

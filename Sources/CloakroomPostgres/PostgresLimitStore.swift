@@ -4,6 +4,7 @@ import PostgresNIO
 /// Rate limits in the same database as the sessions (table `cloakroom_limits`): each step is one
 /// `INSERT … ON CONFLICT DO UPDATE … WHERE`, atomic under concurrent callers on any instance.
 extension PostgresSessionStore: LimitStore {
+    /// One rate-limit step for a bucket (see `CellRate`), applied atomically.
     public func advanceArrival(_ key: LimitKey, by increment: Int64, tolerance: Int64, now: Int64) async throws
         -> CellRate.Step
     {
@@ -34,6 +35,7 @@ extension PostgresSessionStore: LimitStore {
         }
     }
 
+    /// Forgets a rate-limit bucket's state, so its key starts full again.
     public func resetLimit(_ key: LimitKey) async throws {
         let keyBytes = ByteBuffer(bytes: key.bytes)
         try await bounded("rate limit reset") { [client, logger] in
@@ -41,6 +43,7 @@ extension PostgresSessionStore: LimitStore {
         }
     }
 
+    /// Deletes rate-limit state of buckets that have refilled; answers how many.
     public func pruneLimits(now: Int64) async throws -> Int {
         try await bounded("rate limit prune") { [client, logger] in
             let rows = try await client.query(

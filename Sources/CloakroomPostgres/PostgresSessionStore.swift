@@ -77,6 +77,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
 
     // MARK: Contract
 
+    /// The live record with this key, or `nil`.
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         try await bounded("load") { [client, logger] in
             let rows = try await client.query(
@@ -88,6 +89,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
+    /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
         let query = try Self.insertQuery(session, now: now)
         let inserted = try await bounded("insert") { [client, logger] in
@@ -240,6 +242,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
+    /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         let metadata = try Self.json(session.metadata)
         return try await bounded("compare-and-set") { [client, logger] in
@@ -260,6 +263,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
+    /// Records activity on a live record without changing its version (see the protocol requirement).
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
         try await bounded("touch") { [client, logger] in
             let rows = try await client.query(
@@ -277,6 +281,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
+    /// Deletes the record; answers whether a live one was there.
     @discardableResult
     public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
         try await bounded("delete") { [client, logger] in
@@ -289,6 +294,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
+    /// The user's live records.
     public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
         try await bounded("list") { [client, logger] in
             let rows = try await client.query(
@@ -301,6 +307,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
+    /// Up to `limit` live records after `cursor`, in a stable order, and the cursor to go on from.
     public func exportRecords(after cursor: String?, limit: Int, now: Date) async throws -> ExportBatch {
         // The empty bytea sorts before every key: no cursor starts at the first one.
         let after = ByteBuffer(bytes: cursor.flatMap { SessionKey(hex: $0) }?.bytes ?? [])
@@ -319,6 +326,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         return ExportBatch(records: records, nextCursor: records.count < limit ? nil : records.last?.key.hex)
     }
 
+    /// Deletes the user's live records but `except`; answers how many went.
     public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
         let keep = except.map(Self.bytes) ?? ByteBuffer()
         return try await bounded("delete all of a user") { [client, logger] in
@@ -370,6 +378,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
+    /// The number of live records.
     public func count(now: Date) async throws -> Int {
         try await scalarCount("SELECT count(*) FROM cloakroom_sessions WHERE deadline > \(now)", "count")
     }
@@ -396,6 +405,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
+    /// Whether the store answers, with a detail fit for operators.
     public func health() async -> StoreHealth {
         do {
             _ = try await scalarCount("SELECT 1", "health check")
@@ -407,6 +417,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
+    /// Closes the store's connections or files; later calls fail.
     public func close() async {
         runner.cancel()
         await runner.value

@@ -7,6 +7,7 @@ import RESP
 extension RedisSessionStore: LimitStore {
     func limitKey(_ key: LimitKey) -> [UInt8] { Array((keyPrefix + "l:" + key.hex).utf8) }
 
+    /// One rate-limit step for a bucket (see `CellRate`), applied atomically.
     public func advanceArrival(_ key: LimitKey, by increment: Int64, tolerance: Int64, now: Int64) async throws
         -> CellRate.Step
     {
@@ -28,6 +29,7 @@ extension RedisSessionStore: LimitStore {
         return CellRate.Step(allowed: allowed == 1, arrival: arrival)
     }
 
+    /// Forgets a rate-limit bucket's state, so its key starts full again.
     public func resetLimit(_ key: LimitKey) async throws {
         let redisKey = limitKey(key)
         _ = try await call("rate limit reset") {

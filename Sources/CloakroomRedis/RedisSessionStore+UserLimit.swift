@@ -20,6 +20,7 @@ extension RedisSessionStore {
 
     func userLockKey(_ userID: String) -> [UInt8] { Array(keyPrefix.utf8) + Array("l:".utf8) + Array(userID.utf8) }
 
+    /// Inserts a new record for its user within the per-user limit, in one atomic step (see the protocol requirement).
     public func insert(_ session: StoredSession, within limit: UserSessionLimit, now: Date) async throws
         -> [SessionKey]
     {

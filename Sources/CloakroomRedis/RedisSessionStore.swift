@@ -215,6 +215,7 @@ public final class RedisSessionStore: SessionStoreExport {
 
     // MARK: Contract
 
+    /// The live record with this key, or `nil`.
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         let redisKey = sessionKey(key)
         let reply = try await call("load") {
@@ -227,6 +228,7 @@ public final class RedisSessionStore: SessionStoreExport {
         return session
     }
 
+    /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
         let fields = try fields(session)
         if let userID = session.userID { try await index(session, userID: userID, now: now) }
@@ -271,6 +273,7 @@ public final class RedisSessionStore: SessionStoreExport {
         return written == 1
     }
 
+    /// Records activity on a live record without changing its version (see the protocol requirement).
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
         let redisKey = sessionKey(key)
         let touched = try await call("touch") {
@@ -286,6 +289,7 @@ public final class RedisSessionStore: SessionStoreExport {
         return touched.int == 1
     }
 
+    /// Deletes the record; answers whether a live one was there.
     @discardableResult
     public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
         let (live, userID) = try await delete(key, ofUser: nil, now: now)
@@ -293,6 +297,7 @@ public final class RedisSessionStore: SessionStoreExport {
         return live
     }
 
+    /// The user's live records.
     public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
         let indexKey = userKey(userID)
         let members = try await call("list the user's sessions") {
@@ -320,6 +325,7 @@ public final class RedisSessionStore: SessionStoreExport {
         return loaded.compactMap { $0.1?.userID == userID ? $0.1 : nil }
     }
 
+    /// Deletes the user's live records but `except`; answers how many went.
     public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
         let indexKey = userKey(userID)
         let members = try await call("list the user's sessions") {
@@ -395,6 +401,7 @@ public final class RedisSessionStore: SessionStoreExport {
         }
     }
 
+    /// Whether the store answers, with a detail fit for operators.
     public func health() async -> StoreHealth {
         do {
             for primary in try await client.primaries() {
@@ -412,6 +419,7 @@ public final class RedisSessionStore: SessionStoreExport {
         }
     }
 
+    /// Closes the store's connections or files; later calls fail.
     public func close() async {
         await client.close()
     }

@@ -177,8 +177,10 @@ public struct RedisStoreConfiguration: Sendable, Hashable, CustomStringConvertib
     /// The URL without its password, safe to log.
     public var description: String { Self.redacted(url) }
 
+    /// Whether two configurations name the same URL.
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.url == rhs.url }
 
+    /// Hashes the configuration's URL.
     public func hash(into hasher: inout Hasher) { hasher.combine(url) }
 
     /// The URL with any password replaced by `***`, for messages and logs.

@@ -5,6 +5,7 @@ import GRDB
 /// Rate limits in the same SQLite file as the sessions (table `cloakroom_limits`): each step is
 /// one write transaction, so processes sharing the file share the limits.
 extension SQLiteSessionStore: LimitStore {
+    /// One rate-limit step for a bucket (see `CellRate`), applied atomically.
     public func advanceArrival(_ key: LimitKey, by increment: Int64, tolerance: Int64, now: Int64) async throws
         -> CellRate.Step
     {
@@ -29,6 +30,7 @@ extension SQLiteSessionStore: LimitStore {
         }
     }
 
+    /// Forgets a rate-limit bucket's state, so its key starts full again.
     public func resetLimit(_ key: LimitKey) async throws {
         let keyData = Data(key.bytes)
         try await writing { db in
@@ -36,6 +38,7 @@ extension SQLiteSessionStore: LimitStore {
         }
     }
 
+    /// Deletes rate-limit state of buckets that have refilled; answers how many.
     public func pruneLimits(now: Int64) async throws -> Int {
         try await writing { db in
             try db.execute(sql: "DELETE FROM cloakroom_limits WHERE arrival <= ?", arguments: [now])

@@ -66,6 +66,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         ON CONFLICT (key) DO NOTHING
         """
 
+    /// The live record with this key, or `nil`.
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         try await reading { db in
             try Row.fetchOne(
@@ -75,6 +76,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         }
     }
 
+    /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
         let columns = try Columns(session)
         let inserted = try await writing { db in
@@ -162,6 +164,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         return found
     }
 
+    /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         let columns = try Columns(session)
         return try await writing { db in
@@ -181,6 +184,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         }
     }
 
+    /// Records activity on a live record without changing its version (see the protocol requirement).
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
         try await writing { db in
             // In SQLite's SET clause every column reference reads the old row.
@@ -200,6 +204,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         }
     }
 
+    /// Deletes the record; answers whether a live one was there.
     @discardableResult
     public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
         try await writing { db in
@@ -214,6 +219,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         }
     }
 
+    /// The user's live records.
     public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
         try await reading { db in
             try Row.fetchAll(
@@ -223,6 +229,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         }
     }
 
+    /// Up to `limit` live records after `cursor`, in a stable order, and the cursor to go on from.
     public func exportRecords(after cursor: String?, limit: Int, now: Date) async throws -> ExportBatch {
         // The empty blob sorts before every key: no cursor starts at the first one.
         let after = Data(cursor.flatMap { SessionKey(hex: $0) }?.bytes ?? [])
@@ -237,6 +244,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         return ExportBatch(records: records, nextCursor: records.count < limit ? nil : records.last?.key.hex)
     }
 
+    /// Deletes the user's live records but `except`; answers how many went.
     public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
         let keep = except.map { Data($0.bytes) } ?? Data()
         return try await writing { db in
@@ -254,6 +262,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         }
     }
 
+    /// Deletes up to `limit` expired records; answers how many.
     public func pruneExpired(now: Date, limit: Int) async throws -> Int {
         try await writing { db in
             try db.cachedStatement(
@@ -267,6 +276,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         }
     }
 
+    /// The number of live records.
     public func count(now: Date) async throws -> Int {
         try await reading { db in
             try Int.fetchOne(
@@ -286,6 +296,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         }
     }
 
+    /// The users with the most live records, most first.
     public func topUsers(limit: Int, now: Date) async throws -> [(userID: String, sessions: Int)] {
         let rows = try await reading { db in
             try Row.fetchAll(
@@ -302,6 +313,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         return rows.map { ($0.userID, $0.sessions) }
     }
 
+    /// Whether the store answers, with a detail fit for operators.
     public func health() async -> StoreHealth {
         do {
             _ = try await reading { db in try Int.fetchOne(db, sql: "SELECT 1") }
@@ -311,6 +323,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         }
     }
 
+    /// Closes the store's connections or files; later calls fail.
     public func close() async {
         try? pool.close()
     }

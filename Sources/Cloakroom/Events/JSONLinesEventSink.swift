@@ -31,6 +31,7 @@ public final class JSONLinesEventSink: SessionEventSink {
         close(descriptor)
     }
 
+    /// Records the event.
     public func record(_ event: SessionEvent) {
         lock.withLock { _ in
             guard var line = try? encoder.encode(event) else { return }

@@ -11,6 +11,7 @@ public struct LogEventSink: SessionEventSink {
         self.level = level
     }
 
+    /// Records the event.
     public func record(_ event: SessionEvent) {
         var metadata: Logger.Metadata = ["event": "\(event.kind.rawValue)"]
         if let handle = event.handle { metadata["session"] = "\(handle)" }

@@ -14,6 +14,7 @@ public struct MultiplexEventSink: SessionEventSink {
         self.sinks = sinks
     }
 
+    /// Records the event.
     public func record(_ event: SessionEvent) {
         for sink in sinks { sink.record(event) }
     }
@@ -24,5 +25,6 @@ public struct DiscardingEventSink: SessionEventSink {
     /// Creates a sink that drops events.
     public init() {}
 
+    /// Records the event.
     public func record(_ event: SessionEvent) {}
 }

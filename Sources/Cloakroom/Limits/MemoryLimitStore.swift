@@ -28,6 +28,7 @@ public final class MemoryLimitStore: LimitStore {
         self.capacity = capacity
     }
 
+    /// One rate-limit step for a bucket (see `CellRate`), applied atomically.
     public func advanceArrival(_ key: LimitKey, by increment: Int64, tolerance: Int64, now: Int64) async throws
         -> CellRate.Step
     {
@@ -52,10 +53,12 @@ public final class MemoryLimitStore: LimitStore {
         }
     }
 
+    /// Forgets a rate-limit bucket's state, so its key starts full again.
     public func resetLimit(_ key: LimitKey) async throws {
         _ = state.withLock { $0.arrivals.removeValue(forKey: key) }
     }
 
+    /// Deletes rate-limit state of buckets that have refilled; answers how many.
     public func pruneLimits(now: Int64) async throws -> Int {
         state.withLock { state in
             var pruned = 0

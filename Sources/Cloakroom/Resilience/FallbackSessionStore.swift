@@ -61,6 +61,7 @@ public final class FallbackSessionStore: ComposedSessionStore {
 
     // MARK: Reads
 
+    /// The live record with this key, or `nil`.
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         let (index, session) = try await first(now: now) { try await $0.load(key, now: now) }
         if let session, !members[index].distrusts(session) { return session }
@@ -72,6 +73,7 @@ public final class FallbackSessionStore: ComposedSessionStore {
         return nil
     }
 
+    /// The user's live records.
     public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
         let (index, found) = try await first(now: now) { try await $0.sessions(ofUser: userID, now: now) }
         var sessions = found.filter { !members[index].distrusts($0) }
@@ -88,6 +90,7 @@ public final class FallbackSessionStore: ComposedSessionStore {
         return sessions
     }
 
+    /// The number of live records.
     public func count(now: Date) async throws -> Int {
         let (index, live) = try await first(now: now) { try await $0.count(now: now) }
         var total = live
@@ -101,6 +104,7 @@ public final class FallbackSessionStore: ComposedSessionStore {
 
     // MARK: Writes
 
+    /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
         let (index, _) = try await first(now: now) { try await $0.insert(session, now: now) }
         if index > 0 { writers.withLock { _ = $0.insert(index) } }
@@ -116,12 +120,14 @@ public final class FallbackSessionStore: ComposedSessionStore {
         return ended
     }
 
+    /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         try await change(session.key, now: now) {
             try await $0.compareAndSet(session, expectedVersion: expectedVersion, now: now)
         }
     }
 
+    /// Records activity on a live record without changing its version (see the protocol requirement).
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
         try await change(key, now: now) {
             try await $0.touch(key, lastSeenAt: lastSeenAt, idleDeadline: idleDeadline, now: now)
@@ -141,6 +147,7 @@ public final class FallbackSessionStore: ComposedSessionStore {
         return false
     }
 
+    /// Deletes the record; answers whether a live one was there.
     @discardableResult
     public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
         var deleted = false
@@ -158,6 +165,7 @@ public final class FallbackSessionStore: ComposedSessionStore {
         return deleted
     }
 
+    /// Deletes the user's live records but `except`; answers how many went.
     public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
         var ended = 0
         var reached = false
@@ -177,6 +185,7 @@ public final class FallbackSessionStore: ComposedSessionStore {
         return ended
     }
 
+    /// Deletes up to `limit` expired records; answers how many.
     public func pruneExpired(now: Date, limit: Int) async throws -> Int {
         let (index, pruned) = try await first(now: now) { try await $0.pruneExpired(now: now, limit: limit) }
         var total = pruned
@@ -215,6 +224,7 @@ public final class FallbackSessionStore: ComposedSessionStore {
         return overall(answers)
     }
 
+    /// The health of the composition and of each of its stores, for `/health`.
     public func healthReport() async -> CompositionHealth {
         var components: [ComponentHealth] = []
         for member in members { components.append(await member.componentHealth()) }
@@ -232,10 +242,12 @@ public final class FallbackSessionStore: ComposedSessionStore {
         members.filter { !$0.isInSync }.map(\.store.name)
     }
 
+    /// Tries a bypassed store again, so that traffic moves back to it once it answers.
     public func probe() async {
         for member in members { await member.probe() }
     }
 
+    /// Closes the store's connections or files; later calls fail.
     public func close() async {
         for member in members { await member.store.close() }
     }

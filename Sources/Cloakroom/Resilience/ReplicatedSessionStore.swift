@@ -52,6 +52,7 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
 
     // MARK: Reads
 
+    /// The live record with this key, or `nil`.
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         if !fastMember.distrusts(key),
             case .answered(let cached) = try? await fastMember.call(now: now, { try await $0.load(key, now: now) })
@@ -82,16 +83,19 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
         }
     }
 
+    /// The user's live records.
     public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
         try await durable.sessions(ofUser: userID, now: now)
     }
 
+    /// The number of live records.
     public func count(now: Date) async throws -> Int {
         try await durable.count(now: now)
     }
 
     // MARK: Writes: durable first, then fast
 
+    /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
         try await durable.insert(session, now: now)
         await copyToFast(session, now: now)
@@ -121,6 +125,7 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
         }
     }
 
+    /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         let replaced = try await durable.compareAndSet(session, expectedVersion: expectedVersion, now: now)
         await fastMember.apply(to: session.key, now: now) { fast in
@@ -133,6 +138,7 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
         return replaced
     }
 
+    /// Records activity on a live record without changing its version (see the protocol requirement).
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
         let touched = try await durable.touch(key, lastSeenAt: lastSeenAt, idleDeadline: idleDeadline, now: now)
         await fastMember.apply(to: key, now: now) { fast in
@@ -145,6 +151,7 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
         return touched
     }
 
+    /// Deletes the record; answers whether a live one was there.
     @discardableResult
     public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
         let deleted = try await durable.delete(key, now: now)
@@ -152,6 +159,7 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
         return deleted
     }
 
+    /// Deletes the user's live records but `except`; answers how many went.
     public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
         let ended = try await durable.deleteAll(ofUser: userID, except: except, now: now)
         do {
@@ -164,6 +172,7 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
         return ended
     }
 
+    /// Deletes up to `limit` expired records; answers how many.
     public func pruneExpired(now: Date, limit: Int) async throws -> Int {
         let pruned = try await durable.pruneExpired(now: now, limit: limit)
         if !fast.expiresRecordsItself {
@@ -186,6 +195,7 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
         overall(await durable.health())
     }
 
+    /// The health of the composition and of each of its stores, for `/health`.
     public func healthReport() async -> CompositionHealth {
         async let fastHealth = fastMember.componentHealth()
         let durableHealth = await durable.health()
@@ -202,10 +212,12 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
     /// The fast store's name while it is bypassed or not yet repaired.
     public var bypassedStores: [String] { fastMember.isInSync ? [] : [fast.name] }
 
+    /// Tries a bypassed store again, so that traffic moves back to it once it answers.
     public func probe() async {
         await fastMember.probe()
     }
 
+    /// Closes the store's connections or files; later calls fail.
     public func close() async {
         await fast.close()
         await durable.close()

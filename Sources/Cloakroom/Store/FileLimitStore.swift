@@ -6,6 +6,7 @@ import Foundation
 extension FileSessionStore: LimitStore {
     func limitPath(_ key: LimitKey) -> String { directory.path + "/limits/" + key.hex }
 
+    /// One rate-limit step for a bucket (see `CellRate`), applied atomically.
     public func advanceArrival(_ key: LimitKey, by increment: Int64, tolerance: Int64, now: Int64) async throws
         -> CellRate.Step
     {
@@ -27,11 +28,13 @@ extension FileSessionStore: LimitStore {
         }
     }
 
+    /// Forgets a rate-limit bucket's state, so its key starts full again.
     public func resetLimit(_ key: LimitKey) async throws {
         let path = limitPath(key)
         try withWriterLock { () throws(CloakroomError) in _ = unlink(path) }
     }
 
+    /// Deletes rate-limit state of buckets that have refilled; answers how many.
     public func pruneLimits(now: Int64) async throws -> Int {
         let folder = directory.path + "/limits"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []

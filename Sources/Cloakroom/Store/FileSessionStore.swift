@@ -70,11 +70,13 @@ public final class FileSessionStore: SessionStoreExport {
 
     // MARK: Contract
 
+    /// The live record with this key, or `nil`.
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         guard let session = try read(key), session.isLive(at: now) else { return nil }
         return session
     }
 
+    /// Up to `limit` live records after `cursor`, in a stable order, and the cursor to go on from.
     public func exportRecords(after cursor: String?, limit: Int, now: Date) async throws -> ExportBatch {
         let keys = allKeys().map { ($0.hex, $0) }.filter { cursor == nil || $0.0 > cursor! }
             .sorted { $0.0 < $1.0 }.prefix(limit).map(\.1)
@@ -85,6 +87,7 @@ public final class FileSessionStore: SessionStoreExport {
         return .orderedByKey(records, scanned: keys, limit: limit)
     }
 
+    /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
         try withWriterLock { () throws(CloakroomError) in
             if let existing = try? read(session.key), existing.isLive(at: now) {
@@ -118,6 +121,7 @@ public final class FileSessionStore: SessionStoreExport {
         }
     }
 
+    /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         try withWriterLock { () throws(CloakroomError) in
             guard let current = try read(session.key), current.isLive(at: now), current.version == expectedVersion
@@ -127,6 +131,7 @@ public final class FileSessionStore: SessionStoreExport {
         }
     }
 
+    /// Records activity on a live record without changing its version (see the protocol requirement).
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
         try withWriterLock { () throws(CloakroomError) in
             guard var current = try read(key), current.isLive(at: now) else { return false }
@@ -138,6 +143,7 @@ public final class FileSessionStore: SessionStoreExport {
         }
     }
 
+    /// Deletes the record; answers whether a live one was there.
     @discardableResult
     public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
         try withWriterLock { () throws(CloakroomError) in
@@ -147,6 +153,7 @@ public final class FileSessionStore: SessionStoreExport {
         }
     }
 
+    /// The user's live records.
     public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
         var live: [StoredSession] = []
         var stale: [SessionKey] = []
@@ -170,6 +177,7 @@ public final class FileSessionStore: SessionStoreExport {
         return live
     }
 
+    /// Deletes the user's live records but `except`; answers how many went.
     public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
         try withWriterLock { () throws(CloakroomError) in
             var ended = 0
@@ -183,6 +191,7 @@ public final class FileSessionStore: SessionStoreExport {
         }
     }
 
+    /// Deletes up to `limit` expired records; answers how many.
     public func pruneExpired(now: Date, limit: Int) async throws -> Int {
         try withWriterLock { () throws(CloakroomError) in
             var pruned = 0
@@ -196,12 +205,14 @@ public final class FileSessionStore: SessionStoreExport {
         }
     }
 
+    /// The number of live records.
     public func count(now: Date) async throws -> Int {
         allKeys().reduce(0) { count, key in
             ((try? read(key))?.isLive(at: now) == true) ? count + 1 : count
         }
     }
 
+    /// Whether the store answers, with a detail fit for operators.
     public func health() async -> StoreHealth {
         if access(sessionsPath, R_OK | W_OK | X_OK) == 0 {
             return StoreHealth(store: name, isHealthy: true)
@@ -209,6 +220,7 @@ public final class FileSessionStore: SessionStoreExport {
         return StoreHealth(store: name, isHealthy: false, detail: "folder \(sessionsPath) is not readable and writable")
     }
 
+    /// Closes the store's connections or files; later calls fail.
     public func close() async {}
 
     // MARK: Files

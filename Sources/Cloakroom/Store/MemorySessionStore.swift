@@ -62,6 +62,7 @@ public final class MemorySessionStore: SessionStoreExport {
         self.maximumCount = maximumCount
     }
 
+    /// The live record with this key, or `nil`.
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         state.withLock { state in
             guard let session = state.sessions[key], session.isLive(at: now) else { return nil }
@@ -69,6 +70,7 @@ public final class MemorySessionStore: SessionStoreExport {
         }
     }
 
+    /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
         try state.withLock { state throws(CloakroomError) in
             try insert(session, into: &state, now: now)
@@ -120,6 +122,7 @@ public final class MemorySessionStore: SessionStoreExport {
         state.put(session)
     }
 
+    /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         state.withLock { state in
             guard let current = state.sessions[session.key], current.isLive(at: now), current.version == expectedVersion
@@ -129,6 +132,7 @@ public final class MemorySessionStore: SessionStoreExport {
         }
     }
 
+    /// Records activity on a live record without changing its version (see the protocol requirement).
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
         state.withLock { state in
             guard var session = state.sessions[key], session.isLive(at: now) else { return false }
@@ -139,6 +143,7 @@ public final class MemorySessionStore: SessionStoreExport {
         }
     }
 
+    /// Deletes the record; answers whether a live one was there.
     @discardableResult
     public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
         state.withLock { state in
@@ -146,6 +151,7 @@ public final class MemorySessionStore: SessionStoreExport {
         }
     }
 
+    /// The user's live records.
     public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
         state.withLock { state in
             (state.keysByUser[userID] ?? []).compactMap { key in
@@ -154,6 +160,7 @@ public final class MemorySessionStore: SessionStoreExport {
         }
     }
 
+    /// Deletes the user's live records but `except`; answers how many went.
     public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
         state.withLock { state in
             var ended = 0
@@ -164,18 +171,22 @@ public final class MemorySessionStore: SessionStoreExport {
         }
     }
 
+    /// Deletes up to `limit` expired records; answers how many.
     public func pruneExpired(now: Date, limit: Int) async throws -> Int {
         state.withLock { state in state.removeExpired(now: now, limit: limit) }
     }
 
+    /// The number of live records.
     public func count(now: Date) async throws -> Int {
         state.withLock { state in state.sessions.values.reduce(0) { $0 + ($1.isLive(at: now) ? 1 : 0) } }
     }
 
+    /// Whether the store answers, with a detail fit for operators.
     public func health() async -> StoreHealth {
         StoreHealth(store: name, isHealthy: true)
     }
 
+    /// Up to `limit` live records after `cursor`, in a stable order, and the cursor to go on from.
     public func exportRecords(after cursor: String?, limit: Int, now: Date) async throws -> ExportBatch {
         state.withLock { state in
             let keys = state.sessions.keys.map { ($0.hex, $0) }.filter { cursor == nil || $0.0 > cursor! }
@@ -185,5 +196,6 @@ public final class MemorySessionStore: SessionStoreExport {
         }
     }
 
+    /// Closes the store's connections or files; later calls fail.
     public func close() async {}
 }

@@ -39,8 +39,10 @@ public final class RESPClusterClient: RESPClient {
         state = Mutex(State())
     }
 
+    /// The servers, without credentials, for logs and health.
     public var serverDescription: String { "cluster " + seeds.map(\.address).joined(separator: ",") }
 
+    /// Sends the command to the server that serves `key` and returns its reply.
     public func send(_ command: RESPCommand, key: [UInt8]?) async throws -> RESPValue {
         let slot = key.map(ClusterSlot.of)
         var askingAt: String?
@@ -89,12 +91,14 @@ public final class RESPClusterClient: RESPClient {
         throw lastError ?? RESPError(.unavailable, "too many redirections for one command")
     }
 
+    /// One client per primary server (for commands that walk the whole keyspace).
     public func primaries() async throws -> [any RESPClient] {
         if state.withLock({ $0.owners.allSatisfy { $0 == nil } }) { try await refresh() }
         let addresses = state.withLock { Set($0.owners.compactMap { $0 }) }
         return addresses.sorted().map { pool(for: $0) }
     }
 
+    /// Closes the store's connections or files; later calls fail.
     public func close() async {
         let pools = state.withLock { state in
             state.closed = true

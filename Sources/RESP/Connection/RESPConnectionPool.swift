@@ -55,10 +55,13 @@ public final class RESPConnectionPool: RESPClient {
         )
     }
 
+    /// The servers, without credentials, for logs and health.
     public var serverDescription: String { configuration.address }
 
+    /// One client per primary server (for commands that walk the whole keyspace).
     public func primaries() async throws -> [any RESPClient] { [self] }
 
+    /// Sends the command to the server that serves `key` and returns its reply.
     public func send(_ command: RESPCommand, key: [UInt8]?) async throws -> RESPValue {
         try await connection().send(command)
     }
@@ -132,6 +135,7 @@ public final class RESPConnectionPool: RESPClient {
         }
     }
 
+    /// Closes the store's connections or files; later calls fail.
     public func close() async {
         let slots = state.withLock { state in
             state.closed = true

@@ -42,5 +42,6 @@ public struct RESPError: Error, Sendable, CustomStringConvertible {
         [.connectionFailed, .timeout, .unavailable, .malformedReply, .replyTooLarge].contains(code)
     }
 
+    /// The error as people read it.
     public var description: String { "Redis: \(message)" }
 }
