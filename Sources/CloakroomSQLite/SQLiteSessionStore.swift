@@ -25,13 +25,8 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         self.path = path
         self.busyTimeout = busyTimeout
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
-            try? FileManager.default.createDirectory(
-                atPath: folder,
-                withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700]
-            )
-        }
+        // A failure shows when SQLite opens the file, with SQLite's own words.
+        if !folder.isEmpty { try? PrivateFile.createFolder(folder) }
         // Session rows are private: create the file readable by this user only. SQLite gives its
         // -wal and -shm files the same permissions.
         if !FileManager.default.fileExists(atPath: path) {

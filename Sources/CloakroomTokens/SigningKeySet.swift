@@ -144,41 +144,14 @@ public struct SigningKeySet: Sendable {
     public func write(to path: String, replacing: Bool, setting: String = "CLOAKROOM_JWT_KEYS_FILE")
         throws(CloakroomError) -> Bool
     {
-        let folder = (path as NSString).deletingLastPathComponent
-        let temporary =
-            "\(folder.isEmpty ? "." : folder)/.\((path as NSString).lastPathComponent).\(UInt64.random(in: 0 ... .max))"
         do {
-            if !folder.isEmpty {
-                try FileManager.default.createDirectory(
-                    atPath: folder,
-                    withIntermediateDirectories: true,
-                    attributes: [.posixPermissions: 0o700]
-                )
-            }
-            guard
-                FileManager.default.createFile(
-                    atPath: temporary,
-                    contents: try fileContents(),
-                    attributes: [.posixPermissions: 0o600]
-                )
-            else { throw CocoaError(.fileWriteUnknown) }
+            return try PrivateFile.write(try fileContents(), to: path, placement: replacing ? .replace : .createNew)
         } catch {
             throw CloakroomError(
                 .invalidConfiguration,
                 "\(setting): cannot write '\(path)': \(error); check the folder is writable"
             )
         }
-        defer { unlink(temporary) }
-        if replacing {
-            guard rename(temporary, path) == 0 else {
-                throw CloakroomError(.invalidConfiguration, "\(setting): cannot replace '\(path)' (errno \(errno))")
-            }
-            return true
-        }
-        // link(2) fails when the name exists: of several instances creating at once, one wins.
-        if link(temporary, path) == 0 { return true }
-        if errno == EEXIST { return false }
-        throw CloakroomError(.invalidConfiguration, "\(setting): cannot create '\(path)' (errno \(errno))")
     }
 }
 

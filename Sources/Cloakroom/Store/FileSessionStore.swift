@@ -48,13 +48,9 @@ public final class FileSessionStore: SessionStoreExport {
         temporaryPath = base + "/tmp"
         for path in [base, sessionsPath, usersPath, temporaryPath, base + "/limits"] {
             do {
-                try FileManager.default.createDirectory(
-                    atPath: path,
-                    withIntermediateDirectories: true,
-                    attributes: [.posixPermissions: 0o700]
-                )
+                try PrivateFile.createFolder(path)
             } catch {
-                throw CloakroomError(.storeUnavailable, "file store folder '\(path)' cannot be created: \(error)")
+                throw CloakroomError(.storeUnavailable, "file store folder cannot be made: \(error)")
             }
         }
         let descriptor = open(base + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -299,36 +295,20 @@ public final class FileSessionStore: SessionStoreExport {
     }
 
     private func atomicWrite(_ bytes: Data, to path: String) throws(CloakroomError) {
-        let temporary = "\(temporaryPath)/\(UUID().uuidString)"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw CloakroomError(.storeUnavailable, "file store cannot create a temporary file (errno \(errno))")
-        }
-        let written = bytes.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let result = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += result
-            }
-            return true
-        }
-        let synced = written && fsync(descriptor) == 0
-        Glibc.close(descriptor)
-        guard synced, rename(temporary, path) == 0 else {
-            unlink(temporary)
+        do {
+            try PrivateFile.write(
+                bytes,
+                to: path,
+                placement: .replace,
+                temporaryFolder: temporaryPath,
+                creatingFolder: false
+            )
+        } catch {
+            // The reason only: the path names the record.
             throw CloakroomError(
                 .storeUnavailable,
-                "file store cannot write a record (errno \(errno)); check free space"
+                "file store cannot write a record (\(String(cString: strerror(error.code)))); check free space"
             )
-        }
-        let folder = open(sessionsPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if folder >= 0 {
-            fsync(folder)
-            Glibc.close(folder)
         }
     }
 

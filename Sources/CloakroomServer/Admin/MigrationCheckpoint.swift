@@ -47,8 +47,13 @@ public struct MigrationCheckpoint: Codable, Sendable, Hashable {
         return checkpoint
     }
 
-    /// Writes the checkpoint atomically, so that a crash leaves the previous one whole.
+    /// Writes the checkpoint atomically and readable only by this user (it names the stores), so
+    /// that a crash leaves the previous one whole.
     public func save(path: String) throws {
-        try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        do {
+            try PrivateFile.write(try JSONEncoder().encode(self), to: path, placement: .replace)
+        } catch let failure as PrivateFile.Failure {
+            throw CloakroomError(.invalidConfiguration, "--state: cannot save '\(path)': \(failure)")
+        }
     }
 }

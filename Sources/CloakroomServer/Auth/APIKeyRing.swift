@@ -75,26 +75,19 @@ public struct APIKeyRing: Sendable {
             return (try load(path: path), nil)
         }
         let (secret, key) = APIKey.generate(name: "admin", scopes: [.admin, .sessions, .tokens])
-        let folder = (path as NSString).deletingLastPathComponent
+        let created: Bool
         do {
-            if !folder.isEmpty {
-                try FileManager.default.createDirectory(
-                    atPath: folder,
-                    withIntermediateDirectories: true,
-                    attributes: [.posixPermissions: 0o700]
-                )
-            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode([key])
-            guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
-            else { throw CocoaError(.fileWriteUnknown) }
+            created = try PrivateFile.write(try encoder.encode([key]), to: path, placement: .createNew)
         } catch {
             throw CloakroomError(
                 .invalidConfiguration,
                 "\(Setting.apiKeysFile.displayName): cannot create '\(path)': \(error); check the data folder is writable"
             )
         }
+        // Another instance starting at the same moment created it first: use that one.
+        guard created else { return (try load(path: path), nil) }
         return (APIKeyRing(keys: [key]), secret)
     }
 }

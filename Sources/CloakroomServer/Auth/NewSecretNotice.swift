@@ -48,31 +48,13 @@ enum NewSecretNotice {
             """
     }
 
-    /// Creates `path` afresh with mode 0600 and writes `bytes`; never follows a symbolic link and
-    /// never writes into a file someone else created.
+    /// Writes `bytes` to a new file at `path` with mode 0600, replacing a file left from an
+    /// earlier first start (its key no longer exists) without following a symbolic link there.
     static func writeOwnerOnly(_ bytes: [UInt8], to path: String, keysFile: String) throws(CloakroomError) {
-        // A file left from an earlier first start holds a key that no longer exists.
-        if unlink(path) != 0 && errno != ENOENT {
-            throw failure(path, keysFile, "cannot remove the old file (\(String(cString: strerror(errno))))")
-        }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw failure(path, keysFile, String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if result < 0 && errno == EINTR { continue }
-            guard result > 0 else {
-                unlink(path)
-                throw failure(path, keysFile, String(cString: strerror(errno)))
-            }
-            written += result
-        }
-        guard fsync(descriptor) == 0 else {
-            unlink(path)
-            throw failure(path, keysFile, String(cString: strerror(errno)))
+        do {
+            try PrivateFile.write(bytes, to: path, placement: .replace)
+        } catch {
+            throw failure(path, keysFile, "\(error)")
         }
     }
 
