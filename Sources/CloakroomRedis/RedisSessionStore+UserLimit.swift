@@ -29,16 +29,7 @@ extension RedisSessionStore {
             return []
         }
         return try await holdingLock(ofUser: userID) {
-            // New keys are random, so this is for the contract: a refused insert ends nothing.
-            guard try await load(session.key, now: now) == nil else {
-                throw CloakroomError(.duplicateKey, "a live session with this key already exists in \(name)")
-            }
-            var ended: [SessionKey] = []
-            for victim in try limit.sessionsToEnd(among: try await sessions(ofUser: userID, now: now)) {
-                if try await delete(victim.key, now: now) { ended.append(victim.key) }
-            }
-            try await insert(session, now: now)
-            return ended
+            try await insertMakingRoom(session, ofUser: userID, within: limit, now: now)
         }
     }
 

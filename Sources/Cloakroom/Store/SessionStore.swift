@@ -130,6 +130,19 @@ extension SessionStore {
             try await insert(session, now: now)
             return []
         }
+        return try await insertMakingRoom(session, ofUser: userID, within: limit, now: now)
+    }
+
+    /// The three steps of a per-user limit (refuse a live duplicate, end what the limit names,
+    /// insert), atomic only when the caller keeps the user's other inserts out meanwhile, as
+    /// the Redis store does with its per-user lock.
+    package func insertMakingRoom(
+        _ session: StoredSession,
+        ofUser userID: String,
+        within limit: UserSessionLimit,
+        now: Date
+    ) async throws -> [SessionKey] {
+        // New keys are random, so this is for the contract: a refused insert ends nothing.
         guard try await load(session.key, now: now) == nil else {
             throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
         }
