@@ -86,6 +86,12 @@ extension StoredSession {
 
     /// The record as the manager works with it (client fields opened).
     func openingClientFacts(with cipher: SessionCipher) -> StoredSession {
+        // Every read passes here: without keys, a record with no sealed field needs no copy.
+        func looksSealed(_ field: String?) -> Bool { field?.utf8.first == UInt8(ascii: "~") }
+        guard
+            cipher.isEncrypting || looksSealed(metadata.ip) || looksSealed(metadata.userAgent)
+                || looksSealed(metadata.device)
+        else { return self }
         var opened = self
         opened.metadata = metadata.openingClientFacts(with: cipher, for: key)
         return opened
