@@ -201,6 +201,8 @@ let package = Package(
                 "CloakroomServer",
                 "CloakroomTesting",
                 "CloakroomTokens",
+                "CloakroomPostgres",
+                "CloakroomRedis",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

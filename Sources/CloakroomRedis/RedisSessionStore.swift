@@ -127,7 +127,7 @@ public final class RedisSessionStore: SessionStoreExport {
         do {
             return Array(try JSONEncoder().encode(state))
         } catch {
-            throw CloakroomError(.invalidData, "session token state cannot be encoded: \(error)")
+            throw CloakroomError(.invalidData, "session token state cannot be encoded (\(type(of: error)))")
         }
     }
 

@@ -269,18 +269,24 @@ struct SessionMiddlewareTests {
     @Test("cookie options that do not fit together are refused")
     func badOptions() throws {
         let manager = try SessionManager(store: MemorySessionStore())
-        #expect(throws: OptionsError.self) {
+        let insecure = #expect(throws: OptionsError.self) {
             try CloakroomSessionMiddleware<BasicCloakroomRequestContext>(
                 manager: manager,
                 cookie: SessionCookieOptions(sameSite: .none, allowsInsecureTransport: true)
             )
         }
-        #expect(throws: OptionsError.self) {
+        #expect(insecure?.code == .insecureCombination)
+        let badName = #expect(throws: OptionsError.self) {
             try CloakroomSessionMiddleware<BasicCloakroomRequestContext>(
                 manager: manager,
                 cookie: SessionCookieOptions(baseName: "a b")
             )
         }
+        #expect(badName?.code == .invalidCookieName)
+        #expect(
+            (#expect(throws: OptionsError.self) { try SessionCookieOptions(domain: "a;b").validate() })?.code
+                == .invalidDomain
+        )
         #expect(SessionCookieOptions(allowsInsecureTransport: true).name == "session")
         // Name and value beyond 4096 bytes would be dropped by browsers.
         #expect(throws: OptionsError.self) {

@@ -79,7 +79,7 @@ public struct SessionCipher: Sendable {
         } catch let error as CloakroomError {
             throw error
         } catch {
-            throw CloakroomError(.invalidData, "session data could not be sealed: \(error)")
+            throw CloakroomError(.invalidData, "session data could not be sealed (\(type(of: error)))")
         }
     }
 

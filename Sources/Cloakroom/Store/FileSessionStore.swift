@@ -267,7 +267,7 @@ public final class FileSessionStore: SessionStoreExport {
         do {
             bytes = try JSONEncoder().encode(FileRecord(session))
         } catch {
-            throw CloakroomError(.invalidData, "session \(session.key.handle) cannot be encoded: \(error)")
+            throw CloakroomError(.invalidData, "session \(session.key.handle) cannot be encoded (\(type(of: error)))")
         }
         try atomicWrite(bytes, to: recordPath(session.key))
         if let previousUser = previous?.userID, previousUser != session.userID {

@@ -60,19 +60,29 @@ public struct SessionCookieOptions: Sendable, Hashable {
     /// Checks the options fit together; a middleware calls this when it is created.
     public func validate() throws(OptionsError) {
         guard !baseName.isEmpty, baseName.utf8.allSatisfy(Self.isTokenCharacter) else {
-            throw OptionsError("cookie name '\(baseName)' is not a valid cookie token; use letters, digits, - and _")
+            throw OptionsError(
+                .invalidCookieName,
+                "cookie name '\(baseName)' is not a valid cookie token; use letters, digits, - and _"
+            )
         }
         // Browsers drop a cookie whose name and value pass 4096 bytes; the value is always an ID.
         if name.utf8.count + 1 + Self.valueLength > Self.maximumCookieLength {
             throw OptionsError(
+                .invalidCookieName,
                 "cookie name '\(baseName)' is too long: with its value the cookie would pass \(Self.maximumCookieLength) bytes, which browsers drop; choose a shorter name"
             )
         }
         if sameSite == .none, allowsInsecureTransport {
-            throw OptionsError("SameSite=None needs Secure; drop allowsInsecureTransport or choose .lax")
+            throw OptionsError(
+                .insecureCombination,
+                "SameSite=None needs Secure; drop allowsInsecureTransport or choose .lax"
+            )
         }
         if let domain, domain.isEmpty || domain.utf8.contains(where: { $0 == 0x3B || $0 <= 0x20 || $0 == 0x2C }) {
-            throw OptionsError("cookie domain '\(domain)' is not a host name; leave it nil for a host-only cookie")
+            throw OptionsError(
+                .invalidDomain,
+                "cookie domain '\(domain)' is not a host name; leave it nil for a host-only cookie"
+            )
         }
     }
 
@@ -127,12 +137,44 @@ public struct SessionCookieOptions: Sendable, Hashable {
 }
 
 /// Middleware options that do not fit together.
+///
+/// Callers switch on ``code``; people read ``message``.
 public struct OptionsError: Error, Hashable, CustomStringConvertible {
+    /// What is wrong, as a stable value to switch on.
+    ///
+    /// A struct rather than an enum so that new codes can be added without breaking callers'
+    /// `switch` statements: switch with a `default` case.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        enum Base: String, Sendable, Hashable {
+            case invalidCookieName
+            case invalidDomain
+            case insecureCombination
+        }
+
+        let base: Base
+
+        /// The cookie name is not an RFC 6265 token, or too long for browsers to keep.
+        public static let invalidCookieName = Code(base: .invalidCookieName)
+        /// The cookie domain is not a host name.
+        public static let invalidDomain = Code(base: .invalidDomain)
+        /// Two options together would weaken the cookie in a way browsers refuse or attackers use,
+        /// e.g. `SameSite=None` without `Secure`.
+        public static let insecureCombination = Code(base: .insecureCombination)
+
+        /// The code as a stable string, e.g. `invalidCookieName`.
+        public var description: String { base.rawValue }
+    }
+
+    /// What is wrong.
+    public let code: Code
     /// What is wrong and what to do instead.
     public let message: String
 
-    init(_ message: String) { self.message = message }
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
 
-    /// The message.
-    public var description: String { message }
+    /// The code and the message.
+    public var description: String { "\(code): \(message)" }
 }

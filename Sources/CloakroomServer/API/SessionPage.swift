@@ -31,7 +31,7 @@ struct SessionPage {
             else {
                 throw APIError(
                     .badRequest,
-                    code: "invalid_cursor",
+                    code: .invalidCursor,
                     message: "'cursor' is not one this API handed out; pass the next_cursor of the previous page"
                 )
             }

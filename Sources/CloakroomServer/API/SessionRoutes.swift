@@ -100,7 +100,7 @@ struct SessionRoutes: Sendable {
         let userID = try Self.userID(from: context)
         let handle = context.parameters.get("handle") ?? ""
         guard try await manager.end(handle: handle, ofUser: userID) else {
-            throw APIError(.notFound, code: "session_not_found", message: "user has no live session with that handle")
+            throw APIError(.notFound, code: .sessionNotFound, message: "user has no live session with that handle")
         }
         return Response(status: .noContent)
     }
@@ -157,7 +157,7 @@ struct SessionRoutes: Sendable {
         guard let keys, let reserved = keys.first(where: SessionData.isReserved) else { return }
         throw APIError(
             .badRequest,
-            code: "reserved_key",
+            code: .reservedKey,
             message:
                 "data key '\(reserved)' begins with '\(SessionData.reservedKeyPrefix)', which is reserved for Cloakroom itself; rename the key"
         )
@@ -167,7 +167,7 @@ struct SessionRoutes: Sendable {
         guard let raw = context.parameters.get("user_id"), let userID = raw.removingPercentEncoding else {
             throw APIError(
                 .badRequest,
-                code: "invalid_user_id",
+                code: .invalidUserID,
                 message: "the user ID in the path is not valid percent-encoding"
             )
         }
@@ -176,7 +176,7 @@ struct SessionRoutes: Sendable {
 
     private static let notFound = APIError(
         .notFound,
-        code: "session_not_found",
+        code: .sessionNotFound,
         message: "no live session has this ID; it expired, ended or never existed"
     )
 
@@ -191,7 +191,7 @@ struct SessionRoutes: Sendable {
         do {
             bytes = try JSONWriter.write(value)
         } catch {
-            throw APIError(.internalServerError, code: "internal", message: "the answer could not be written as JSON")
+            throw APIError(.internalServerError, code: .internal, message: "the answer could not be written as JSON")
         }
         return answer(status, bytes)
     }

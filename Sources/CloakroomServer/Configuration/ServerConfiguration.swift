@@ -116,7 +116,11 @@ public struct ServerConfiguration: Sendable {
         if let value = try reader.boolean(.insecureCookies) { insecureCookies = value }
         if let value = reader.string(.demoPassword) {
             guard !value.isEmpty, value.count <= 128 else {
-                throw reader.invalid(.demoPassword, "1 to 128 characters", String(value.prefix(16)))
+                throw reader.invalid(
+                    .demoPassword,
+                    "1 to 128 characters",
+                    "a value of \(value.count) characters (not shown)"
+                )
             }
             demoPassword = value
         }

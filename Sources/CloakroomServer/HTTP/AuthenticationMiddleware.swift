@@ -13,7 +13,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let key = keys.key(forAuthorization: request.headers[.authorization]) else {
             throw APIError(
                 .unauthorized,
-                code: "unauthorized",
+                code: .unauthorized,
                 message: "send a valid API key as 'Authorization: Bearer <key>'",
                 headers: [.wwwAuthenticate: "Bearer"]
             )
@@ -21,7 +21,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard key.allows(scope) else {
             throw APIError(
                 .forbidden,
-                code: "forbidden",
+                code: .forbidden,
                 message: "API key '\(key.name)' lacks the '\(scope.rawValue)' scope this call needs"
             )
         }

@@ -24,7 +24,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try Self.map(error).response(from: request, context: context)
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
-            return try APIError(.internalServerError, code: "internal", message: "an unexpected error occurred")
+            return try APIError(.internalServerError, code: .internal, message: "an unexpected error occurred")
                 .response(from: request, context: context)
         }
     }
@@ -32,13 +32,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func map(_ error: HTTPError) -> APIError {
         switch error.status {
         case .notFound:
-            APIError(.notFound, code: "not_found", message: "no such endpoint; see the HTTP API in the README")
+            APIError(.notFound, code: .notFound, message: "no such endpoint; see the HTTP API in the README")
         case .contentTooLarge:
-            APIError(.contentTooLarge, code: "body_too_large", message: "the request body is too large")
+            APIError(.contentTooLarge, code: .bodyTooLarge, message: "the request body is too large")
         case .methodNotAllowed:
-            APIError(.methodNotAllowed, code: "method_not_allowed", message: "this endpoint does not take that method")
+            APIError(.methodNotAllowed, code: .methodNotAllowed, message: "this endpoint does not take that method")
         default:
-            APIError(error.status, code: "bad_request", message: error.body ?? error.status.reasonPhrase)
+            APIError(error.status, code: .badRequest, message: error.body ?? error.status.reasonPhrase)
         }
     }
 }

@@ -15,7 +15,7 @@ enum JSONBody {
         do {
             buffer = try await request.collectBody(upTo: limit)
         } catch {
-            throw APIError(.contentTooLarge, code: "body_too_large", message: "the request body exceeds \(limit) bytes")
+            throw APIError(.contentTooLarge, code: .bodyTooLarge, message: "the request body exceeds \(limit) bytes")
         }
         var bytes = Data(buffer.readableBytesView)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {

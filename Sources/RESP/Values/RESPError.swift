@@ -1,23 +1,42 @@
 /// What went wrong talking to Redis.
 public struct RESPError: Error, Sendable, CustomStringConvertible {
-    /// The kind of failure.
-    public enum Code: Sendable, Hashable {
+    /// The kind of failure, as a stable value to switch on.
+    ///
+    /// A struct rather than an enum so that new kinds can be added without breaking callers'
+    /// `switch` statements: switch with a `default` case.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        enum Base: String, Sendable, Hashable {
+            case malformedReply
+            case replyTooLarge
+            case serverError
+            case connectionFailed
+            case timeout
+            case invalidConfiguration
+            case unavailable
+            case unexpectedReply
+        }
+
+        let base: Base
+
         /// The server sent bytes that are not RESP.
-        case malformedReply
+        public static let malformedReply = Code(base: .malformedReply)
         /// A reply exceeded a configured limit (length, element count or nesting).
-        case replyTooLarge
+        public static let replyTooLarge = Code(base: .replyTooLarge)
         /// The server answered with an error reply, e.g. `WRONGTYPE …`.
-        case serverError
+        public static let serverError = Code(base: .serverError)
         /// The connection could not be opened or was lost.
-        case connectionFailed
+        public static let connectionFailed = Code(base: .connectionFailed)
         /// No reply came within the command timeout; the connection was closed.
-        case timeout
+        public static let timeout = Code(base: .timeout)
         /// The configuration (URL, options) is invalid.
-        case invalidConfiguration
+        public static let invalidConfiguration = Code(base: .invalidConfiguration)
         /// The server is unreachable and the client waits before trying again.
-        case unavailable
+        public static let unavailable = Code(base: .unavailable)
         /// A reply did not have the shape the command promises.
-        case unexpectedReply
+        public static let unexpectedReply = Code(base: .unexpectedReply)
+
+        /// The code as a stable string, e.g. `timeout`.
+        public var description: String { base.rawValue }
     }
 
     /// The kind of failure.
