@@ -163,9 +163,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Examples/hummingbird-app, compiled with the package so CI builds it with the
+        // dependencies already built instead of a second copy of them. The folder stays a
+        // package of its own to copy (`swift run App` there).
+        .executableTarget(
+            name: "HummingbirdExampleApp",
+            dependencies: [
+                "Cloakroom",
+                "CloakroomHummingbird",
+                "CloakroomSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Examples/hummingbird-app/Sources/App",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RESPTests",
-            dependencies: ["RESP", "CloakroomTesting", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "RESP", "CloakroomTesting", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

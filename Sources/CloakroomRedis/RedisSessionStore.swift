@@ -80,14 +80,6 @@ public final class RedisSessionStore: SessionStoreExport {
     func sessionKey(_ key: SessionKey) -> [UInt8] { prefix + Array("s:".utf8) + Array(key.hex.utf8) }
     func userKey(_ userID: String) -> [UInt8] { prefix + Array("u:".utf8) + Array(userID.utf8) }
 
-    static func microseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-    }
-
-    static func date(microseconds: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
-    }
-
     /// How long Redis keeps a key past its record's deadline, in milliseconds. Every read checks
     /// the deadline against the caller's `now` itself, so a dead record is never returned; the
     /// minute only keeps Redis's own expiry from racing a caller whose clock or request is a little
@@ -97,108 +89,6 @@ public final class RedisSessionStore: SessionStoreExport {
     /// Milliseconds from `now` until `deadline`, rounded up, plus the grace; at least 1.
     static func ttl(_ deadline: Date, now: Date) -> Int64 {
         max(1, Int64((deadline.timeIntervalSince(now) * 1000).rounded(.up)) + expiryGraceMilliseconds)
-    }
-
-    /// The record as hash field-value pairs, `v`, `u` and `a` first (the compare-and-set script
-    /// reads them by position). An empty value means "no such field"; optional text is stored
-    /// behind a `=` so that an empty string stays distinct from none.
-    func fields(_ session: StoredSession) throws -> [RESPArgument] {
-        func optional(_ text: String?) -> RESPArgument { RESPArgument(text.map { "=" + $0 } ?? "") }
-        let metadata = session.metadata
-        return [
-            "v", RESPArgument(String(session.version)),
-            "u", RESPArgument(session.userID ?? ""),
-            "a", RESPArgument(Self.microseconds(session.absoluteDeadline)),
-            "i", RESPArgument(Self.microseconds(session.idleDeadline)),
-            "l", RESPArgument(Self.microseconds(metadata.lastSeenAt)),
-            "c", RESPArgument(Self.microseconds(metadata.createdAt)),
-            "t", RESPArgument(metadata.authenticatedAt.map { String(Self.microseconds($0)) } ?? ""),
-            "ip", optional(metadata.ip),
-            "ua", optional(metadata.userAgent),
-            "dv", optional(metadata.device),
-            "p", RESPArgument(bytes: session.payload),
-            "k", RESPArgument(bytes: try Self.tokenStateJSON(metadata.tokens)),
-        ]
-    }
-
-    /// The token state as JSON, or nothing (which removes the field) when there is none.
-    static func tokenStateJSON(_ state: SessionTokenState?) throws -> [UInt8] {
-        guard let state, !state.isEmpty else { return [] }
-        do {
-            return Array(try JSONEncoder().encode(state))
-        } catch {
-            throw CloakroomError(.invalidData, "session token state cannot be encoded (\(type(of: error)))")
-        }
-    }
-
-    /// The fields a load reads, in the order `HMGET` returns them.
-    static let loadFields: [RESPArgument] = ["v", "u", "a", "i", "l", "c", "t", "ip", "ua", "dv", "p", "k"]
-
-    /// The record from an `HMGET` of ``loadFields``; `nil` when the key does not exist.
-    func session(key: SessionKey, from reply: RESPValue) throws -> StoredSession? {
-        guard let values = reply.elements, values.count == Self.loadFields.count else {
-            throw CloakroomError(
-                .storeUnavailable,
-                "\(name) answered a load with something other than \(Self.loadFields.count) fields"
-            )
-        }
-        if values.allSatisfy(\.isNull) { return nil }
-        let fields = values.map(\.bytes)
-        func corrupt(_ what: String) -> CloakroomError {
-            CloakroomError(
-                .corruptRecord,
-                "\(name) record \(key.handle) is unreadable (\(what)); end the session or delete the key"
-            )
-        }
-        func number(_ index: Int) throws -> Int64 {
-            guard let bytes = fields[index], let value = Self.integer(bytes) else {
-                throw corrupt(
-                    "field '\(String(decoding: Self.loadFields[index].bytes, as: UTF8.self))' is not a number"
-                )
-            }
-            return value
-        }
-        func optional(_ index: Int) throws -> String? {
-            guard let bytes = fields[index] else { return nil }
-            guard bytes.first == UInt8(ascii: "=") else { throw corrupt("a text field lacks its '=' marker") }
-            return String(decoding: bytes.dropFirst(), as: UTF8.self)
-        }
-        guard let payload = fields[10] else { throw corrupt("no payload") }
-        let version = UInt64(bitPattern: try number(0))
-        let metadata = SessionMetadata(
-            createdAt: Self.date(microseconds: try number(5)),
-            lastSeenAt: Self.date(microseconds: try number(4)),
-            authenticatedAt: fields[6] == nil ? nil : Self.date(microseconds: try number(6)),
-            ip: try optional(7),
-            userAgent: try optional(8),
-            device: try optional(9),
-            tokens: try fields[11].map { bytes in
-                guard let state = try? JSONDecoder().decode(SessionTokenState.self, from: Data(bytes)) else {
-                    throw corrupt("field 'k' is not token state JSON")
-                }
-                return state
-            }
-        )
-        return StoredSession(
-            key: key,
-            userID: fields[1].map { String(decoding: $0, as: UTF8.self) },
-            payload: payload,
-            metadata: metadata,
-            idleDeadline: Self.date(microseconds: try number(3)),
-            absoluteDeadline: Self.date(microseconds: try number(2)),
-            version: version
-        )
-    }
-
-    /// A decimal integer, parsed without making a `String`.
-    static func integer(_ bytes: [UInt8]) -> Int64? {
-        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }  // 18 digits cannot overflow
-        var value: Int64 = 0
-        for byte in bytes {
-            guard (0x30...0x39).contains(byte) else { return nil }
-            value = value * 10 + Int64(byte - 0x30)
-        }
-        return value
     }
 
     /// Runs `body`, turning Redis failures into ``Cloakroom/CloakroomError/Code/storeUnavailable``.
@@ -220,17 +110,18 @@ public final class RedisSessionStore: SessionStoreExport {
         let redisKey = sessionKey(key)
         let reply = try await call("load") {
             try await client.send(
-                RESPCommand("HMGET", [RESPArgument(bytes: redisKey)] + Self.loadFields),
+                RESPCommand("HMGET", [RESPArgument(bytes: redisKey)] + RedisRecordLayout.loadFields),
                 key: redisKey
             )
         }
-        guard let session = try session(key: key, from: reply), session.isLive(at: now) else { return nil }
+        guard let session = try RedisRecordLayout.record(key: key, from: reply, store: name), session.isLive(at: now)
+        else { return nil }
         return session
     }
 
     /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
-        let fields = try fields(session)
+        let fields = try RedisRecordLayout.fields(session)
         if let userID = session.userID { try await index(session, userID: userID, now: now) }
         let redisKey = sessionKey(session.key)
         let written = try await call("insert") {
@@ -238,7 +129,8 @@ public final class RedisSessionStore: SessionStoreExport {
                 RedisScripts.insert,
                 keys: [redisKey],
                 arguments: [
-                    RESPArgument(Self.microseconds(now)), RESPArgument(Self.ttl(session.deadline, now: now)),
+                    RESPArgument(RedisRecordLayout.microseconds(now)),
+                    RESPArgument(Self.ttl(session.deadline, now: now)),
                 ] + fields
             )
         }
@@ -250,7 +142,7 @@ public final class RedisSessionStore: SessionStoreExport {
     /// One round trip when the user and absolute deadline stay as they were (every update); when
     /// they change, the script declines, the session is indexed, and the script runs again.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
-        let fields = try fields(session)
+        let fields = try RedisRecordLayout.fields(session)
         let redisKey = sessionKey(session.key)
         let needsIndex = session.userID != nil && session.isLive(at: now)
         func attempt(indexed: Bool) async throws -> Int64? {
@@ -259,7 +151,8 @@ public final class RedisSessionStore: SessionStoreExport {
                     RedisScripts.compareAndSet,
                     keys: [redisKey],
                     arguments: [
-                        RESPArgument(Self.microseconds(now)), RESPArgument(Self.ttl(session.deadline, now: now)),
+                        RESPArgument(RedisRecordLayout.microseconds(now)),
+                        RESPArgument(Self.ttl(session.deadline, now: now)),
                         RESPArgument(String(expectedVersion)), indexed ? "1" : "0",
                     ] + fields
                 ).int
@@ -281,8 +174,10 @@ public final class RedisSessionStore: SessionStoreExport {
                 RedisScripts.touch,
                 keys: [redisKey],
                 arguments: [
-                    RESPArgument(Self.microseconds(now)), RESPArgument(Self.microseconds(lastSeenAt)),
-                    RESPArgument(Self.microseconds(idleDeadline)), RESPArgument(Self.expiryGraceMilliseconds),
+                    RESPArgument(RedisRecordLayout.microseconds(now)),
+                    RESPArgument(RedisRecordLayout.microseconds(lastSeenAt)),
+                    RESPArgument(RedisRecordLayout.microseconds(idleDeadline)),
+                    RESPArgument(Self.expiryGraceMilliseconds),
                 ]
             )
         }
@@ -305,7 +200,7 @@ public final class RedisSessionStore: SessionStoreExport {
                 RESPCommand(
                     "ZRANGEBYSCORE",
                     RESPArgument(bytes: indexKey),
-                    RESPArgument("(\(Self.microseconds(now))"),
+                    RESPArgument("(\(RedisRecordLayout.microseconds(now))"),
                     "+inf"
                 ),
                 key: indexKey
@@ -354,7 +249,7 @@ public final class RedisSessionStore: SessionStoreExport {
                 let deleted = try await client.run(
                     RedisScripts.prune,
                     keys: [key],
-                    arguments: [RESPArgument(Self.microseconds(now))]
+                    arguments: [RESPArgument(RedisRecordLayout.microseconds(now))]
                 )
                 if deleted.int == 1 { pruned += 1 }
             }
@@ -367,7 +262,7 @@ public final class RedisSessionStore: SessionStoreExport {
     /// statistics, not for a request path.
     public func count(now: Date) async throws -> Int {
         var live = 0
-        let nowMicroseconds = Self.microseconds(now)
+        let nowMicroseconds = RedisRecordLayout.microseconds(now)
         try await scanSessions { keys, client in
             let deadlines = try await withThrowingTaskGroup(of: RESPValue.self) { group in
                 for key in keys {
@@ -434,8 +329,8 @@ public final class RedisSessionStore: SessionStoreExport {
                 RedisScripts.indexAdd,
                 keys: [indexKey],
                 arguments: [
-                    RESPArgument(Self.microseconds(now)), RESPArgument(session.key.hex),
-                    RESPArgument(Self.microseconds(session.absoluteDeadline)),
+                    RESPArgument(RedisRecordLayout.microseconds(now)), RESPArgument(session.key.hex),
+                    RESPArgument(RedisRecordLayout.microseconds(session.absoluteDeadline)),
                     RESPArgument(Self.expiryGraceMilliseconds),
                 ]
             )
@@ -461,7 +356,7 @@ public final class RedisSessionStore: SessionStoreExport {
             try await client.run(
                 RedisScripts.delete,
                 keys: [redisKey],
-                arguments: [RESPArgument(Self.microseconds(now)), RESPArgument(userID ?? "")]
+                arguments: [RESPArgument(RedisRecordLayout.microseconds(now)), RESPArgument(userID ?? "")]
             )
         }
         let elements = reply.elements ?? []
@@ -521,10 +416,12 @@ public final class RedisSessionStore: SessionStoreExport {
                 group.addTask {
                     let redisKey = self.sessionKey(key)
                     let fields = try await primary.send(
-                        RESPCommand("HMGET", [RESPArgument(bytes: redisKey)] + Self.loadFields),
+                        RESPCommand("HMGET", [RESPArgument(bytes: redisKey)] + RedisRecordLayout.loadFields),
                         key: redisKey
                     )
-                    return try self.session(key: key, from: fields).flatMap { $0.isLive(at: now) ? $0 : nil }
+                    return try RedisRecordLayout.record(key: key, from: fields, store: self.name).flatMap {
+                        $0.isLive(at: now) ? $0 : nil
+                    }
                 }
             }
             var records: [StoredSession] = []

@@ -156,8 +156,6 @@ struct LimitChecks {
             login.remaining == 2,
             "pruning lost a bucket that was not full (\(login.remaining) remain, expected 2)"
         )
-        // Awaited apart from `expect`: an `await` inside its arguments crashed the Swift 6.3.1
-        // compiler in release builds ("While splitting coroutine").
         let api = try await limiter.check("api", key: key, cost: 0)
         try expect(api.remaining == 10, "a refilled bucket is not full (\(api.remaining) remain, expected 10)")
     }

@@ -4,6 +4,15 @@ import Foundation
 public protocol SessionClock: Sendable {
     /// The current time.
     var now: Date { get }
+
+    /// A time that only moves forward, for measuring intervals (a circuit breaker's cool-down):
+    /// unlike ``now`` it does not jump when the wall clock is set. Default: `ContinuousClock.now`.
+    var monotonicNow: ContinuousClock.Instant { get }
+}
+
+extension SessionClock {
+    /// The system's monotonic clock.
+    public var monotonicNow: ContinuousClock.Instant { .now }
 }
 
 /// The system's wall clock.

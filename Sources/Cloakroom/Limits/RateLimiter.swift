@@ -59,7 +59,11 @@ public struct RateLimiter: Sendable {
     ///   too long, or a cost that is negative or above the bucket's limit;
     ///   ``CloakroomError/Code/storeUnavailable`` when the store cannot answer.
     public func check(_ bucket: String, key: String, cost: Int = 1) async throws -> RateLimitDecision {
-        try await check(bucket, limit: try limit(of: bucket), key: key, cost: cost)
+        // Not `try limit(of:)`: a typed-throws call in this untyped async function, inlined into a
+        // caller in another module, crashed the Swift 6.3.1 optimizer ("While splitting
+        // coroutine") in release builds of the conformance kit. CI builds it in release.
+        guard let limit = buckets[bucket] else { throw unknownBucket(bucket) }
+        return try await check(bucket, limit: limit, key: key, cost: cost)
     }
 
     /// The configured limit of `bucket`.
@@ -67,14 +71,17 @@ public struct RateLimiter: Sendable {
     /// - Throws: ``CloakroomError/Code/invalidData`` naming the configured buckets when there is
     ///   no such bucket.
     public func limit(of bucket: String) throws(CloakroomError) -> RateLimit {
-        guard let limit = buckets[bucket] else {
-            let known = buckets.keys.sorted().joined(separator: ", ")
-            throw CloakroomError(
-                .invalidData,
-                "no rate-limit bucket is named '\(bucket.prefix(64))'; configured: \(known.isEmpty ? "none" : known)"
-            )
-        }
+        guard let limit = buckets[bucket] else { throw unknownBucket(bucket) }
         return limit
+    }
+
+    /// The error for a bucket that is not configured, naming the ones that are.
+    private func unknownBucket(_ bucket: String) -> CloakroomError {
+        let known = buckets.keys.sorted().joined(separator: ", ")
+        return CloakroomError(
+            .invalidData,
+            "no rate-limit bucket is named '\(bucket.prefix(64))'; configured: \(known.isEmpty ? "none" : known)"
+        )
     }
 
     /// Like ``check(_:key:cost:)`` with a limit given here rather than configured.

@@ -90,7 +90,7 @@ public struct SessionManager: Sendable {
                 userID: userID,
                 payload: try cipher.seal(json, for: id.key),
                 metadata: metadata,
-                idleDeadline: min(now.addingTimeInterval(policy.idleTimeout.seconds), absoluteDeadline),
+                idleDeadline: policy.idleDeadline(usedAt: now, absoluteDeadline: absoluteDeadline),
                 absoluteDeadline: absoluteDeadline,
                 version: 1
             )
@@ -142,7 +142,7 @@ public struct SessionManager: Sendable {
             }
             var touched = false
             if now.timeIntervalSince(stored.metadata.lastSeenAt) >= policy.touchInterval.seconds {
-                let idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+                let idleDeadline = policy.idleDeadline(usedAt: now, absoluteDeadline: stored.absoluteDeadline)
                 guard try await calls.touch(stored.key, lastSeenAt: now, idleDeadline: idleDeadline, now: now) else {
                     return nil
                 }
@@ -188,7 +188,7 @@ public struct SessionManager: Sendable {
         next.metadata.lastSeenAt = now
         next.idleDeadline = max(
             stored.idleDeadline,
-            min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+            policy.idleDeadline(usedAt: now, absoluteDeadline: stored.absoluteDeadline)
         )
         next.version = stored.version + 1
         // Losing the race to another writer loses only this record of the client: the next
@@ -232,9 +232,7 @@ public struct SessionManager: Sendable {
         try await operations.measure(.update) {
             let key = id.key
             return try await writers.withTurn(for: key) {
-                for attempt in 0..<Self.maximumUpdateAttempts {
-                    if attempt > 0 { try await Self.backOff(after: attempt) }
-                    let now = clock.now
+                try await retryingLostRaces(to: "save") { attempt, now in
                     let stored: StoredSession
                     var data: SessionData
                     let fromKnown =
@@ -265,22 +263,19 @@ public struct SessionManager: Sendable {
                     next.payload = try cipher.seal(try encode(data), for: key)
                     next.version = stored.version + 1
                     next.metadata.lastSeenAt = now
-                    next.idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+                    next.idleDeadline = policy.idleDeadline(usedAt: now, absoluteDeadline: stored.absoluteDeadline)
                     if try await calls.compareAndSet(next, expectedVersion: stored.version, now: now) {
                         events.record(
                             SessionEvent(kind: .updated, time: now, handle: key.handle, userID: stored.userID)
                         )
-                        return Session(stored: next, data: data)
+                        return .done(Session(stored: next, data: data))
                     }
                     // A failed start from the caller's copy says nothing yet: read and decide.
                     if let ifVersion, !fromKnown {
                         throw Self.conflict(expected: ifVersion, actual: nil)
                     }
+                    return .retry
                 }
-                throw CloakroomError(
-                    .versionConflict,
-                    "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
-                )
             }
         }
     }
@@ -333,9 +328,7 @@ public struct SessionManager: Sendable {
         try await operations.measure(.rotate) {
             if let userID { try policy.validate(userID: userID) }
             return try await writers.withTurn(for: id.key) {
-                for attempt in 0..<Self.maximumUpdateAttempts {
-                    if attempt > 0 { try await Self.backOff(after: attempt) }
-                    let now = clock.now
+                try await retryingLostRaces(to: "rotate it") { _, now in
                     guard let stored = try await calls.load(id.key, now: now) else { throw Self.notFound }
                     var data = try decode(stored)
                     try changes.applyAll(to: &data)
@@ -371,7 +364,7 @@ public struct SessionManager: Sendable {
                     }
                     guard retired else {
                         _ = try? await calls.delete(next.key, now: now)
-                        continue
+                        return .retry
                     }
                     // The tombstone is already dead to every reader; deleting it only reclaims space.
                     _ = try? await calls.delete(stored.key, now: now)
@@ -385,12 +378,8 @@ public struct SessionManager: Sendable {
                         )
                     )
                     events.record(SessionEvent(kind: .rotated, time: now, handle: next.key.handle, userID: next.userID))
-                    return IssuedSession(id: newID, session: Session(stored: next, data: data))
+                    return .done(IssuedSession(id: newID, session: Session(stored: next, data: data)))
                 }
-                throw CloakroomError(
-                    .versionConflict,
-                    "the session kept changing under \(Self.maximumUpdateAttempts) attempts to rotate it; retry the request"
-                )
             }
         }
     }
@@ -409,7 +398,7 @@ public struct SessionManager: Sendable {
         next.payload = try cipher.seal(try encode(data), for: key)
         next.version = stored.version + 1
         next.metadata.lastSeenAt = now
-        next.idleDeadline = min(now.addingTimeInterval(policy.idleTimeout.seconds), stored.absoluteDeadline)
+        next.idleDeadline = policy.idleDeadline(usedAt: now, absoluteDeadline: stored.absoluteDeadline)
         // Tokens name the old key, so none of them can reach the new session: forget them.
         next.metadata.tokens = nil
         if let userID {
@@ -453,33 +442,28 @@ public struct SessionManager: Sendable {
     ) async throws -> Result? {
         try await operations.measure(.changeRecord) {
             try await writers.withTurn(for: key) {
-                for attempt in 0..<Self.maximumUpdateAttempts {
-                    if attempt > 0 { try await Self.backOff(after: attempt) }
-                    let now = clock.now
-                    guard let stored = try await calls.load(key, now: now) else { return nil }
+                try await retryingLostRaces(to: "save") { _, now -> RaceOutcome<Result?> in
+                    guard let stored = try await calls.load(key, now: now) else { return .done(nil) }
                     var next = stored
                     switch try body(&next, now) {
                     case .keep(let result):
-                        return result
+                        return .done(result)
                     case .save(let result):
                         next.key = stored.key
                         next.version = stored.version + 1
                         if recordingActivity {
                             next.metadata.lastSeenAt = now
-                            next.idleDeadline = min(
-                                now.addingTimeInterval(policy.idleTimeout.seconds),
-                                stored.absoluteDeadline
+                            next.idleDeadline = policy.idleDeadline(
+                                usedAt: now,
+                                absoluteDeadline: stored.absoluteDeadline
                             )
                         }
                         if try await calls.compareAndSet(next, expectedVersion: stored.version, now: now) {
-                            return result
+                            return .done(result)
                         }
+                        return .retry
                     }
                 }
-                throw CloakroomError(
-                    .versionConflict,
-                    "the session kept changing under \(Self.maximumUpdateAttempts) attempts to save; retry the request"
-                )
             }
         }
     }
@@ -555,6 +539,34 @@ public struct SessionManager: Sendable {
     }
 
     // MARK: Helpers
+
+    /// What one attempt of a read-modify-write came to.
+    private enum RaceOutcome<Result> {
+        /// Finished with this result.
+        case done(Result)
+        /// Lost a compare-and-set to another writer: read again and redo.
+        case retry
+    }
+
+    /// Runs `attempt` until it finishes, backing off between lost races (see
+    /// ``backOff(after:)``); each attempt gets its number and the clock's time. The one retry
+    /// loop of every read-modify-write (update, rotate, record changes).
+    ///
+    /// - Throws: ``CloakroomError/Code/versionConflict`` after ``maximumUpdateAttempts`` lost
+    ///   races, naming `action` ("save", "rotate it").
+    private func retryingLostRaces<Result>(
+        to action: String,
+        _ attempt: (_ number: Int, _ now: Date) async throws -> RaceOutcome<Result>
+    ) async throws -> Result {
+        for number in 0..<Self.maximumUpdateAttempts {
+            if number > 0 { try await Self.backOff(after: number) }
+            if case .done(let result) = try await attempt(number, clock.now) { return result }
+        }
+        throw CloakroomError(
+            .versionConflict,
+            "the session kept changing under \(Self.maximumUpdateAttempts) attempts to \(action); retry the request"
+        )
+    }
 
     /// Waits before retrying a lost compare-and-set: a random time up to a cap that doubles with
     /// each attempt (from 0.1 ms to 12.8 ms), so writers contending for one session spread out

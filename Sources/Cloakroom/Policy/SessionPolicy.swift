@@ -1,3 +1,5 @@
+import Foundation
+
 /// The rules the manager applies to every session. The defaults are the safe choice.
 public struct SessionPolicy: Sendable, Hashable {
     /// What happens when a user who already holds ``SessionPolicy/maximumSessionsPerUser``
@@ -59,6 +61,13 @@ public struct SessionPolicy: Sendable, Hashable {
         self.maximumDataSize = maximumDataSize
         self.maximumUserIDLength = maximumUserIDLength
         self.clientChange = clientChange
+    }
+
+    /// The idle deadline of a session used at `now`: the idle timeout from now, never past the
+    /// session's absolute deadline. The one place this rule is written; every write that records
+    /// use of a session (create, update, touch, rotate, client change) asks here.
+    public func idleDeadline(usedAt now: Date, absoluteDeadline: Date) -> Date {
+        min(now.addingTimeInterval(idleTimeout.seconds), absoluteDeadline)
     }
 
     /// Checks that the values fit together.

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Decides whether calls may go to a store that has been failing: a plain state machine with no
-/// I/O and no clock of its own, so it is tested with a manual clock.
+/// I/O and no clock of its own, so it is tested with a manual clock. Times are monotonic
+/// (`ContinuousClock` instants, ``SessionClock/monotonicNow``): setting the wall clock back
+/// cannot keep a breaker open, nor setting it forward cut a cool-down short.
 ///
 /// - **closed**: calls go through; ``Configuration/failureThreshold`` outages in a row open it.
 /// - **open**: calls are refused at once (the caller uses another store) until
@@ -31,7 +33,7 @@ public struct CircuitBreaker: Sendable, Hashable {
         /// Calls go through; `failures` in a row so far.
         case closed(failures: Int)
         /// Calls are refused until `until`.
-        case open(until: Date)
+        case open(until: ContinuousClock.Instant)
         /// One probe may go through; `probing` while it is out.
         case halfOpen(probing: Bool)
     }
@@ -65,7 +67,7 @@ public struct CircuitBreaker: Sendable, Hashable {
 
     /// Whether a call may go to the store now. In half-open state the first caller gets `true`
     /// and becomes the probe; everyone else gets `false` until it reports back.
-    public mutating func permitsCall(now: Date) -> Bool {
+    public mutating func permitsCall(now: ContinuousClock.Instant) -> Bool {
         switch state {
         case .closed:
             return true
@@ -93,8 +95,8 @@ public struct CircuitBreaker: Sendable, Hashable {
     }
 
     /// Records a call that failed because the store was unreachable or did not answer in time.
-    public mutating func recordFailure(now: Date) -> Transition? {
-        let reopen = State.open(until: now.addingTimeInterval(configuration.coolDown.seconds))
+    public mutating func recordFailure(now: ContinuousClock.Instant) -> Transition? {
+        let reopen = State.open(until: now + configuration.coolDown)
         switch state {
         case .closed(let failures):
             if failures + 1 >= configuration.failureThreshold {

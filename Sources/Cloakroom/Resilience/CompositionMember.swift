@@ -59,13 +59,14 @@ final class CompositionMember: Sendable {
     /// Calls the store unless its breaker is open. Outages become ``Outcome/unavailable``; other
     /// errors (answers such as "duplicate key") are thrown.
     func call<Value>(now: Date, _ body: (any SessionStore) async throws -> Value) async throws -> Outcome<Value> {
-        guard state.withLock({ $0.breaker.permitsCall(now: now) }) else { return .unavailable }
+        let instant = clock.monotonicNow
+        guard state.withLock({ $0.breaker.permitsCall(now: instant) }) else { return .unavailable }
         do {
             let value = try await body(store)
             report(state.withLock { $0.breaker.recordSuccess() })
             return .answered(value)
         } catch let error as CloakroomError where error.isOutage {
-            report(state.withLock { $0.breaker.recordFailure(now: now) })
+            report(state.withLock { $0.breaker.recordFailure(now: clock.monotonicNow) })
             logger.debug("store call failed", metadata: ["store": "\(store.name)", "error": "\(error.message)"])
             return .unavailable
         } catch {
@@ -115,7 +116,7 @@ final class CompositionMember: Sendable {
     /// Lets a health check through when the breaker's cool-down has passed, and applies the
     /// journal once the store is in use again.
     func probe() async {
-        let now = clock.now
+        let now = clock.monotonicNow
         let wantsProbe = state.withLock { state in
             !state.breaker.isClosed && state.breaker.permitsCall(now: now)
         }
@@ -161,7 +162,7 @@ final class CompositionMember: Sendable {
                 ]
             )
         } catch let error as CloakroomError where error.isOutage {
-            report(state.withLock { $0.breaker.recordFailure(now: now) })
+            report(state.withLock { $0.breaker.recordFailure(now: clock.monotonicNow) })
         } catch {
             logger.warning("store repair failed", metadata: ["store": "\(store.name)", "error": "\(error)"])
         }

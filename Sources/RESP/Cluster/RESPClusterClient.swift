@@ -67,22 +67,20 @@ public final class RESPClusterClient: RESPClient {
                 return try await pool.send(command, key: key)
             } catch let error as RESPError {
                 lastError = error
-                let words = error.code == .serverError ? error.message.split(separator: " ") : []
-                switch words.first {
-                case "MOVED" where words.count == 3:
+                switch ClusterRedirection(error, defaultHost: pool.configuration.host) {
+                case .moved(let slot, let target):
                     redirectionCount.add(1, ordering: .relaxed)
-                    let target = Self.address(String(words[2]), defaultHost: pool.configuration.host)
-                    if let moved = Int(words[1]), (0..<ClusterSlot.count).contains(moved) {
-                        state.withLock { $0.owners[moved] = target }
-                    }
+                    state.withLock { $0.owners[slot] = target }
                     refreshInBackground()
-                case "ASK" where words.count == 3:
+                case .ask(_, let target):
                     redirectionCount.add(1, ordering: .relaxed)
-                    askingAt = Self.address(String(words[2]), defaultHost: pool.configuration.host)
-                case "TRYAGAIN", "CLUSTERDOWN":
+                    askingAt = target
+                case .tryAgain:
                     try await Task.sleep(for: .milliseconds(20 * (attempt + 1)))
-                    if words.first == "CLUSTERDOWN" { try? await refresh() }
-                default:
+                case .clusterDown:
+                    try await Task.sleep(for: .milliseconds(20 * (attempt + 1)))
+                    try? await refresh()
+                case nil:
                     if error.isConnectionFailure { refreshInBackground() }
                     throw error
                 }
@@ -183,10 +181,6 @@ public final class RESPClusterClient: RESPClient {
             for slot in Int(start)...Int(end) { owners[slot] = address }
         }
         return owners
-    }
-
-    static func address(_ text: String, defaultHost: String) -> String {
-        text.hasPrefix(":") ? defaultHost + text : text
     }
 
     static func split(_ address: String) -> (String, Int) {

@@ -9,76 +9,76 @@ struct CircuitBreakerTests {
     var breaker = CircuitBreaker(configuration: .init(failureThreshold: 3, coolDown: .seconds(2)))
 
     @Test mutating func opensAfterThresholdConsecutiveFailures() {
-        let answer1 = breaker.recordFailure(now: clock.now)
+        let answer1 = breaker.recordFailure(now: clock.monotonicNow)
         #expect(answer1 == nil)
-        let answer2 = breaker.recordFailure(now: clock.now)
+        let answer2 = breaker.recordFailure(now: clock.monotonicNow)
         #expect(answer2 == nil)
-        let answer3 = breaker.permitsCall(now: clock.now)
+        let answer3 = breaker.permitsCall(now: clock.monotonicNow)
         #expect(answer3)
-        let answer4 = breaker.recordFailure(now: clock.now)
+        let answer4 = breaker.recordFailure(now: clock.monotonicNow)
         #expect(answer4 == .opened)
         #expect(!breaker.isClosed)
-        let answer5 = breaker.permitsCall(now: clock.now)
+        let answer5 = breaker.permitsCall(now: clock.monotonicNow)
         #expect(!answer5)
     }
 
     @Test mutating func successResetsTheFailureCount() {
-        _ = breaker.recordFailure(now: clock.now)
-        _ = breaker.recordFailure(now: clock.now)
+        _ = breaker.recordFailure(now: clock.monotonicNow)
+        _ = breaker.recordFailure(now: clock.monotonicNow)
         let answer6 = breaker.recordSuccess()
         #expect(answer6 == nil)
-        _ = breaker.recordFailure(now: clock.now)
-        _ = breaker.recordFailure(now: clock.now)
+        _ = breaker.recordFailure(now: clock.monotonicNow)
+        _ = breaker.recordFailure(now: clock.monotonicNow)
         #expect(breaker.isClosed, "failures that are not consecutive do not open the breaker")
     }
 
     @Test mutating func refusesDuringCoolDownThenLetsOneProbeThrough() {
-        for _ in 0..<3 { _ = breaker.recordFailure(now: clock.now) }
+        for _ in 0..<3 { _ = breaker.recordFailure(now: clock.monotonicNow) }
         clock.advance(by: .milliseconds(1999))
-        let answer7 = breaker.permitsCall(now: clock.now)
+        let answer7 = breaker.permitsCall(now: clock.monotonicNow)
         #expect(!answer7)
         clock.advance(by: .milliseconds(1))
-        let answer8 = breaker.permitsCall(now: clock.now)
+        let answer8 = breaker.permitsCall(now: clock.monotonicNow)
         #expect(answer8, "the first caller after the cool-down is the probe")
         #expect(breaker.state == .halfOpen(probing: true))
-        let answer9 = breaker.permitsCall(now: clock.now)
+        let answer9 = breaker.permitsCall(now: clock.monotonicNow)
         #expect(!answer9, "only one probe at a time")
     }
 
     @Test mutating func aSuccessfulProbeCloses() {
-        for _ in 0..<3 { _ = breaker.recordFailure(now: clock.now) }
+        for _ in 0..<3 { _ = breaker.recordFailure(now: clock.monotonicNow) }
         clock.advance(by: .seconds(2))
-        let answer10 = breaker.permitsCall(now: clock.now)
+        let answer10 = breaker.permitsCall(now: clock.monotonicNow)
         #expect(answer10)
         let answer11 = breaker.recordSuccess()
         #expect(answer11 == .closed)
         #expect(breaker.state == .closed(failures: 0))
-        let answer12 = breaker.permitsCall(now: clock.now)
+        let answer12 = breaker.permitsCall(now: clock.monotonicNow)
         #expect(answer12)
     }
 
     @Test mutating func aFailedProbeOpensForAnotherCoolDown() {
-        for _ in 0..<3 { _ = breaker.recordFailure(now: clock.now) }
+        for _ in 0..<3 { _ = breaker.recordFailure(now: clock.monotonicNow) }
         clock.advance(by: .seconds(2))
-        let answer13 = breaker.permitsCall(now: clock.now)
+        let answer13 = breaker.permitsCall(now: clock.monotonicNow)
         #expect(answer13)
-        let answer14 = breaker.recordFailure(now: clock.now)
+        let answer14 = breaker.recordFailure(now: clock.monotonicNow)
         #expect(answer14 == nil, "still open: no new transition to report")
-        let answer15 = breaker.permitsCall(now: clock.now)
+        let answer15 = breaker.permitsCall(now: clock.monotonicNow)
         #expect(!answer15)
         clock.advance(by: .seconds(2))
-        let answer16 = breaker.permitsCall(now: clock.now)
+        let answer16 = breaker.permitsCall(now: clock.monotonicNow)
         #expect(answer16)
     }
 
     @Test mutating func lateFailuresDoNotExtendTheCoolDown() {
-        for _ in 0..<3 { _ = breaker.recordFailure(now: clock.now) }
+        for _ in 0..<3 { _ = breaker.recordFailure(now: clock.monotonicNow) }
         clock.advance(by: .seconds(1))
         // A call that started before the breaker opened fails late.
-        let answer17 = breaker.recordFailure(now: clock.now)
+        let answer17 = breaker.recordFailure(now: clock.monotonicNow)
         #expect(answer17 == nil)
         clock.advance(by: .seconds(1))
-        let answer18 = breaker.permitsCall(now: clock.now)
+        let answer18 = breaker.permitsCall(now: clock.monotonicNow)
         #expect(answer18)
     }
 }

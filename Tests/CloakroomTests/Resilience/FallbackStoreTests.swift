@@ -69,6 +69,23 @@ struct FallbackStoreTests {
         #expect(try await manager.resume(during.id) == nil)
     }
 
+    @Test("the cool-down runs on monotonic time: setting the wall clock cannot shorten or stretch it")
+    func coolDownIgnoresWallClockJumps() async throws {
+        let early = try await manager.create(userID: "alice")
+        primary.isDown = true
+        #expect(try await manager.resume(early.id) == nil)
+        primary.isDown = false
+        // The wall clock jumps a day ahead: the cool-down has not passed.
+        clock.set(clock.now.addingTimeInterval(86_400))
+        await store.probe()
+        #expect(store.bypassedStores == [primary.name])
+        // It jumps two days back; two real seconds still end the cool-down.
+        clock.set(clock.now.addingTimeInterval(-2 * 86_400))
+        clock.advance(by: .seconds(2))
+        await store.probe()
+        #expect(store.bypassedStores.isEmpty)
+    }
+
     @Test func endsDuringTheOutageReachThePrimaryWhenItReturns() async throws {
         let ended = try await manager.create(userID: "alice")
         let everywhere = try await manager.create(userID: "bob")

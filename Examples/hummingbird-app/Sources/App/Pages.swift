@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// An HTML response.
