@@ -177,9 +177,16 @@ let package = Package(
             path: "Examples/hummingbird-app/Sources/App",
             swiftSettings: swiftSettings
         ),
+        // Test plumbing of this repository (the servers scripts/test starts); not a product.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RESPTests",
             dependencies: [
+                "TestSupport",
                 "RESP", "CloakroomTesting", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
@@ -187,7 +194,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CloakroomRedisTests",
-            dependencies: ["Cloakroom", "CloakroomRedis", "CloakroomTesting", "RESP"],
+            dependencies: ["TestSupport", "Cloakroom", "CloakroomRedis", "CloakroomTesting", "RESP"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -215,6 +222,7 @@ let package = Package(
         .testTarget(
             name: "CloakroomServerTests",
             dependencies: [
+                "TestSupport",
                 "CloakroomServer",
                 "CloakroomTesting",
                 "CloakroomTokens",
@@ -229,6 +237,7 @@ let package = Package(
         .testTarget(
             name: "CloakroomHummingbirdTests",
             dependencies: [
+                "TestSupport",
                 "CloakroomHummingbird",
                 "CloakroomTesting",
                 "CloakroomSQLite",
@@ -242,12 +251,13 @@ let package = Package(
         ),
         .testTarget(
             name: "CloakroomIntegrationTests",
-            dependencies: ["CloakroomTesting"],
+            dependencies: ["TestSupport", "CloakroomTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CloakroomPostgresTests",
             dependencies: [
+                "TestSupport",
                 "CloakroomPostgres",
                 "CloakroomTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -7,6 +7,7 @@ import CloakroomTesting
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import TestSupport
 import Testing
 
 /// Login lockout on every store that keeps limits, shared by two app instances: three wrong

@@ -1,5 +1,6 @@
 import CloakroomTesting
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

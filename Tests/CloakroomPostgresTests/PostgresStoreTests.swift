@@ -4,6 +4,7 @@ import CloakroomTesting
 import Foundation
 import Logging
 import PostgresNIO
+import TestSupport
 import Testing
 
 /// A store on the test server in a schema of its own, so every check starts empty.
@@ -18,7 +19,7 @@ func makeStore(schema: String = "t_\(UInt64.random(in: 0...UInt64.max))", timeou
     return try await PostgresSessionStore(configuration: configuration)
 }
 
-@Suite("PostgreSQL store")
+@Suite("PostgreSQL store", .needsServer("CLOAKROOM_TEST_POSTGRES"))
 struct PostgresStoreTests {
     @Test(arguments: StoreConformance.Check.allCases)
     func conformance(_ check: StoreConformance.Check) async throws {
@@ -157,7 +158,7 @@ struct PostgresOutageTests {
     }
 }
 
-@Suite("PostgreSQL audit events")
+@Suite("PostgreSQL audit events", .needsServer("CLOAKROOM_TEST_POSTGRES"))
 struct PostgresAuditSinkTests {
     @Test func eventsLandInTheTableWithoutIDsAndAgeOut() async throws {
         guard let store = try await makeStore() else { return }

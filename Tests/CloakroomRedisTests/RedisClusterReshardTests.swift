@@ -4,6 +4,7 @@ import CloakroomTesting
 import Foundation
 import RESP
 import Synchronization
+import TestSupport
 import Testing
 
 /// Runs `redis-cli` with the arguments and returns what it printed; throws when it fails.
@@ -27,7 +28,7 @@ func redisCLI(_ arguments: [String]) throws -> String {
     return text
 }
 
-@Suite("Redis Cluster resharding")
+@Suite("Redis Cluster resharding", .needsServer("CLOAKROOM_TEST_REDIS_CLUSTER"))
 struct RedisClusterReshardTests {
     /// Moves 1,000 slots from one primary to another and back while sessions are created,
     /// updated and resumed: no call may fail.

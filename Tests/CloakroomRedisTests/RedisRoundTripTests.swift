@@ -4,6 +4,7 @@ import CloakroomTesting
 import Foundation
 import RESP
 import Synchronization
+import TestSupport
 import Testing
 
 /// A client that forwards to another and records the name of every command it sends.
@@ -26,7 +27,7 @@ final class RecordingClient: RESPClient {
     func close() async { await inner.close() }
 }
 
-@Suite("Redis round trips")
+@Suite("Redis round trips", .needsServer("CLOAKROOM_TEST_REDIS"))
 struct RedisRoundTripTests {
     @Test func resumeIsOneRoundTripAndTouchOneMore() async throws {
         guard let url = try TestServers.redis() else { return }

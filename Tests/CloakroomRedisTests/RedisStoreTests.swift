@@ -3,6 +3,7 @@ import CloakroomRedis
 import CloakroomTesting
 import Foundation
 import RESP
+import TestSupport
 import Testing
 
 /// A store on a test server under a key prefix of its own, so every check starts empty.
@@ -22,7 +23,7 @@ func makeRedisStore(_ url: String, prefix: String = "t\(UInt64.random(in: 0...UI
     )
 }
 
-@Suite("Redis store")
+@Suite("Redis store", .needsServer("CLOAKROOM_TEST_REDIS"))
 struct RedisStoreTests {
     @Test(arguments: StoreConformance.Check.allCases)
     func conformance(_ check: StoreConformance.Check) async throws {
@@ -92,7 +93,7 @@ struct RedisStoreTests {
     }
 }
 
-@Suite("Redis Cluster store")
+@Suite("Redis Cluster store", .needsServer("CLOAKROOM_TEST_REDIS_CLUSTER"))
 struct RedisClusterStoreTests {
     @Test(arguments: StoreConformance.Check.allCases)
     func conformance(_ check: StoreConformance.Check) async throws {

@@ -3,9 +3,10 @@ import CloakroomRedis
 import CloakroomTesting
 import Foundation
 import RESP
+import TestSupport
 import Testing
 
-@Suite("Redis over TLS")
+@Suite("Redis over TLS", .needsServer("CLOAKROOM_TEST_REDIS_TLS"))
 struct RedisTLSTests {
     @Test(arguments: [
         StoreConformance.Check.insertAndLoad, .compareAndSet, .userIndexListsExactlyTheLive, .managerLifecycle,

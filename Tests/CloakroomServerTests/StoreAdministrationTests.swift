@@ -2,6 +2,7 @@ import Cloakroom
 import CloakroomServer
 import CloakroomTesting
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("cloakroom CLI operations")
@@ -40,7 +41,7 @@ struct StoreAdministrationTests {
     }
 }
 
-@Suite("cloakroom CLI operations on PostgreSQL")
+@Suite("cloakroom CLI operations on PostgreSQL", .needsServer("CLOAKROOM_TEST_POSTGRES"))
 struct PostgresAdministrationTests {
     @Test func statsPruneAndEndUser() async throws {
         guard let url = try TestServers.postgres() else { return }

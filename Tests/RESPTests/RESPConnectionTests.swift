@@ -1,6 +1,7 @@
 import CloakroomTesting
 import Foundation
 import RESP
+import TestSupport
 import Testing
 
 /// The standalone test server's address, or `nil` when no server runs (a failure under CI).
@@ -13,7 +14,7 @@ func testServer() throws -> RESPConnectionConfiguration? {
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-@Suite("RESP connections on a real Redis")
+@Suite("RESP connections on a real Redis", .needsServer("CLOAKROOM_TEST_REDIS"))
 struct RESPConnectionTests {
     @Test func pipelinedRepliesReachTheirCallers() async throws {
         guard let server = try testServer() else { return }

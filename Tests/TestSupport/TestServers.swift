@@ -2,6 +2,9 @@ import Foundation
 
 /// Addresses of the real servers a test run provides (`scripts/test-servers` exports them).
 ///
+/// Test plumbing of this repository, not part of the shipped kit (`CloakroomTesting`): suites
+/// that need a server say so with the ``Testing/Trait/needsServer(_:)`` trait.
+///
 /// Outside CI a missing address means "not available here" and the caller returns early; under
 /// `CI=true` it is an error, so a broken test setup can never pass as a skipped test.
 public enum TestServers {
@@ -17,6 +20,11 @@ public enum TestServers {
 
     /// Whether this run is CI's (`CI=true`).
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    /// Whether `variable` holds an address.
+    public static func isSet(_ variable: String) -> Bool {
+        !(ProcessInfo.processInfo.environment[variable] ?? "").isEmpty
+    }
 
     /// The URL in `variable`; `nil` outside CI when it is unset; throws ``Missing`` under CI.
     public static func url(_ variable: String) throws -> String? {
