@@ -3,7 +3,8 @@ import NIOPosix
 import Synchronization
 
 /// A client for Redis Cluster: routes each command to the primary owning its key's slot,
-/// follows `MOVED` (updating its slot map and refreshing the topology) and `ASK` (with
+/// follows `MOVED` (updating its slot map, and reading the whole map again before the next
+/// command) and `ASK` (with
 /// `ASKING`, for a slot in the middle of a migration), waits out `TRYAGAIN` and `CLUSTERDOWN`,
 /// and keeps one ``RESPConnectionPool`` per node.
 public final class RESPClusterClient: RESPClient {
@@ -24,6 +25,10 @@ public final class RESPClusterClient: RESPClient {
         var owners: [String?] = Array(repeating: nil, count: ClusterSlot.count)
         var pools: [String: RESPConnectionPool] = [:]
         var refreshing: Task<Void, any Error>?
+        /// The slot map may be out of date (a `MOVED` or a lost node said so): the next command
+        /// reads it again before it is routed. Awaited by that command, not left running in the
+        /// background, so no refresh outlives the client.
+        var stale = false
         var closed = false
     }
 
@@ -44,6 +49,7 @@ public final class RESPClusterClient: RESPClient {
 
     /// Sends the command to the server that serves `key` and returns its reply.
     public func send(_ command: RESPCommand, key: [UInt8]?) async throws -> RESPValue {
+        if state.withLock({ $0.stale }) { try? await refresh() }
         let slot = key.map(ClusterSlot.of)
         var askingAt: String?
         var lastError: RESPError?
@@ -71,7 +77,7 @@ public final class RESPClusterClient: RESPClient {
                 case .moved(let slot, let target):
                     redirectionCount.add(1, ordering: .relaxed)
                     state.withLock { $0.owners[slot] = target }
-                    refreshInBackground()
+                    markStale()
                 case .ask(_, let target):
                     redirectionCount.add(1, ordering: .relaxed)
                     askingAt = target
@@ -81,7 +87,7 @@ public final class RESPClusterClient: RESPClient {
                     try await Task.sleep(for: .milliseconds(20 * (attempt + 1)))
                     try? await refresh()
                 case nil:
-                    if error.isConnectionFailure { refreshInBackground() }
+                    if error.isConnectionFailure { markStale() }
                     throw error
                 }
             }
@@ -118,8 +124,9 @@ public final class RESPClusterClient: RESPClient {
         try await task.value
     }
 
-    private func refreshInBackground() {
-        Task { try? await self.refresh() }
+    /// Asks the next command to read the slot map again first.
+    private func markStale() {
+        state.withLock { $0.stale = true }
     }
 
     private func owner(of slot: Int?) async throws -> String? {
@@ -155,7 +162,10 @@ public final class RESPClusterClient: RESPClient {
             do {
                 let reply = try await pool.send(RESPCommand("CLUSTER", "SLOTS"), key: nil)
                 let owners = try Self.owners(from: reply, queriedHost: pool.configuration.host)
-                state.withLock { $0.owners = owners }
+                state.withLock {
+                    $0.owners = owners
+                    $0.stale = false
+                }
                 return
             } catch {
                 failures.append("\(address): \((error as? RESPError)?.message ?? "\(error)")")
