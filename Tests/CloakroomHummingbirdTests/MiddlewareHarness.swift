@@ -4,6 +4,7 @@ import CloakroomTesting
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Testing
 
 /// A Hummingbird app with the Cloakroom middleware over a memory store that counts its calls.
 struct MiddlewareHarness {
@@ -65,6 +66,13 @@ struct MiddlewareHarness {
         }
         router.post("end-others") { _, context in String(try await context.session.endOthers()) }
         return router
+    }
+
+    /// Signs in through `POST /login` with the right password and returns the session ID the
+    /// answer's cookie hands out: the prologue most middleware tests share.
+    func signIn(_ client: some TestClientProtocol) async throws -> String {
+        let login = try await client.execute(uri: "/login?password=right", method: .post)
+        return try #require(sessionID(in: login), "POST /login answered \(login.status) without a session cookie")
     }
 
     func sessionCookie(in response: TestResponse) -> String? {

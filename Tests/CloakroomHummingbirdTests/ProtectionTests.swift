@@ -13,8 +13,7 @@ struct ProtectionTests {
         _ client: some TestClientProtocol,
         _ harness: MiddlewareHarness
     ) async throws -> (id: String, token: String) {
-        let login = try await client.execute(uri: "/login?password=right", method: .post)
-        let id = try #require(harness.sessionID(in: login))
+        let id = try await harness.signIn(client)
         let form = try await client.execute(uri: "/form", method: .get, headers: harness.cookieHeader(id))
         let html = String(buffer: form.body)
         let token = try #require(html.split(separator: "\"").dropFirst(5).first.map(String.init))

@@ -13,8 +13,7 @@ struct SessionMiddlewareTests {
         let harness = try MiddlewareHarness()
         let app = Application(router: try harness.router())
         try await app.test(.router) { client in
-            let login = try await client.execute(uri: "/login?password=right", method: .post)
-            let id = try #require(harness.sessionID(in: login))
+            let id = try await harness.signIn(client)
             let callsBefore = harness.store.callCount
             let response = try await client.execute(uri: "/static", method: .get, headers: harness.cookieHeader(id))
             #expect(response.status == .ok)
@@ -28,8 +27,7 @@ struct SessionMiddlewareTests {
         let harness = try MiddlewareHarness()
         let app = Application(router: try harness.router())
         try await app.test(.router) { client in
-            let login = try await client.execute(uri: "/login?password=right", method: .post)
-            let id = try #require(harness.sessionID(in: login))
+            let id = try await harness.signIn(client)
             let before = try #require(try await harness.store.load(SessionID(parsing: id).key, now: harness.clock.now))
             harness.clock.advance(by: .seconds(10))
             let callsBefore = harness.store.callCount
@@ -47,8 +45,7 @@ struct SessionMiddlewareTests {
         let harness = try MiddlewareHarness()
         let app = Application(router: try harness.router())
         try await app.test(.router) { client in
-            let login = try await client.execute(uri: "/login?password=right", method: .post)
-            let id = try #require(harness.sessionID(in: login))
+            let id = try await harness.signIn(client)
             let callsBefore = harness.store.callCount
             let response = try await client.execute(uri: "/incr", method: .post, headers: harness.cookieHeader(id))
             #expect(String(buffer: response.body) == "1")
@@ -81,8 +78,7 @@ struct SessionMiddlewareTests {
         let harness = try MiddlewareHarness()
         let app = Application(router: try harness.router())
         try await app.test(.router) { client in
-            let login = try await client.execute(uri: "/login?password=right", method: .post)
-            let id = try #require(harness.sessionID(in: login))
+            let id = try await harness.signIn(client)
             let sameSecond = try await client.execute(uri: "/incr", method: .post, headers: harness.cookieHeader(id))
             #expect(String(buffer: sameSecond.body) == "1")
             #expect(harness.sessionCookie(in: sameSecond) == nil)
@@ -209,8 +205,7 @@ struct SessionMiddlewareTests {
         let harness = try MiddlewareHarness()
         let app = Application(router: try harness.router())
         try await app.test(.router) { client in
-            let login = try await client.execute(uri: "/login?password=right", method: .post)
-            let id = try #require(harness.sessionID(in: login))
+            let id = try await harness.signIn(client)
             for header in [
                 "theme=dark; __Host-session=\(id); lang=en", "  __Host-session=\"\(id)\"", "a=1;__Host-session=\(id)",
                 "x__Host-session=nope; __Host-session=\(id)",
