@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// The versioned schema of ``PostgresSessionStore``.
 ///
-/// Applied migrations are recorded in `cloakroom_schema_migrations`. ``migrate(client:logger:)``
+/// Applied migrations are recorded in `cloakroom_schema_migrations`. ``migrate(client:schema:logger:)``
 /// runs the missing ones in order, in one transaction, under a transaction-scoped advisory lock,
 /// so several `cloakroomd` instances starting at once apply each migration exactly once. Add a
 /// migration; never edit a released one.

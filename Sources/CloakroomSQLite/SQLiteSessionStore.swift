@@ -20,7 +20,10 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     ///
-    /// - Throws: ``CloakroomError/Code/storeUnavailable`` when the file cannot be opened or migrated.
+    /// - Parameters:
+    ///   - path: the database file.
+    ///   - busyTimeout: how long a write waits for another process's write lock.
+    /// - Throws: ``Cloakroom/CloakroomError/Code/storeUnavailable`` when the file cannot be opened or migrated.
     public init(path: String, busyTimeout: Duration = .seconds(5)) throws(CloakroomError) {
         self.path = path
         self.busyTimeout = busyTimeout

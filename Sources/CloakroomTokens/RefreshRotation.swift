@@ -51,6 +51,9 @@ public enum RefreshRotation {
     /// What presenting `secret` at `now` does.
     ///
     /// - Parameters:
+    ///   - secret: the refresh token's secret as the client presented it.
+    ///   - state: the session's token state; `nil` when it has none.
+    ///   - now: the time of the presentation.
     ///   - successor: the secret to issue if the presented one is current (fresh random bytes).
     ///   - grace: how long after a rotation the replaced token may be presented again.
     ///   - spentMemory: how many spent tokens per chain are remembered.

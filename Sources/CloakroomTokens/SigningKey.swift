@@ -97,8 +97,11 @@ public struct SigningKey: Sendable {
 
     /// Makes a fresh key from the system's CSPRNG.
     ///
-    /// - Parameter id: the key ID; by default the date and 8 random hex digits, e.g.
-    ///   `2026-11-28-3fa85f64`, so rotated keys sort by age.
+    /// - Parameters:
+    ///   - algorithm: what the key signs with; ES256 by default.
+    ///   - id: the key ID; by default the date and 8 random hex digits, e.g.
+    ///     `2026-11-28-3fa85f64`, so rotated keys sort by age.
+    ///   - now: the date the default ID starts with.
     public static func generate(
         _ algorithm: SigningAlgorithm = .es256,
         id: String? = nil,

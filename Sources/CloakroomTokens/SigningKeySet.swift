@@ -75,7 +75,9 @@ public struct SigningKeySet: Sendable {
 
     /// Reads a keys file.
     ///
-    /// - Parameter setting: how errors name where the path came from.
+    /// - Parameters:
+    ///   - path: the keys file.
+    ///   - setting: how errors name where the path came from.
     /// - Throws: ``Cloakroom/CloakroomError/Code/invalidConfiguration`` naming the file and what is
     ///   wrong in it; never quoting key material.
     public static func load(path: String, setting: String = "CLOAKROOM_JWT_KEYS_FILE") throws(CloakroomError)
@@ -138,8 +140,11 @@ public struct SigningKeySet: Sendable {
 
     /// Writes the keys file with mode 0600, atomically: readers see the old file or the new one.
     ///
-    /// - Parameter replacing: whether an existing file is replaced; when not, an existing file is
-    ///   left alone and the call returns `false`.
+    /// - Parameters:
+    ///   - path: the keys file.
+    ///   - replacing: whether an existing file is replaced; when not, an existing file is
+    ///     left alone and the call returns `false`.
+    ///   - setting: how errors name where the path came from.
     @discardableResult
     public func write(to path: String, replacing: Bool, setting: String = "CLOAKROOM_JWT_KEYS_FILE")
         throws(CloakroomError) -> Bool

@@ -25,8 +25,12 @@ public struct TokenService: Sendable {
 
     /// Creates a service.
     ///
-    /// - Parameter metricsFactory: where the counters go (see the "Tokens and limits" article);
-    ///   the process-wide factory by default.
+    /// - Parameters:
+    ///   - manager: the session manager whose sessions the tokens are bound to.
+    ///   - keys: the signing keys; the first signs new tokens, all verify.
+    ///   - options: issuer, audience and lifetimes.
+    ///   - metricsFactory: where the counters go (see the "Tokens and limits" article);
+    ///     the process-wide factory by default.
     public init(
         manager: SessionManager,
         keys: SigningKeySet,
@@ -47,7 +51,9 @@ public struct TokenService: Sendable {
 
     /// Grants an access token and a new refresh-token chain for a live session.
     ///
-    /// - Parameter scope: space-separated scope tokens, carried into every refreshed access token.
+    /// - Parameters:
+    ///   - id: the session the tokens are bound to.
+    ///   - scope: space-separated scope tokens, carried into every refreshed access token.
     /// - Throws: ``TokenError/Code/invalidScope``; ``Cloakroom/CloakroomError/Code/sessionNotFound``
     ///   when the session is not live.
     public func issue(for id: SessionID, scope: String? = nil) async throws -> TokenPair {

@@ -32,6 +32,7 @@ public struct SessionCipher: Sendable {
     /// Creates a cipher with a key ring; the first key is current.
     ///
     /// - Parameters:
+    ///   - keys: the key ring, current key first; empty stores data in clear.
     ///   - acceptsPlaintextRecords: read payloads stored in clear although keys are set. Only for
     ///     sealing a store's old records when encryption is turned on (`cloakroom reseal`): while
     ///     it is on, anyone who can write to the store can plant session data.

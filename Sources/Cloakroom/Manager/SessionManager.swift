@@ -119,11 +119,13 @@ public struct SessionManager: Sendable {
     /// Records activity (last seen, sliding idle deadline) at most once per
     /// ``SessionPolicy/touchInterval``, so most resumes are a single read.
     ///
-    /// - Parameter client: the client making this request, when known: compared with the one the
-    ///   session last saw, and what a change does is ``SessionPolicy/clientChange``'s choice
-    ///   (by default the new IP and user agent are recorded and a
-    ///   ``SessionEvent/Kind/clientChanged`` event is emitted; ``ClientChangePolicy/Reaction/end``
-    ///   makes this resume find no session).
+    /// - Parameters:
+    ///   - id: the ID the client sent.
+    ///   - client: the client making this request, when known: compared with the one the
+    ///     session last saw, and what a change does is ``SessionPolicy/clientChange``'s choice
+    ///     (by default the new IP and user agent are recorded and a
+    ///     ``SessionEvent/Kind/clientChanged`` event is emitted; ``ClientChangePolicy/Reaction/end``
+    ///     makes this resume find no session).
     public func resume(_ id: SessionID, client: ClientInfo? = nil) async throws -> Session? {
         try await resumeNotingTouch(id, client: client)?.session
     }
@@ -217,7 +219,11 @@ public struct SessionManager: Sendable {
     /// `ifVersion`, the update happens only if the stored version is still that one.
     ///
     /// - Parameters:
-    ///   - basedOn: the session as this request last read it (from ``resume(_:)`` or an earlier
+    ///   - id: the session's ID.
+    ///   - changes: the keys to set and remove, and read-modify-write changes.
+    ///   - ifVersion: the version the caller last saw, for an update that must not follow anyone
+    ///     else's; `nil` for one that merges.
+    ///   - known: the session as this request last read it (from ``resume(_:client:)`` or an earlier
     ///     update). The first attempt starts from it instead of reading the store again; if
     ///     anyone changed the session since, the compare-and-set fails and the update goes on
     ///     from a fresh read, so passing a stale session costs a read, never a lost change.
@@ -289,7 +295,10 @@ public struct SessionManager: Sendable {
     /// cannot promise that: the later save overwrites the earlier one's value.
     ///
     /// - Parameters:
-    ///   - basedOn: the session as this request last read it; see
+    ///   - id: the session's ID.
+    ///   - type: the type of the key's value.
+    ///   - key: the data key to change.
+    ///   - known: the session as this request last read it; see
     ///     ``update(_:changes:ifVersion:basedOn:)``.
     ///   - transform: may run more than once; it must have no side effects beyond its result.
     /// - Returns: the saved session and the key's value in it.
@@ -316,6 +325,10 @@ public struct SessionManager: Sendable {
     /// the new session, or lands after and fails with ``CloakroomError/Code/sessionNotFound``.
     ///
     /// - Parameters:
+    ///   - id: the session's current ID, dead once this returns.
+    ///   - userID: the user to sign in (recorded as a fresh authentication); `nil` keeps the
+    ///     session's user.
+    ///   - client: the client, whose IP and user agent the new session records.
     ///   - changes: applied to the new session's data in the same step, so nothing bound to the
     ///     old ID (a CSRF token, say) is ever readable under the new one.
     /// - Throws: ``CloakroomError/Code/sessionNotFound`` when the old ID is not live.
@@ -430,6 +443,7 @@ public struct SessionManager: Sendable {
     /// state in a session's metadata without lost updates. The payload is never decoded here.
     ///
     /// - Parameters:
+    ///   - key: the record's key.
     ///   - recordingActivity: whether a save also counts as use of the session (last seen and the
     ///     sliding idle deadline move, as on an update).
     ///   - body: gets the record and the time of this attempt; must not have side effects beyond

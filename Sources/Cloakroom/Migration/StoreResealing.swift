@@ -37,8 +37,12 @@ public struct StoreResealing: Sendable {
 
     /// Prepares to re-seal `store` with `cipher`'s current key.
     ///
-    /// - Parameter cipher: must have keys; give it `acceptsPlaintextRecords: true` to seal records
-    ///   stored in clear (turning encryption on).
+    /// - Parameters:
+    ///   - store: the store whose records are re-sealed.
+    ///   - cipher: must have keys; give it `acceptsPlaintextRecords: true` to seal records
+    ///     stored in clear (turning encryption on).
+    ///   - clock: what "now" is, for skipping expired records.
+    ///   - batchSize: records read and written per step.
     /// - Throws: ``CloakroomError/Code/invalidConfiguration`` when the cipher has no key.
     public init(
         store: any SessionStoreExport,
@@ -60,8 +64,10 @@ public struct StoreResealing: Sendable {
 
     /// Walks the store from `cursor` (`nil`: the start), re-sealing what needs it.
     ///
-    /// - Parameter progress: called after every batch with the running totals and the cursor to
-    ///   resume after; throwing from it stops the walk.
+    /// - Parameters:
+    ///   - cursor: where an earlier, interrupted walk stopped; `nil` starts at the beginning.
+    ///   - progress: called after every batch with the running totals and the cursor to
+    ///     resume after; throwing from it stops the walk.
     public func run(
         resumingAfter cursor: String? = nil,
         progress: (Progress) throws -> Void = { _ in }

@@ -21,7 +21,7 @@ public struct ClientChangePolicy: Sendable, Hashable {
         /// End the session (``SessionEvent/EndReason/clientChanged``): the resume finds none.
         case end
 
-        /// Whether `lhs` is the milder reaction (``ClientChangePolicy/Reaction/allCases`` runs mildest first).
+        /// Whether `lhs` is the milder reaction (the cases are declared mildest first).
         public static func < (lhs: Reaction, rhs: Reaction) -> Bool {
             allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
         }

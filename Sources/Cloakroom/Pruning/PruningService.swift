@@ -24,9 +24,17 @@ public struct PruningService: Service {
     /// Creates a pruning service for `store`; the batch size and the rest between batches default
     /// to the store's ``SessionStore/pruneBatchSize`` and ``SessionStore/pruneBatchPause``.
     ///
-    /// - Parameter events: gets one ``SessionEvent/Kind/ended`` event with reason
-    ///   ``SessionEvent/EndReason/expired`` per batch, carrying the batch's ``SessionEvent/count``
-    ///   (stores delete expired records in bulk without naming them).
+    /// - Parameters:
+    ///   - store: the session store to prune.
+    ///   - limits: a rate-limit store whose full buckets are forgotten too, if any.
+    ///   - clock: what "now" is.
+    ///   - batchSize: the most records deleted per store call; `nil` for the store's own.
+    ///   - interval: the pause between rounds.
+    ///   - batchPause: the rest between two batches of one round; `nil` for the store's own.
+    ///   - events: gets one ``SessionEvent/Kind/ended`` event with reason
+    ///     ``SessionEvent/EndReason/expired`` per batch, carrying the batch's ``SessionEvent/count``
+    ///     (stores delete expired records in bulk without naming them).
+    ///   - logger: where rounds that fail are reported.
     public init(
         store: any SessionStore,
         limits: (any LimitStore)? = nil,

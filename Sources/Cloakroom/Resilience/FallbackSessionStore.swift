@@ -27,7 +27,10 @@ public final class FallbackSessionStore: ComposedSessionStore {
 
     /// Creates a chain of `primary` and `fallbacks`, in order.
     ///
-    /// - Parameter options: every store's circuit breaker and journal, and where to report.
+    /// - Parameters:
+    ///   - primary: the store that serves while it is up.
+    ///   - fallbacks: the stores that serve, in order, while the ones before them are down.
+    ///   - options: every store's circuit breaker and journal, and where to report.
     public init(
         primary: any SessionStore,
         fallbacks: [any SessionStore],

@@ -15,9 +15,11 @@ public struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Creates the middleware.
     ///
     /// - Parameters:
+    ///   - limiter: the rate limiter and its buckets.
     ///   - bucket: a bucket the limiter knows.
     ///   - key: what is limited; requests for which it returns `nil` pass unchecked. By default
     ///     the peer address, when the context knows it.
+    ///   - whenStoreFails: whether requests pass or are refused while the limit store is down.
     /// - Throws: ``Cloakroom/CloakroomError/Code/invalidConfiguration`` when the limiter has no
     ///   such bucket.
     public init(

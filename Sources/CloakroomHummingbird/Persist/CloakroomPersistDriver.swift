@@ -24,9 +24,11 @@ public struct CloakroomPersistDriver: PersistDriver {
     /// Creates the driver.
     ///
     /// - Parameters:
+    ///   - store: where the values live, as session records.
     ///   - cipher: seals values at rest; clear text by default.
     ///   - longestLifetime: the lifetime of values written without an expiry (stores need a
     ///     deadline); 400 days by default.
+    ///   - clock: what "now" is, for expiry.
     public init(
         store: any SessionStore,
         cipher: SessionCipher = .plaintext,

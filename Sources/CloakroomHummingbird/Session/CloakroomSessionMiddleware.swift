@@ -59,6 +59,10 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
     /// Creates the middleware.
     ///
     /// - Parameters:
+    ///   - manager: the session manager and its store.
+    ///   - cookie: the cookie's name and attributes; the safe defaults unless weakened by name.
+    ///   - clientAddress: where the client's IP address comes from (the peer, or a header set by
+    ///     a proxy you trust).
     ///   - conflicts: what a request that read a key and then set it meets when another request
     ///     changed the key meanwhile; ``SessionConflictPolicy/mergeByKey`` by default.
     /// - Throws: ``OptionsError`` when the cookie options do not fit together.

@@ -173,7 +173,10 @@ public final class SessionHandle: Sendable {
     /// this request (with ``set(_:forKey:)`` or ``remove(forKey:)``) is saved with it, first.
     /// Without a session, one is created when the request ends, holding `transform(nil)`.
     ///
-    /// - Parameter transform: may run more than once; no side effects beyond its result.
+    /// - Parameters:
+    ///   - type: the type of the key's value.
+    ///   - key: the data key to change.
+    ///   - transform: may run more than once; no side effects beyond its result.
     /// - Throws: a `DecodingError` when the stored value is not a `T`, whatever `transform`
     ///   throws, and the store's errors.
     @discardableResult
@@ -330,7 +333,7 @@ public final class SessionHandle: Sendable {
     /// The session's CSRF token, created (and saved with the session) on first use.
     ///
     /// Put it into every form that changes something, as a hidden field named
-    /// ``CSRFMiddleware/formField`` (``csrfField()`` writes one), or send it in the
+    /// ``CSRFMiddleware/formField`` (``csrfField(creatingSession:)`` writes one), or send it in the
     /// ``CSRFMiddleware/headerName`` header; ``CSRFMiddleware`` checks it.
     public func csrfToken() async throws -> String {
         if let existing = try await get(String.self, forKey: Self.csrfTokenKey), existing.utf8.count == 43 {

@@ -21,7 +21,9 @@ public struct StoreTopology: Sendable, Hashable, CustomStringConvertible {
     /// Opens every store and composes them. A store that cannot be opened closes the ones opened
     /// before it.
     ///
-    /// - Parameter events: where the compositions report stores they stop or start using again.
+    /// - Parameters:
+    ///   - events: where the compositions report stores they stop or start using again.
+    ///   - logger: where the stores and compositions log.
     public func open(
         events: any SessionEventSink = DiscardingEventSink(),
         logger: Logger = Logger(label: "cloakroom")

@@ -7,7 +7,7 @@ import NIOCore
 public struct APIRequestContext: CloakroomRequestContext, RemoteAddressRequestContext {
     /// Hummingbird's per-request storage.
     public var coreContext: CoreRequestContextStorage
-    /// The API key that authenticated the request, once ``AuthenticationMiddleware`` ran.
+    /// The API key that authenticated the request, once the API-key check ran.
     public var apiKey: APIKey?
     /// The page visitor's session, once the pages' session middleware ran.
     public var session: SessionHandle
