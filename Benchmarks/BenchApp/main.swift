@@ -18,7 +18,7 @@ import Hummingbird
 
 let environment = ProcessInfo.processInfo.environment
 let location = try StoreLocation(parsing: environment["CLOAKROOM_STORE"] ?? "memory", setting: "CLOAKROOM_STORE")
-let store = try await location.open()
+let store = try location.open()
 let manager = try SessionManager(store: store)
 let listen = (environment["LISTEN"] ?? "127.0.0.1:8090").split(separator: ":")
 
@@ -54,7 +54,8 @@ sessions.post("incr") { _, context in
 
 let app = Application(
     router: router,
-    configuration: .init(address: .hostname(String(listen[0]), port: Int(listen[1]) ?? 8090))
+    configuration: .init(address: .hostname(String(listen[0]), port: Int(listen[1]) ?? 8090)),
+    // The store runs as a service (PostgreSQL connects there) and closes when the server stops.
+    services: [store]
 )
 try await app.runService()
-await store.close()

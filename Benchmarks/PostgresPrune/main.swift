@@ -29,7 +29,10 @@ let configuration = try PostgresStoreConfiguration(
         + "?sslmode=disable&pool_size=8&timeout=60s&schema=prune_bench_\(UInt32.random(in: 0...UInt32.max))",
     setting: "POSTGRES_URL"
 )
-let store = try await PostgresSessionStore(configuration: configuration, logger: logger)
+let store = try PostgresSessionStore(configuration: configuration, logger: logger)
+// The store's run() connects and migrates; it lasts until the benchmark ends.
+let running = Task { try await store.run() }
+try await store.ready()
 let manager = try SessionManager(
     store: store,
     policy: SessionPolicy(idleTimeout: .seconds(7200), touchInterval: .seconds(3000))
@@ -176,4 +179,5 @@ print(
 )
 print("")
 print(String(format: "prune with no other load: %d rows in %.1f s", prunedAlone, aloneSeconds))
+running.cancel()
 await store.close()

@@ -23,7 +23,9 @@ func residentBytes() -> Int {
 }
 
 let location = try StoreLocation(parsing: storeURL, setting: "store")
-let store = try await location.open()
+let store = try location.open()
+// The store's run() (PostgreSQL connects and migrates there) lasts until the series ends.
+let running = Task { try await store.run() }
 // A touch interval longer than the run: every resume is the single read production sees.
 let policy = SessionPolicy(
     idleTimeout: .seconds(3 * 3600),
@@ -89,4 +91,5 @@ for size in sizes {
         )
     }
 }
+running.cancel()
 await store.close()

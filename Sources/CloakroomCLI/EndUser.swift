@@ -21,14 +21,7 @@ struct EndUser: AsyncParsableCommand {
     @Option(help: "Keep the session with this handle (16 hex characters).") var exceptHandle: String?
 
     func run() async throws {
-        let administration = try await options.open()
-        do {
-            let ended = try await administration.endUser(user, exceptHandle: exceptHandle)
-            await administration.store.close()
-            print("ended \(ended) session\(ended == 1 ? "" : "s") of \(user)")
-        } catch let error as CloakroomError {
-            await administration.store.close()
-            throw ValidationError(error.message)
-        }
+        let ended = try await options.withStore { try await $0.endUser(user, exceptHandle: exceptHandle) }
+        print("ended \(ended) session\(ended == 1 ? "" : "s") of \(user)")
     }
 }

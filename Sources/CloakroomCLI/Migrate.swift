@@ -53,23 +53,17 @@ struct Migrate: AsyncParsableCommand {
         }
         let sourceLocation = try parseStore(from, setting: "--from")
         let targetLocation = try parseStore(to, setting: "--to")
-        let source = try await openStore(sourceLocation).store
-        let target: any SessionStore
-        do {
-            target = try await openStore(targetLocation).store
-        } catch {
-            await source.close()
-            throw error
+        try await withOpenStore(sourceLocation) { source in
+            try await withOpenStore(targetLocation) { target in
+                try await migrate(
+                    from: source.store,
+                    to: target.store,
+                    checkpoint: checkpoint,
+                    name: migrationName,
+                    state: state
+                )
+            }
         }
-        do {
-            try await migrate(from: source, to: target, checkpoint: checkpoint, name: migrationName, state: state)
-        } catch {
-            await source.close()
-            await target.close()
-            throw error
-        }
-        await source.close()
-        await target.close()
     }
 
     func stateFile(_ migrationName: String) -> String {

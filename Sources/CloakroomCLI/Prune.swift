@@ -37,15 +37,15 @@ struct Prune: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let administration = try await options.open()
         let interactive = isatty(STDOUT_FILENO) != 0
-        let expired = try await administration.statistics(top: 0).expiredAwaitingPrune
-        let total = try await administration.prune(batchSize: batchSize, pause: pauseMs.map { .milliseconds($0) }) {
-            total in
-            guard interactive else { return }
-            FileHandle.standardOutput.write(Data(("\r" + ProgressBar.render(done: total, of: expired)).utf8))
+        let total = try await options.withStore { administration in
+            let expired = try await administration.statistics(top: 0).expiredAwaitingPrune
+            return try await administration.prune(batchSize: batchSize, pause: pauseMs.map { .milliseconds($0) }) {
+                total in
+                guard interactive else { return }
+                FileHandle.standardOutput.write(Data(("\r" + ProgressBar.render(done: total, of: expired)).utf8))
+            }
         }
-        await administration.store.close()
         if interactive { print("\r", terminator: "") }
         print("pruned \(total) expired session\(total == 1 ? "" : "s")")
     }

@@ -52,23 +52,17 @@ struct Reseal: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        let store = try await openStore(location).store
-        guard let exporter = store as? any SessionStoreExport else {
-            await store.close()
-            throw ValidationError("--store: the \(store.name) store cannot list its sessions to re-seal them")
-        }
-        let resealing: StoreResealing
-        do {
-            resealing = try StoreResealing(store: exporter, cipher: cipher, batchSize: batchSize)
-        } catch {
-            await store.close()
-            throw ValidationError(error.message)
-        }
-        if let checkpoint { print("resuming after \(checkpoint.processed) sessions (\(state)); --restart starts over") }
-        let already = checkpoint?.processed ?? 0
-        let result: StoreResealing.Progress
-        do {
-            result = try await resealing.run(resumingAfter: checkpoint?.cursor) { progress in
+        let result = try await withOpenStore(location) { administration in
+            let store = administration.store
+            guard let exporter = store as? any SessionStoreExport else {
+                throw ValidationError("--store: the \(store.name) store cannot list its sessions to re-seal them")
+            }
+            let resealing = try StoreResealing(store: exporter, cipher: cipher, batchSize: batchSize)
+            if let checkpoint {
+                print("resuming after \(checkpoint.processed) sessions (\(state)); --restart starts over")
+            }
+            let already = checkpoint?.processed ?? 0
+            return try await resealing.run(resumingAfter: checkpoint?.cursor) { progress in
                 if let cursor = progress.cursor {
                     try MigrationCheckpoint(migration: name, cursor: cursor, processed: already + progress.scanned)
                         .save(path: state)
@@ -77,12 +71,8 @@ struct Reseal: AsyncParsableCommand {
                     "\(already + progress.scanned) sessions looked at, \(progress.resealed) re-sealed, \(progress.alreadyCurrent) already current"
                 )
             }
-        } catch {
-            await store.close()
-            throw error
         }
         try? FileManager.default.removeItem(atPath: state)
-        await store.close()
         print(
             "re-sealed \(result.resealed) with key '\(cipher.currentKeyID ?? "")', already current \(result.alreadyCurrent), written meanwhile \(result.changedMeanwhile), unreadable \(result.unreadable)"
         )

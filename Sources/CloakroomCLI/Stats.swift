@@ -21,9 +21,7 @@ struct Stats: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func run() async throws {
-        let administration = try await options.open()
-        let statistics = try await administration.statistics(top: top)
-        await administration.store.close()
+        let statistics = try await options.withStore { try await $0.statistics(top: top) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

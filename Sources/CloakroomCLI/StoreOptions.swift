@@ -19,8 +19,9 @@ struct StoreOptions: ParsableArguments {
         return try parseStore(url, setting: "--store")
     }
 
-    func open() async throws -> StoreAdministration {
-        try await openStore(location())
+    /// Opens the store and runs it while `body` works with it, then closes it.
+    func withStore<T: Sendable>(_ body: (StoreAdministration) async throws -> T) async throws -> T {
+        try await withOpenStore(location(), body)
     }
 }
 
@@ -32,9 +33,15 @@ func parseStore(_ url: String, setting: String) throws -> StoreLocation {
     }
 }
 
-func openStore(_ location: StoreLocation) async throws -> StoreAdministration {
+/// Opens the store at `location` and runs it (PostgreSQL connects and migrates in its `run()`)
+/// while `body` works with it, then closes it; store errors become usage errors with their message.
+func withOpenStore<T: Sendable>(
+    _ location: StoreLocation,
+    _ body: (StoreAdministration) async throws -> T
+) async throws -> T {
     do {
-        return try await StoreAdministration(location: location, logger: quietLogger)
+        let administration = try StoreAdministration(location: location, logger: quietLogger)
+        return try await administration.store.withRunning { try await body(administration) }
     } catch let error as CloakroomError {
         throw ValidationError(error.message)
     }

@@ -17,6 +17,7 @@ public final class PostgresAuditSink: SessionEventSink, Service {
     public let retention: Duration
     let client: PostgresClient
     let logger: Logger
+    private let readiness: StoreReadiness
     private let buffer = Mutex(Buffer())
 
     private struct Buffer {
@@ -31,6 +32,7 @@ public final class PostgresAuditSink: SessionEventSink, Service {
     /// Creates a sink writing through the store's connection pool.
     public init(store: PostgresSessionStore, retention: Duration, logger: Logger) {
         self.client = store.client
+        self.readiness = store.readiness
         self.retention = retention
         self.logger = logger
     }
@@ -49,6 +51,8 @@ public final class PostgresAuditSink: SessionEventSink, Service {
     /// Writes buffered events and prunes old ones until graceful shutdown, then writes what is
     /// left.
     public func run() async throws {
+        // The events table exists once the store's run() has migrated the schema.
+        try? await cancelWhenGracefulShutdown { [readiness] in try await readiness.wait() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.pruneOldEvents() }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -100,7 +104,7 @@ public final class PostgresAuditSink: SessionEventSink, Service {
         } catch {
             logger.warning(
                 "audit events not written; dropping this batch",
-                metadata: ["count": "\(batch.count)", "error": "\(String(describing: error))"]
+                metadata: ["count": "\(batch.count)", "error": "\(Self.describe(error))"]
             )
         }
     }
@@ -111,7 +115,10 @@ public final class PostgresAuditSink: SessionEventSink, Service {
             do {
                 try await pruneOnce(now: Date())
             } catch {
-                logger.warning("audit retention pruning failed; will retry", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "audit retention pruning failed; will retry",
+                    metadata: ["error": "\(Self.describe(error))"]
+                )
             }
             try? await Task.sleep(for: .seconds(600))
         }
@@ -139,5 +146,13 @@ public final class PostgresAuditSink: SessionEventSink, Service {
             total += pruned
             if pruned < 5000 { return total }
         }
+    }
+}
+
+extension PostgresAuditSink {
+    /// What went wrong, for the log: PostgreSQL's own message where there is one (a `PSQLError`
+    /// describes itself only generically), never a query's parameters.
+    static func describe(_ error: any Error) -> String {
+        (error as? PSQLError).map(PostgresSessionStore.describe) ?? "\(error)"
     }
 }

@@ -4,6 +4,8 @@ import Logging
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import ServiceLifecycle
+import Synchronization
 
 /// A store in PostgreSQL, for sessions shared by many `cloakroomd` instances and kept durably.
 ///
@@ -12,36 +14,94 @@ import PostgresNIO
 /// database is down or restarting, calls fail with ``Cloakroom/CloakroomError/Code/storeUnavailable``
 /// within that time and succeed again by themselves once it is back (the connection pool
 /// reconnects). See ``PostgresSchema`` for the tables and indexes.
+///
+/// The store is a `Service`: creating it does no I/O, and ``run()`` (which your `ServiceGroup`
+/// owns, or ``Cloakroom/SessionStore/withRunning(_:)``) runs the connection pool and brings the
+/// schema up to date, retrying while the database is unreachable. Calls made before the schema
+/// is ready wait for it within the timeout.
 public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExport {
     /// `postgres`.
     public let name = "postgres"
     /// Where the store connects.
     public let configuration: PostgresStoreConfiguration
-    /// The connection pool.
+    /// The connection pool, run by ``run()``.
     public let client: PostgresClient
     let logger: Logger
-    private let runner: Task<Void, Never>
+    let readiness = StoreReadiness()
+    private let stopRunning: AsyncStream<Never>.Continuation
+    private let stopRequests: AsyncStream<Never>
+    private let started = Mutex(false)
 
-    /// Connects (lazily) and brings the schema up to date.
+    /// Prepares the store; connecting and migrating happen in ``run()``.
     ///
-    /// - Throws: ``Cloakroom/CloakroomError/Code/storeUnavailable`` when the database cannot be
-    ///   reached within the timeout or the schema cannot be migrated.
-    public init(
-        configuration: PostgresStoreConfiguration,
-        logger: Logger = Logger(label: "cloakroom.postgres")
-    ) async throws {
+    /// - Parameter logger: where the store and its connection pool log.
+    /// - Throws: ``Cloakroom/CloakroomError/Code/invalidConfiguration`` when the TLS settings
+    ///   cannot be built.
+    public init(configuration: PostgresStoreConfiguration, logger: Logger = .cloakroomDisabled) throws {
         self.configuration = configuration
         self.logger = logger
         client = PostgresClient(configuration: try Self.clientConfiguration(configuration), backgroundLogger: logger)
-        let client = self.client
-        runner = Task { await client.run() }
-        do {
-            _ = try await bounded("migrating the schema") {
-                try await PostgresSchema.migrate(client: client, schema: configuration.schema, logger: logger)
+        (stopRequests, stopRunning) = AsyncStream<Never>.makeStream()
+    }
+
+    /// Runs the connection pool and brings the schema up to date (retrying, with back-off, while
+    /// the database cannot be reached), then serves until graceful shutdown, cancellation or
+    /// ``close()``; when it returns the store is closed.
+    ///
+    /// - Throws: ``Cloakroom/CloakroomError/Code/invalidConfiguration`` when the store is already
+    ///   running or has run: a store runs once.
+    public func run() async throws {
+        let ranBefore = started.withLock { started in
+            defer { started = true }
+            return started
+        }
+        guard !ranBefore else {
+            throw CloakroomError(
+                .invalidConfiguration,
+                "the PostgreSQL store's run() was called twice; a store runs once"
+            )
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [client] in await client.run() }
+            group.addTask { await self.migrateUntilReady() }
+            await withGracefulShutdownHandler {
+                for await _ in stopRequests {}
+            } onGracefulShutdown: { [stopRunning] in
+                stopRunning.finish()
             }
-        } catch {
-            runner.cancel()
-            throw error
+            readiness.stop()
+            group.cancelAll()
+        }
+    }
+
+    /// Returns once ``run()`` has brought the schema up to date: for start-ups that would rather
+    /// fail than serve while the database is unreachable. Calls need not wait for this; they
+    /// wait by themselves.
+    ///
+    /// - Throws: ``Cloakroom/CloakroomError/Code/storeUnavailable`` when the store is not ready
+    ///   within the configured timeout, with the last attempt's error.
+    public func ready() async throws {
+        try await bounded("start") {}
+    }
+
+    /// Brings the schema up to date, retrying until it succeeds or the store stops.
+    private func migrateUntilReady() async {
+        var pause = Duration.milliseconds(250)
+        while !Task.isCancelled {
+            do {
+                _ = try await Self.bounded("migrating the schema", configuration: configuration) {
+                    [client, configuration, logger] in
+                    try await PostgresSchema.migrate(client: client, schema: configuration.schema, logger: logger)
+                }
+                readiness.becomeReady()
+                return
+            } catch {
+                let reason = (error as? CloakroomError)?.message ?? "\(type(of: error))"
+                readiness.attemptFailed(reason)
+                logger.error("PostgreSQL store not ready; retrying in \(pause)", metadata: ["error": "\(reason)"])
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(10))
+            }
         }
     }
 
@@ -417,10 +477,10 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
-    /// Closes the store's connections or files; later calls fail.
+    /// Ends ``run()``, which closes the connections; later calls fail.
     public func close() async {
-        runner.cancel()
-        await runner.value
+        readiness.stop()
+        stopRunning.finish()
     }
 
     // MARK: Helpers
@@ -484,12 +544,16 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         _ operation: String,
         _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await Self.bounded(operation, configuration: configuration, body)
+        try await Self.bounded(operation, configuration: configuration, notReady: { self.readiness.whyNotReady }) {
+            try await self.readiness.wait()
+            return try await body()
+        }
     }
 
     static func bounded<T: Sendable>(
         _ operation: String,
         configuration: PostgresStoreConfiguration,
+        notReady: @escaping @Sendable () -> String? = { nil },
         _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let timeout = configuration.timeout
@@ -498,7 +562,10 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
             return try await withDeadline(
                 timeout,
                 onTimeout: {
-                    CloakroomError(
+                    if let reason = notReady() {
+                        return CloakroomError(.storeUnavailable, "\(target) cannot \(operation): \(reason)")
+                    }
+                    return CloakroomError(
                         .storeUnavailable,
                         "\(target) did not answer \(operation) within \(timeout); check that it is running and reachable"
                     )

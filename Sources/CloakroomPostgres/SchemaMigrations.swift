@@ -20,17 +20,21 @@ public struct SchemaMigrations: Sendable {
             configuration: try PostgresSessionStore.clientConfiguration(configuration),
             backgroundLogger: logger
         )
-        let runner = Task { await client.run() }
-        defer { runner.cancel() }
         let schema = configuration.schema
         let logger = logger
-        return try await PostgresSessionStore.bounded(
-            dryRun ? "listing pending migrations" : "migrating the schema",
-            configuration: configuration
-        ) {
-            dryRun
-                ? try await PostgresSchema.pending(client: client, schema: schema, logger: logger)
-                : try await PostgresSchema.migrate(client: client, schema: schema, logger: logger)
+        let configuration = configuration
+        // The pool runs only while the migrations do: a child task, cancelled when they end.
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await PostgresSessionStore.bounded(
+                dryRun ? "listing pending migrations" : "migrating the schema",
+                configuration: configuration
+            ) {
+                dryRun
+                    ? try await PostgresSchema.pending(client: client, schema: schema, logger: logger)
+                    : try await PostgresSchema.migrate(client: client, schema: schema, logger: logger)
+            }
         }
     }
 }

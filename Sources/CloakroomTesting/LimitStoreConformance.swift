@@ -46,13 +46,12 @@ public enum LimitStoreConformance {
             buckets: ["login": try RateLimit(parsing: "5/1m"), "api": try RateLimit(parsing: "10/1s")],
             clock: clock
         )
-        do {
-            try await LimitChecks(check: check, limiter: limiter, clock: clock, key: UUID().uuidString).run()
-        } catch {
-            await (store as? any SessionStore)?.close()
-            throw error
+        let checks = LimitChecks(check: check, limiter: limiter, clock: clock, key: UUID().uuidString)
+        if let sessions = store as? any SessionStore {
+            try await sessions.withRunning { try await checks.run() }
+        } else {
+            try await checks.run()
         }
-        await (store as? any SessionStore)?.close()
     }
 }
 

@@ -106,6 +106,11 @@ public final class OutageSimulatingStore: SessionStore {
         return await base.health()
     }
 
+    /// Runs the wrapped store.
+    public func run() async throws {
+        try await base.run()
+    }
+
     /// Closes the store's connections or files; later calls fail.
     public func close() async {
         await base.close()

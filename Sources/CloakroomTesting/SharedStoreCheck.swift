@@ -6,14 +6,19 @@ extension StoreConformance {
     ///
     /// `makeInstance` must return a new instance over the same, shared backend each time.
     public static func runSharedInstances(makeInstance: @escaping StoreFactory) async throws {
-        let first = try SessionManager(store: try await makeInstance())
-        let second = try SessionManager(store: try await makeInstance())
-        defer {
-            Task {
-                await first.store.close()
-                await second.store.close()
+        let firstStore = try await makeInstance()
+        let secondStore = try await makeInstance()
+        try await firstStore.withRunning {
+            try await secondStore.withRunning {
+                try await checkSharedInstances(
+                    first: try SessionManager(store: firstStore),
+                    second: try SessionManager(store: secondStore)
+                )
             }
         }
+    }
+
+    private static func checkSharedInstances(first: SessionManager, second: SessionManager) async throws {
         let issued = try await first.create(userID: "shared")
         let writers = 4
         let keysPerWriter = 25

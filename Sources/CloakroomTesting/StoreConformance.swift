@@ -63,19 +63,15 @@ public enum StoreConformance {
         }
     }
 
-    /// Runs one check against a fresh store from `makeStore`.
+    /// Runs one check against a fresh store from `makeStore`, running the store (its
+    /// `run()`) meanwhile and closing it afterwards.
     public static func run(_ check: Check, corrupt: Corrupter? = nil, makeStore: @escaping StoreFactory)
         async throws
     {
         let store = try await makeStore()
-        let context = Context(check: check, store: store, clock: ManualClock())
-        do {
-            try await context.run(corrupt: corrupt)
-        } catch {
-            await store.close()
-            throw error
+        try await store.withRunning {
+            try await Context(check: check, store: store, clock: ManualClock()).run(corrupt: corrupt)
         }
-        await store.close()
     }
 }
 

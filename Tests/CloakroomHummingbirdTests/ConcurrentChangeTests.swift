@@ -32,7 +32,7 @@ struct ConcurrentChangeTests {
         case .file: return try FileSessionStore(directory: folder.url.appendingPathComponent("sessions"))
         case .postgres:
             guard let url = try TestServers.postgres() else { return nil }
-            return try await PostgresSessionStore(
+            return try PostgresSessionStore(
                 configuration: try PostgresStoreConfiguration(
                     url: url + "?sslmode=disable&schema=\(name)&timeout=20s",
                     setting: "CLOAKROOM_TEST_POSTGRES"
@@ -104,9 +104,10 @@ struct ConcurrentChangeTests {
         let folder = try TemporaryFolder()
         guard let store = try await makeStore(kind, in: folder) else { return }
         let manager = try SessionManager(store: store)
-        let (id, statuses) = try await hammer(manager, "/modify")
-        let session = try await manager.resume(encodedID: id)
-        await store.close()
+        let (id, statuses, session) = try await store.withRunning {
+            let (id, statuses) = try await hammer(manager, "/modify")
+            return (id, statuses, try await manager.resume(encodedID: id))
+        }
         #expect(statuses.map(\.code) == Array(repeating: 200, count: Self.clients * Self.requestsPerClient))
         #expect(try session?.data.decode(Int.self, forKey: "n") == Self.clients * Self.requestsPerClient)
     }
@@ -116,9 +117,10 @@ struct ConcurrentChangeTests {
         let folder = try TemporaryFolder()
         guard let store = try await makeStore(kind, in: folder) else { return }
         let manager = try SessionManager(store: store)
-        let (id, statuses) = try await hammer(manager, "/get-set", conflicts: .refuseStaleReads)
-        let session = try await manager.resume(encodedID: id)
-        await store.close()
+        let (statuses, session) = try await store.withRunning {
+            let (id, statuses) = try await hammer(manager, "/get-set", conflicts: .refuseStaleReads)
+            return (statuses, try await manager.resume(encodedID: id))
+        }
         let codes = statuses.map(\.code)
         #expect(codes.allSatisfy { $0 == 200 || $0 == 409 })
         let accepted = codes.reduce(0) { $0 + ($1 == 200 ? 1 : 0) }

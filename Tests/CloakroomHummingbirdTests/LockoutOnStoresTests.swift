@@ -32,7 +32,7 @@ struct LockoutOnStoresTests {
         case .postgres:
             guard let url = try TestServers.postgres() else { return nil }
             let schema = name
-            return try await PostgresSessionStore(
+            return try PostgresSessionStore(
                 configuration: try PostgresStoreConfiguration(
                     url: url + "?sslmode=disable&schema=\(schema)&timeout=20s",
                     setting: "CLOAKROOM_TEST_POSTGRES"
@@ -68,6 +68,10 @@ struct LockoutOnStoresTests {
         guard let first = try await makeStore(kind, name: name, folder: folder),
             let second = try await makeStore(kind, name: name, folder: folder)
         else { return }
+        try await first.withRunning { try await second.withRunning { try await check(first, second) } }
+    }
+
+    private func check(_ first: any SessionStore & LimitStore, _ second: any SessionStore & LimitStore) async throws {
         try await app(store: first).test(.router) { a in
             try await app(store: second).test(.router) { b in
                 var statuses: [HTTPResponse.Status] = []
@@ -82,7 +86,5 @@ struct LockoutOnStoresTests {
                 #expect(onOther.status == .tooManyRequests)
             }
         }
-        await first.close()
-        await second.close()
     }
 }

@@ -16,7 +16,19 @@ func makeStore(schema: String = "t_\(UInt64.random(in: 0...UInt64.max))", timeou
         url: url + "?sslmode=disable&schema=\(schema)&timeout=\(timeout)",
         setting: "CLOAKROOM_TEST_POSTGRES"
     )
-    return try await PostgresSessionStore(configuration: configuration)
+    return try PostgresSessionStore(configuration: configuration)
+}
+
+/// Runs a store from ``makeStore(schema:timeout:)`` while `body` uses it, once its schema is ready.
+func withRunningStore<T: Sendable>(
+    schema: String = "t_\(UInt64.random(in: 0...UInt64.max))",
+    _ body: (PostgresSessionStore) async throws -> T
+) async throws -> T? {
+    guard let store = try await makeStore(schema: schema) else { return nil }
+    return try await store.withRunning {
+        try await store.ready()
+        return try await body(store)
+    }
 }
 
 @Suite("PostgreSQL store", .needsServer("CLOAKROOM_TEST_POSTGRES"))
@@ -51,11 +63,17 @@ struct PostgresStoreTests {
     @Test func migrationsRunOnceEvenWhenInstancesStartTogether() async throws {
         guard try TestServers.postgres() != nil else { return }
         let schema = "migrate_\(UInt64.random(in: 0...UInt64.max))"
-        let stores = try await withThrowingTaskGroup(of: PostgresSessionStore?.self) { group in
-            for _ in 0..<4 { group.addTask { try await makeStore(schema: schema) } }
-            return try await group.reduce(into: []) { $0.append($1) }
+        // Four instances start at once, each migrating in its run().
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { _ = try await withRunningStore(schema: schema) { _ in } } }
+            try await group.waitForAll()
         }
-        let store = try #require(stores.first ?? nil)
+        _ = try await withRunningStore(schema: schema) { store in
+            try await Self.expectEveryMigrationApplied(store, schema: schema)
+        }
+    }
+
+    static func expectEveryMigrationApplied(_ store: PostgresSessionStore, schema: String) async throws {
         let versions = try await store.client.query("SELECT version FROM cloakroom_schema_migrations ORDER BY version")
             .collect().map { try $0.decode(Int.self) }
         #expect(versions == PostgresSchema.migrations.map(\.version))
@@ -72,24 +90,26 @@ struct PostgresStoreTests {
             logger: Logger(label: "test")
         )
         #expect(again.isEmpty)
-        for store in stores { await store?.close() }
     }
 
     @Test func aFreshDatabaseHasEveryMigrationPending() async throws {
         guard try TestServers.postgres() != nil else { return }
-        let store = try #require(try await makeStore())
-        let pending = try await PostgresSchema.pending(
-            client: store.client,
-            schema: "never_created_\(UInt64.random(in: 0...UInt64.max))",
-            logger: Logger(label: "test")
-        )
-        #expect(pending.map(\.version) == PostgresSchema.migrations.map(\.version))
-        await store.close()
+        _ = try await withRunningStore { store in
+            let pending = try await PostgresSchema.pending(
+                client: store.client,
+                schema: "never_created_\(UInt64.random(in: 0...UInt64.max))",
+                logger: Logger(label: "test")
+            )
+            #expect(pending.map(\.version) == PostgresSchema.migrations.map(\.version))
+        }
     }
 
     @Test func rowsHoldNoRawIDAndNoPlaintextWithEncryption() async throws {
         guard try TestServers.postgres() != nil else { return }
-        let store = try #require(try await makeStore())
+        _ = try await withRunningStore { store in try await Self.expectNoRawIDOrPlaintext(store) }
+    }
+
+    static func expectNoRawIDOrPlaintext(_ store: PostgresSessionStore) async throws {
         let cipher = try SessionCipher(keys: [EncryptionKey.generate(id: "k1")])
         let manager = try SessionManager(store: store, cipher: cipher)
         let issued = try await manager.create(userID: "u", data: ["marker": "PLAINTEXT-MARKER"])
@@ -100,7 +120,6 @@ struct PostgresStoreTests {
         #expect(!dump.contains(issued.id.encoded))
         #expect(!dump.contains(issued.id.bytes.map { String(format: "%02x", $0) }.joined()))
         #expect(dump.contains(issued.id.key.hex))
-        await store.close()
     }
 }
 
@@ -141,27 +160,57 @@ struct PostgresConfigurationTests {
 
 @Suite("PostgreSQL outages")
 struct PostgresOutageTests {
-    /// A store pointed at a port where nothing listens answers "unavailable" within its timeout.
+    /// A store pointed at a port where nothing listens answers "unavailable" within its timeout,
+    /// naming the last failed attempt to get ready.
     @Test func anUnreachableServerFailsFastAsUnavailable() async throws {
-        let configuration = try PostgresStoreConfiguration(
-            url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable&timeout=500ms",
-            setting: "test"
-        )
+        let store = try PostgresSessionStore(configuration: Self.unreachable)
         let started = ContinuousClock.now
         let error = await #expect(throws: CloakroomError.self) {
-            _ = try await PostgresSessionStore(configuration: configuration)
+            try await store.withRunning { _ = try await store.load(SessionID.generate().key, now: Date()) }
         }
         #expect(error?.code == .storeUnavailable)
+        #expect(error?.message.contains("127.0.0.1:1") == true)
         // Without the timeout the driver retries forever; with it the call ends. The bound is
         // loose because the full suite saturates both cores (it took 3.9 s there once).
         #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    /// Creating a store does no I/O; a call on a store nobody runs says what to do.
+    @Test func aStoreNobodyRunsSaysSo() async throws {
+        let store = try PostgresSessionStore(configuration: Self.unreachable)
+        let error = await #expect(throws: CloakroomError.self) { try await store.ready() }
+        #expect(error?.code == .storeUnavailable)
+        #expect(error?.message.contains("run()") == true)
+        await store.close()
+        let closed = await #expect(throws: CloakroomError.self) { try await store.ready() }
+        #expect(closed?.message.contains("closed") == true)
+    }
+
+    /// A store runs once: a second run() is refused instead of starting a second pool.
+    @Test func aStoreRunsOnce() async throws {
+        let store = try PostgresSessionStore(configuration: Self.unreachable)
+        try await store.withRunning {}
+        let error = await #expect(throws: CloakroomError.self) { try await store.run() }
+        #expect(error?.code == .invalidConfiguration)
+    }
+
+    static var unreachable: PostgresStoreConfiguration {
+        get throws {
+            try PostgresStoreConfiguration(
+                url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable&timeout=500ms",
+                setting: "test"
+            )
+        }
     }
 }
 
 @Suite("PostgreSQL audit events", .needsServer("CLOAKROOM_TEST_POSTGRES"))
 struct PostgresAuditSinkTests {
     @Test func eventsLandInTheTableWithoutIDsAndAgeOut() async throws {
-        guard let store = try await makeStore() else { return }
+        _ = try await withRunningStore { store in try await Self.auditEvents(store) }
+    }
+
+    static func auditEvents(_ store: PostgresSessionStore) async throws {
         let audit = PostgresAuditSink(store: store, retention: .seconds(3600), logger: Logger(label: "test"))
         let clock = ManualClock(start: Date())
         let manager = try SessionManager(store: store, clock: clock, events: audit)
@@ -185,6 +234,5 @@ struct PostgresAuditSinkTests {
 
         #expect(try await audit.pruneOnce(now: clock.now) == 1)
         #expect(try await audit.pruneOnce(now: clock.now) == 0)
-        await store.close()
     }
 }

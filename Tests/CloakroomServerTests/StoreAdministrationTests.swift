@@ -11,7 +11,7 @@ struct StoreAdministrationTests {
         let folder = try TemporaryFolder()
         let clock = ManualClock()
         let location = StoreLocation.sqlite(path: folder.path("sessions.sqlite"))
-        let administration = try await StoreAdministration(location: location, clock: clock)
+        let administration = try StoreAdministration(location: location, clock: clock)
         let manager = try SessionManager(
             store: administration.store,
             policy: SessionPolicy(idleTimeout: .seconds(60), touchInterval: .seconds(10)),
@@ -49,7 +49,11 @@ struct PostgresAdministrationTests {
             parsing: url + "?sslmode=disable&timeout=20s&schema=cli_\(UInt32.random(in: 0...UInt32.max))"
         )
         let clock = ManualClock(start: Date())
-        let administration = try await StoreAdministration(location: location, clock: clock)
+        let administration = try StoreAdministration(location: location, clock: clock)
+        try await administration.store.withRunning { try await Self.check(administration, clock: clock) }
+    }
+
+    static func check(_ administration: StoreAdministration, clock: ManualClock) async throws {
         let manager = try SessionManager(
             store: administration.store,
             policy: SessionPolicy(idleTimeout: .seconds(60), touchInterval: .seconds(10)),
@@ -68,7 +72,6 @@ struct PostgresAdministrationTests {
         #expect(try await administration.prune(batchSize: 2) { _ in } == 3)
         #expect(try await administration.endUser("bob", exceptHandle: kept.session.handle) == 2)
         #expect(try await manager.sessions(ofUser: "bob").map(\.handle) == [kept.session.handle])
-        await administration.store.close()
     }
 }
 

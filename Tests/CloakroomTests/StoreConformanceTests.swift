@@ -102,6 +102,7 @@ struct UserLimitConformanceTests {
         func count(now: Date) async throws -> Int { try await base.count(now: now) }
         func health() async -> StoreHealth { await base.health() }
         func close() async { await base.close() }
+        func run() async throws { try await base.run() }
     }
 
     @Test func theDefaultThreeStepInsertFailsTheCheck() async throws {

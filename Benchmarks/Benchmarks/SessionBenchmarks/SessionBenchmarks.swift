@@ -147,24 +147,10 @@ let benchmarks: @Sendable () -> Void = {
     }
 }
 
-/// Opens the store at `url` from the synchronous benchmark registration.
+/// Opens the store at `url` and runs it (PostgreSQL connects and migrates in its `run()`) for
+/// the rest of the benchmark process.
 private func openStore(_ url: String, setting: String) throws -> any SessionStore {
-    let location = try StoreLocation(parsing: url, setting: setting)
-    let opened = OpenedStore()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do {
-            opened.result = .success(try await location.open())
-        } catch {
-            opened.result = .failure(error)
-        }
-        done.signal()
-    }
-    done.wait()
-    return try opened.result!.get()
-}
-
-/// Hands the opened store from the task to the waiting registration.
-private final class OpenedStore: @unchecked Sendable {
-    var result: Result<any SessionStore, any Error>?
+    let store = try StoreLocation(parsing: url, setting: setting).open()
+    Task { try await store.run() }
+    return store
 }

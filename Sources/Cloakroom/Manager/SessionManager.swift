@@ -46,7 +46,7 @@ public struct SessionManager: Sendable {
         cipher: SessionCipher = .plaintext,
         clock: any SessionClock = SystemSessionClock(),
         events: any SessionEventSink = DiscardingEventSink(),
-        logger: Logger = Logger(label: "cloakroom"),
+        logger: Logger = .cloakroomDisabled,
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) throws(CloakroomError) {
         try policy.validate()

@@ -22,7 +22,7 @@ public struct StoreGaugeService: Service {
         clock: any SessionClock = SystemSessionClock(),
         interval: Duration = .seconds(15),
         metricsFactory: any MetricsFactory = MetricsSystem.factory,
-        logger: Logger = Logger(label: "cloakroom.gauges")
+        logger: Logger = .cloakroomDisabled
     ) {
         self.store = store
         self.clock = clock

@@ -43,7 +43,7 @@ public struct PruningService: Service {
         batchSize: Int? = nil,
         interval: Duration = .seconds(60),
         batchPause: Duration? = nil,
-        logger: Logger = Logger(label: "cloakroom.pruning")
+        logger: Logger = .cloakroomDisabled
     ) {
         self.store = store
         self.limits = limits

@@ -25,7 +25,7 @@ public struct CompositionOptions: Sendable {
         journalCapacity: Int = 100_000,
         clock: any SessionClock = SystemSessionClock(),
         events: any SessionEventSink = DiscardingEventSink(),
-        logger: Logger = Logger(label: "cloakroom.composition"),
+        logger: Logger = .cloakroomDisabled,
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
         self.breaker = breaker

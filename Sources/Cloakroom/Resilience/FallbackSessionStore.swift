@@ -250,6 +250,14 @@ public final class FallbackSessionStore: ComposedSessionStore {
         for member in members { await member.probe() }
     }
 
+    /// Runs every member (each closes itself when it ends).
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in members.map(\.store) { group.addTask { try await store.run() } }
+            try await group.waitForAll()
+        }
+    }
+
     /// Closes the store's connections or files; later calls fail.
     public func close() async {
         for member in members { await member.store.close() }

@@ -217,6 +217,14 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
         await fastMember.probe()
     }
 
+    /// Runs every member (each closes itself when it ends).
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for store in [fast, durable] { group.addTask { try await store.run() } }
+            try await group.waitForAll()
+        }
+    }
+
     /// Closes the store's connections or files; later calls fail.
     public func close() async {
         await fast.close()

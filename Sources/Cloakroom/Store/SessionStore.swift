@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 
 /// The backend contract every store implements: small, dumb and atomic per operation.
 ///
@@ -6,7 +7,10 @@ import Foundation
 /// Every operation takes `now` from the manager's clock, and no operation ever returns or
 /// lists a record whose ``StoredSession/deadline`` is not after `now`, whether or not pruning
 /// has removed it yet. `CloakroomTesting`'s conformance suite checks all of this.
-public protocol SessionStore: Sendable {
+///
+/// A store is a `Service`: ``run()`` does its background work (connecting, migrating) and ends
+/// by closing it, so a `ServiceGroup` that owns it shuts it down with the application.
+public protocol SessionStore: Service {
     /// A short name for logs, health and metrics, e.g. `sqlite`.
     var name: String { get }
 
@@ -84,6 +88,12 @@ public protocol SessionStore: Sendable {
 
     /// Releases connections and files. Calls after `close` may fail.
     func close() async
+
+    /// Does the store's background work until graceful shutdown or cancellation, then closes it.
+    ///
+    /// Stores that need none wait and close (the default); the PostgreSQL store runs its
+    /// connection pool and migrates its schema here, and its calls wait for that.
+    func run() async throws
 }
 
 extension SessionStore {

@@ -98,9 +98,9 @@ public enum CloakroomApplication {
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: nil
             ),
-            // The store closer is listed first so it stops last: the store closes after in-flight
-            // requests finish and the audit sink has written what it holds.
-            services: [StoreCloser(store: manager.store)] + services + [rates, gauges]
+            // The store is listed first so it stops last: it connects before anything uses it and
+            // closes after in-flight requests finish and the audit sink has written what it holds.
+            services: [manager.store] + services + [rates, gauges]
                 + (manager.store.expiresRecordsItself
                     ? []
                     : [

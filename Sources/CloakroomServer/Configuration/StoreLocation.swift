@@ -58,14 +58,17 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         rest.hasPrefix("//") ? String(rest.dropFirst(2)) : String(rest)
     }
 
-    /// Opens the store (for PostgreSQL: connects and migrates the schema; Redis connects on first
-    /// use).
-    public func open(logger: Logger = Logger(label: "cloakroom")) async throws -> any SessionStore {
+    /// Opens the store. No store connects here: Redis connects on first use, and PostgreSQL
+    /// connects and migrates its schema in its `run()`, which the caller runs (a `ServiceGroup`,
+    /// or `withRunning(_:)`).
+    ///
+    /// - Parameter logger: where the store logs; by default nowhere.
+    public func open(logger: Logger = .cloakroomDisabled) throws -> any SessionStore {
         switch self {
         case .memory(let maximumCount): MemorySessionStore(maximumCount: maximumCount)
         case .file(let directory): try FileSessionStore(directory: URL(fileURLWithPath: directory))
         case .sqlite(let path): try SQLiteSessionStore(path: path)
-        case .postgres(let configuration): try await PostgresSessionStore(configuration: configuration, logger: logger)
+        case .postgres(let configuration): try PostgresSessionStore(configuration: configuration, logger: logger)
         case .redis(let configuration): RedisSessionStore(configuration: configuration)
         }
     }

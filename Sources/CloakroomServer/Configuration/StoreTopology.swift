@@ -19,21 +19,21 @@ public struct StoreTopology: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Opens every store and composes them. A store that cannot be opened closes the ones opened
-    /// before it.
+    /// before it. The composition's `run()` runs every store's.
     ///
     /// - Parameters:
     ///   - events: where the compositions report stores they stop or start using again.
     ///   - logger: where the stores and compositions log.
     public func open(
         events: any SessionEventSink = DiscardingEventSink(),
-        logger: Logger = Logger(label: "cloakroom")
+        logger: Logger = .cloakroomDisabled
     ) async throws -> any SessionStore {
         var opened: [any SessionStore] = []
         do {
             for location in [primary] + (durable.map { [$0] } ?? []) + fallbacks {
                 var storeLogger = logger
                 storeLogger[metadataKey: "store"] = "\(location)"
-                opened.append(try await location.open(logger: storeLogger))
+                opened.append(try location.open(logger: storeLogger))
             }
         } catch {
             for store in opened { await store.close() }

@@ -8,13 +8,13 @@ public struct StoreAdministration: Sendable {
     public let store: any SessionStore
     let clock: any SessionClock
 
-    /// Opens the store at `location`.
+    /// Opens the store at `location`; run it (`withRunning(_:)`) while you use it.
     public init(
         location: StoreLocation,
         clock: any SessionClock = SystemSessionClock(),
-        logger: Logger = Logger(label: "cloakroom")
-    ) async throws {
-        self.store = try await location.open(logger: logger)
+        logger: Logger = .cloakroomDisabled
+    ) throws {
+        self.store = try location.open(logger: logger)
         self.clock = clock
     }
 
