@@ -251,7 +251,19 @@ let package = Package(
         ),
         .testTarget(
             name: "CloakroomIntegrationTests",
-            dependencies: ["TestSupport", "CloakroomTesting"],
+            dependencies: [
+                "TestSupport",
+                "CloakroomTesting",
+                "CloakroomHummingbird",
+                "CloakroomSQLite",
+                "CloakroomPostgres",
+                "CloakroomRedis",
+                "CloakroomServer",
+                "RESP",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -20,18 +20,21 @@ struct ConcurrentChangeTests {
 
     enum StoreKind: String, CaseIterable, Sendable {
         case memory, sqlite, file, postgres, redis
+
+        /// The stores that need no server.
+        static let embedded: [Self] = [.memory, .sqlite, .file]
     }
 
-    /// A fresh store of `kind`, or `nil` outside CI when its server is not configured (under CI
-    /// that is an error).
-    private func makeStore(_ kind: StoreKind, in folder: TemporaryFolder) async throws -> (any SessionStore)? {
+    /// A fresh store of `kind`; its server's address is required (the tests that use one carry
+    /// the `needsServer` trait).
+    private func makeStore(_ kind: StoreKind, in folder: TemporaryFolder) async throws -> any SessionStore {
         let name = "concurrent_\(UInt32.random(in: 0...UInt32.max))"
         switch kind {
         case .memory: return MemorySessionStore()
         case .sqlite: return try SQLiteSessionStore(path: folder.path("sessions.sqlite"))
         case .file: return try FileSessionStore(directory: folder.url.appendingPathComponent("sessions"))
         case .postgres:
-            guard let url = try TestServers.postgres() else { return nil }
+            let url = try #require(try TestServers.postgres())
             return try PostgresSessionStore(
                 configuration: try PostgresStoreConfiguration(
                     url: url + "?sslmode=disable&schema=\(name)&timeout=20s",
@@ -39,7 +42,7 @@ struct ConcurrentChangeTests {
                 )
             )
         case .redis:
-            guard let url = try TestServers.redis() else { return nil }
+            let url = try #require(try TestServers.redis())
             return RedisSessionStore(
                 configuration: try RedisStoreConfiguration(url: url + "?timeout=5s&prefix=\(name):")
             )
@@ -99,10 +102,27 @@ struct ConcurrentChangeTests {
         return try #require(outcome.withLock { $0 })
     }
 
-    @Test("modify keeps every one of 1,600 concurrent increments", arguments: StoreKind.allCases)
+    @Test("modify keeps every one of 1,600 concurrent increments", arguments: StoreKind.embedded)
     func modifyLosesNothing(_ kind: StoreKind) async throws {
+        try await expectModifyLosesNothing(kind)
+    }
+
+    @Test(
+        "modify keeps every one of 1,600 concurrent increments on PostgreSQL",
+        .needsServer("CLOAKROOM_TEST_POSTGRES")
+    )
+    func modifyLosesNothingOnPostgres() async throws {
+        try await expectModifyLosesNothing(.postgres)
+    }
+
+    @Test("modify keeps every one of 1,600 concurrent increments on Redis", .needsServer("CLOAKROOM_TEST_REDIS"))
+    func modifyLosesNothingOnRedis() async throws {
+        try await expectModifyLosesNothing(.redis)
+    }
+
+    private func expectModifyLosesNothing(_ kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
-        guard let store = try await makeStore(kind, in: folder) else { return }
+        let store = try await makeStore(kind, in: folder)
         let manager = try SessionManager(store: store)
         let (id, statuses, session) = try await store.withRunning {
             let (id, statuses) = try await hammer(manager, "/modify")
@@ -112,10 +132,24 @@ struct ConcurrentChangeTests {
         #expect(try session?.data.decode(Int.self, forKey: "n") == Self.clients * Self.requestsPerClient)
     }
 
-    @Test("strict mode: every get-then-set either counts or is refused with 409", arguments: StoreKind.allCases)
+    @Test("strict mode: every get-then-set either counts or is refused with 409", arguments: StoreKind.embedded)
     func strictModeRefusesStaleReads(_ kind: StoreKind) async throws {
+        try await expectStrictModeCountsOrRefuses(kind)
+    }
+
+    @Test("strict mode on PostgreSQL: every get-then-set counts or is refused", .needsServer("CLOAKROOM_TEST_POSTGRES"))
+    func strictModeRefusesStaleReadsOnPostgres() async throws {
+        try await expectStrictModeCountsOrRefuses(.postgres)
+    }
+
+    @Test("strict mode on Redis: every get-then-set counts or is refused", .needsServer("CLOAKROOM_TEST_REDIS"))
+    func strictModeRefusesStaleReadsOnRedis() async throws {
+        try await expectStrictModeCountsOrRefuses(.redis)
+    }
+
+    private func expectStrictModeCountsOrRefuses(_ kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
-        guard let store = try await makeStore(kind, in: folder) else { return }
+        let store = try await makeStore(kind, in: folder)
         let manager = try SessionManager(store: store)
         let (statuses, session) = try await store.withRunning {
             let (id, statuses) = try await hammer(manager, "/get-set", conflicts: .refuseStaleReads)
