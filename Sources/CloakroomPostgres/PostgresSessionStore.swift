@@ -34,7 +34,9 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
 
     /// Prepares the store; connecting and migrating happen in ``run()``.
     ///
-    /// - Parameter logger: where the store and its connection pool log.
+    /// - Parameters:
+    ///   - configuration: where to connect, how many connections, the timeout and the schema.
+    ///   - logger: where the store and its connection pool log; by default nowhere.
     /// - Throws: ``Cloakroom/CloakroomError/Code/invalidConfiguration`` when the TLS settings
     ///   cannot be built.
     public init(configuration: PostgresStoreConfiguration, logger: Logger = .cloakroomDisabled) throws {
