@@ -7,8 +7,10 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// The code of the "Using Cloakroom with Hummingbird" article, compiled and run, so the article
-/// cannot drift from the API.
+/// The app of the "Using Cloakroom with Hummingbird" article driven as a browser would. The
+/// article shows `Snippets/UsingCloakroomWithHummingbird.swift`, which every build compiles; this
+/// test runs the same handlers (a snippet cannot be imported, and HummingbirdTesting cannot be
+/// linked into one), so a change of behaviour the article describes fails here.
 @Suite("Using Cloakroom with Hummingbird (article)")
 struct ArticleSnippetTests {
     struct LoginForm: Decodable {
