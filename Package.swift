@@ -184,6 +184,18 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // Test plumbing: an in-process `cloakroomd` router and an API client for tests; not a product.
+        .target(
+            name: "APITestSupport",
+            dependencies: [
+                "CloakroomServer",
+                "CloakroomTesting",
+                "CloakroomTokens",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/APITestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RESPTests",
             dependencies: [
@@ -224,6 +236,7 @@ let package = Package(
             name: "CloakroomServerTests",
             dependencies: [
                 "TestSupport",
+                "APITestSupport",
                 "CloakroomServer",
                 "CloakroomTesting",
                 "CloakroomTokens",
@@ -254,6 +267,7 @@ let package = Package(
             name: "CloakroomIntegrationTests",
             dependencies: [
                 "TestSupport",
+                "APITestSupport",
                 "CloakroomTesting",
                 "CloakroomHummingbird",
                 "CloakroomSQLite",

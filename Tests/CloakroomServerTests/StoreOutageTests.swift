@@ -1,3 +1,4 @@
+import APITestSupport
 import Cloakroom
 import CloakroomServer
 import CloakroomTesting

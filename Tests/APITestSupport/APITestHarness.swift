@@ -7,18 +7,28 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 
-/// An in-process `cloakroomd` router on a memory store with a manual clock and one admin key.
-struct APITestHarness: Sendable {
-    let clock: ManualClock
-    let manager: SessionManager
-    let secret: String
-    let sessionsOnlySecret: String
-    let tokensOnlySecret: String
-    let apiKeys: APIKeyRing
-    let tokens: TokenService
-    let limiter: RateLimiter
+/// An in-process `cloakroomd` router on a store (memory unless given) with a manual clock and
+/// API keys of each scope.
+public struct APITestHarness: Sendable {
+    /// The clock of the manager and limiter.
+    public let clock: ManualClock
+    /// The manager behind the routes.
+    public let manager: SessionManager
+    /// An admin key.
+    public let secret: String
+    /// A key with the `sessions` scope only.
+    public let sessionsOnlySecret: String
+    /// A key with the `tokens` scope only.
+    public let tokensOnlySecret: String
+    /// The keys above.
+    public let apiKeys: APIKeyRing
+    /// The token service behind the token routes.
+    public let tokens: TokenService
+    /// The limiter behind the limit routes.
+    public let limiter: RateLimiter
 
-    init(
+    /// Builds the parts; ``run(pages:_:)`` serves them.
+    public init(
         policy: SessionPolicy = SessionPolicy(),
         store: any SessionStore = MemorySessionStore(),
         clock: ManualClock = ManualClock(),
@@ -46,7 +56,8 @@ struct APITestHarness: Sendable {
         )
     }
 
-    func run(pages: PageOptions = PageOptions(), _ body: @Sendable (Client) async throws -> Void) async throws {
+    /// Runs `body` with a client of the router.
+    public func run(pages: PageOptions = PageOptions(), _ body: @Sendable (Client) async throws -> Void) async throws {
         let router = try CloakroomApplication.buildRouter(
             manager: manager,
             tokens: tokens,
@@ -60,21 +71,38 @@ struct APITestHarness: Sendable {
         }
     }
 
-    struct Reply {
-        var status: HTTPResponse.Status
-        var json: [String: Any]
-        var headers: HTTPFields
+    /// An answer of the API.
+    public struct Reply {
+        /// The status.
+        public var status: HTTPResponse.Status
+        /// The JSON body, empty when there is none.
+        public var json: [String: Any]
+        /// The headers.
+        public var headers: HTTPFields
 
-        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
-        var session: [String: Any]? { json["session"] as? [String: Any] }
+        /// The error code of an error answer.
+        public var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+        /// The `session` object of the answer.
+        public var session: [String: Any]? { json["session"] as? [String: Any] }
     }
 
-    struct Client {
-        let client: any TestClientProtocol
-        let secret: String
+    /// Calls the router with the admin key unless told otherwise.
+    public struct Client: Sendable {
+        /// The router's test client.
+        public let client: any TestClientProtocol
+        /// The admin key sent by default.
+        public let secret: String
 
+        /// A client of `client` that sends `secret` by default.
+        public init(client: any TestClientProtocol, secret: String) {
+            self.client = client
+            self.secret = secret
+        }
+
+        /// Calls the API: `json` or `raw` as the body, `authorization` as the header
+        /// (`"default"`: the admin key; `nil`: none).
         @discardableResult
-        func call(
+        public func call(
             _ method: HTTPRequest.Method,
             _ uri: String,
             json: Any? = nil,
@@ -97,7 +125,7 @@ struct APITestHarness: Sendable {
 
         /// A browser-like request: form body, optional cookie, `Sec-Fetch-Site: same-origin`
         /// unless other headers are given. Answers the status, headers and HTML.
-        func page(
+        public func page(
             _ method: HTTPRequest.Method,
             _ uri: String,
             cookie: String? = nil,
@@ -117,7 +145,8 @@ struct APITestHarness: Sendable {
             }
         }
 
-        func create(_ body: [String: Any] = [:]) async throws -> (id: String, session: [String: Any]) {
+        /// Creates a session; throws unless the answer is 201.
+        public func create(_ body: [String: Any] = [:]) async throws -> (id: String, session: [String: Any]) {
             let reply = try await call(.post, "/v1/sessions", json: body)
             guard reply.status == .created, let id = reply.json["id"] as? String, let session = reply.session else {
                 throw CloakroomError(.invalidData, "create answered \(reply.status): \(reply.json)")
