@@ -1,8 +1,17 @@
 // The code of the "Getting started" article (Sources/Cloakroom/Documentation.docc), compiled by
-// every build and shown in the article slice by slice.
+// every build and shown in the article slice by slice. Run (scripts/test does), it checks that
+// the code does what the article says and exits non-zero when it does not.
 // snippet.hide
 import Cloakroom
 import Foundation
+
+/// Stops with a message when the article's code does not do what the article says.
+func expect(_ condition: Bool, _ what: String) {
+    guard condition else {
+        FileHandle.standardError.write(Data("the getting-started article: \(what)\n".utf8))
+        exit(1)
+    }
+}
 
 // snippet.show
 // snippet.manager
@@ -29,8 +38,15 @@ let cookieValue = issued.id.encoded  // give this to the client, and only to the
 if let session = try await manager.resume(encodedID: cookieValue) {
     let theme = try session.data.decode(String.self, forKey: "theme")
     print(theme ?? "default", session.metadata.device ?? "")
+    // snippet.hide
+    expect(theme == "dark", "the theme reads back")
+    expect(session.metadata.device == "Firefox on Linux", "the device is named from the user agent")
+    // snippet.show
 }
 // snippet.end
+// snippet.hide
+expect(try await manager.resume(encodedID: "not-an-id") == nil, "malformed text is no session")
+// snippet.show
 
 // snippet.update
 let updated = try await manager.update(
@@ -39,6 +55,9 @@ let updated = try await manager.update(
 )
 print(updated.version)  // 2
 // snippet.end
+// snippet.hide
+expect(updated.version == 2, "the update is version 2")
+// snippet.show
 
 // snippet.versioned
 struct Preferences: VersionedSessionValue {
@@ -75,9 +94,15 @@ let everywhereElse = try await manager.endAll(ofUser: "alice", except: signedIn.
 try await manager.end(signedIn.id)
 print(everywhereElse)
 // snippet.end
+// snippet.hide
+expect(everywhereElse == 0, "no other session of alice was left")
+expect(try await manager.resume(signedIn.id) == nil, "the ended session is gone")
+expect(try await manager.resume(issued.id) == nil, "the ID before rotation is dead")
+// snippet.show
 
 // snippet.pruning
 let pruning = PruningService(store: manager.store, interval: .seconds(60))
 // snippet.end
 // snippet.hide
-_ = pruning
+expect(try await pruning.pruneOnce() == 0, "nothing has expired yet")
+print("the getting-started article's code works as the article says")

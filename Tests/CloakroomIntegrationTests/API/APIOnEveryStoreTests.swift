@@ -1,8 +1,5 @@
 import APITestSupport
 import Cloakroom
-import CloakroomPostgres
-import CloakroomRedis
-import CloakroomSQLite
 import CloakroomTesting
 import Foundation
 import Hummingbird
@@ -14,9 +11,7 @@ import Testing
 /// depend on the store behind it.
 @Suite("HTTP API on every store")
 struct APIOnEveryStoreTests {
-    enum Kind: String, Sendable {
-        case sqlite, file, postgres, redis, redisCluster
-    }
+    typealias Kind = IntegrationStore
 
     @Test(arguments: [Kind.sqlite, .file]) func embedded(_ kind: Kind) async throws {
         try await walkThrough(kind)
@@ -34,38 +29,9 @@ struct APIOnEveryStoreTests {
         try await walkThrough(.redisCluster)
     }
 
-    /// A fresh store of `kind`, in a file, schema or key prefix of its own.
-    func makeStore(_ kind: Kind, in folder: TemporaryFolder) throws -> any SessionStore {
-        let name = "api_\(UInt32.random(in: 0...UInt32.max))"
-        switch kind {
-        case .sqlite:
-            return try SQLiteSessionStore(path: folder.path("sessions.sqlite"))
-        case .file:
-            return try FileSessionStore(directory: folder.url.appendingPathComponent("sessions"))
-        case .postgres:
-            let url = try #require(try TestServers.postgres())
-            return try PostgresSessionStore(
-                configuration: try PostgresStoreConfiguration(
-                    url: url + "?sslmode=disable&schema=\(name)&timeout=20s",
-                    setting: "CLOAKROOM_TEST_POSTGRES"
-                )
-            )
-        case .redis:
-            let url = try #require(try TestServers.redis())
-            return RedisSessionStore(
-                configuration: try RedisStoreConfiguration(url: url + "?timeout=5s&prefix=\(name):")
-            )
-        case .redisCluster:
-            let url = try #require(try TestServers.redisCluster())
-            return RedisSessionStore(
-                configuration: try RedisStoreConfiguration(url: url + "?timeout=5s&prefix=\(name):")
-            )
-        }
-    }
-
     func walkThrough(_ kind: Kind) async throws {
         let folder = try TemporaryFolder()
-        let store = try makeStore(kind, in: folder)
+        let store = try kind.make(name: "api_\(UInt32.random(in: 0...UInt32.max))", in: folder)
         let harness = try await APITestHarness(store: store, clock: ManualClock(start: Date()))
         try await store.withRunning {
             try await harness.run { client in

@@ -18,35 +18,11 @@ struct ConcurrentChangeTests {
     static let clients = 32
     static let requestsPerClient = 50
 
-    enum StoreKind: String, CaseIterable, Sendable {
-        case memory, sqlite, file, postgres, redis
+    typealias StoreKind = IntegrationStore
 
-        /// The stores that need no server.
-        static let embedded: [Self] = [.memory, .sqlite, .file]
-    }
-
-    /// A fresh store of `kind`; its server's address is required (the tests that use one carry
-    /// the `needsServer` trait).
-    private func makeStore(_ kind: StoreKind, in folder: TemporaryFolder) async throws -> any SessionStore {
-        let name = "concurrent_\(UInt32.random(in: 0...UInt32.max))"
-        switch kind {
-        case .memory: return MemorySessionStore()
-        case .sqlite: return try SQLiteSessionStore(path: folder.path("sessions.sqlite"))
-        case .file: return try FileSessionStore(directory: folder.url.appendingPathComponent("sessions"))
-        case .postgres:
-            let url = try #require(try TestServers.postgres())
-            return try PostgresSessionStore(
-                configuration: try PostgresStoreConfiguration(
-                    url: url + "?sslmode=disable&schema=\(name)&timeout=20s",
-                    setting: "CLOAKROOM_TEST_POSTGRES"
-                )
-            )
-        case .redis:
-            let url = try #require(try TestServers.redis())
-            return RedisSessionStore(
-                configuration: try RedisStoreConfiguration(url: url + "?timeout=5s&prefix=\(name):")
-            )
-        }
+    /// A fresh store of `kind`.
+    private func makeStore(_ kind: StoreKind, in folder: TemporaryFolder) throws -> any SessionStore {
+        try kind.make(name: "concurrent_\(UInt32.random(in: 0...UInt32.max))", in: folder)
     }
 
     private func router(
@@ -102,7 +78,7 @@ struct ConcurrentChangeTests {
         return try #require(outcome.withLock { $0 })
     }
 
-    @Test("modify keeps every one of 1,600 concurrent increments", arguments: StoreKind.embedded)
+    @Test("modify keeps every one of 1,600 concurrent increments", arguments: [StoreKind.memory, .sqlite, .file])
     func modifyLosesNothing(_ kind: StoreKind) async throws {
         try await expectModifyLosesNothing(kind)
     }
@@ -122,17 +98,20 @@ struct ConcurrentChangeTests {
 
     private func expectModifyLosesNothing(_ kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
-        let store = try await makeStore(kind, in: folder)
+        let store = try makeStore(kind, in: folder)
         let manager = try SessionManager(store: store)
-        let (id, statuses, session) = try await store.withRunning {
+        let (statuses, session) = try await store.withRunning {
             let (id, statuses) = try await hammer(manager, "/modify")
-            return (id, statuses, try await manager.resume(encodedID: id))
+            return (statuses, try await manager.resume(encodedID: id))
         }
         #expect(statuses.map(\.code) == Array(repeating: 200, count: Self.clients * Self.requestsPerClient))
         #expect(try session?.data.decode(Int.self, forKey: "n") == Self.clients * Self.requestsPerClient)
     }
 
-    @Test("strict mode: every get-then-set either counts or is refused with 409", arguments: StoreKind.embedded)
+    @Test(
+        "strict mode: every get-then-set either counts or is refused with 409",
+        arguments: [StoreKind.memory, .sqlite, .file]
+    )
     func strictModeRefusesStaleReads(_ kind: StoreKind) async throws {
         try await expectStrictModeCountsOrRefuses(kind)
     }
@@ -149,7 +128,7 @@ struct ConcurrentChangeTests {
 
     private func expectStrictModeCountsOrRefuses(_ kind: StoreKind) async throws {
         let folder = try TemporaryFolder()
-        let store = try await makeStore(kind, in: folder)
+        let store = try makeStore(kind, in: folder)
         let manager = try SessionManager(store: store)
         let (statuses, session) = try await store.withRunning {
             let (id, statuses) = try await hammer(manager, "/get-set", conflicts: .refuseStaleReads)

@@ -15,35 +15,11 @@ import Testing
 /// refused on either.
 @Suite("Login lockout on real stores")
 struct LockoutOnStoresTests {
-    /// The stores that keep limits shared between instances (memory limits are per process:
-    /// the middleware tests cover them).
-    enum Kind: String, CaseIterable, Sendable {
-        case sqlite, postgres, redis
-    }
+    typealias Kind = IntegrationStore
 
-    /// A store of `kind` named `name` (file, schema or key prefix: two stores with one name share
-    /// their records); its server's address is required (the tests that use one carry the
-    /// `needsServer` trait).
-    func makeStore(_ kind: Kind, name: String, folder: TemporaryFolder) async throws -> any SessionStore & LimitStore {
-        switch kind {
-        case .sqlite:
-            return try SQLiteSessionStore(path: folder.path("\(name).sqlite"))
-        case .postgres:
-            let url = try #require(try TestServers.postgres())
-            let schema = name
-            return try PostgresSessionStore(
-                configuration: try PostgresStoreConfiguration(
-                    url: url + "?sslmode=disable&schema=\(schema)&timeout=20s",
-                    setting: "CLOAKROOM_TEST_POSTGRES"
-                )
-            )
-        case .redis:
-            let url = try #require(try TestServers.redis())
-            let prefix = name + ":"
-            return RedisSessionStore(
-                configuration: try RedisStoreConfiguration(url: url + "?timeout=5s&prefix=\(prefix)")
-            )
-        }
+    /// A store of `kind` named `name`: two stores with one name share their records.
+    func makeStore(_ kind: Kind, name: String, folder: TemporaryFolder) throws -> any SessionStore & LimitStore {
+        try #require(try kind.make(name: name, in: folder) as? any SessionStore & LimitStore)
     }
 
     func app(store: any SessionStore & LimitStore) throws -> some ApplicationProtocol {
@@ -75,8 +51,8 @@ struct LockoutOnStoresTests {
     private func expectSixthAttemptRefused(on kind: Kind) async throws {
         let folder = try TemporaryFolder()
         let name = "lockout_\(UInt32.random(in: 0...UInt32.max))"
-        let first = try await makeStore(kind, name: name, folder: folder)
-        let second = try await makeStore(kind, name: name, folder: folder)
+        let first = try makeStore(kind, name: name, folder: folder)
+        let second = try makeStore(kind, name: name, folder: folder)
         try await first.withRunning { try await second.withRunning { try await check(first, second) } }
     }
 
