@@ -22,6 +22,12 @@ final class StoreReadiness: Sendable {
 
     private let state = Mutex(State())
 
+    /// Why calls fail once the store has stopped.
+    private static let closedReason = "the store is closed; open a new one"
+    private static var closed: CloakroomError {
+        CloakroomError(.storeUnavailable, "PostgreSQL store: \(closedReason)")
+    }
+
     /// Why calls cannot run now, or `nil` once the store is ready.
     var whyNotReady: String? {
         state.withLock { state in
@@ -29,7 +35,7 @@ final class StoreReadiness: Sendable {
             case .ready:
                 nil
             case .stopped:
-                "the store is closed; open a new one"
+                Self.closedReason
             case .starting(lastFailure: let failure?):
                 "the schema is not ready yet (last attempt: \(failure))"
             case .starting(lastFailure: nil):
@@ -46,8 +52,7 @@ final class StoreReadiness: Sendable {
         let id: UInt64? = try state.withLock { state in
             switch state.phase {
             case .ready: return nil
-            case .stopped:
-                throw CloakroomError(.storeUnavailable, "PostgreSQL store: the store is closed; open a new one")
+            case .stopped: throw Self.closed
             case .starting:
                 defer { state.nextWaiter += 1 }
                 return state.nextWaiter
@@ -60,8 +65,7 @@ final class StoreReadiness: Sendable {
                     if Task.isCancelled { return .failure(CancellationError()) }
                     switch state.phase {
                     case .ready: return .success(())
-                    case .stopped:
-                        return .failure(CloakroomError(.storeUnavailable, "PostgreSQL store: the store is closed"))
+                    case .stopped: return .failure(Self.closed)
                     case .starting:
                         state.waiters[id] = continuation
                         return nil
@@ -88,10 +92,7 @@ final class StoreReadiness: Sendable {
 
     /// Fails waiting and later calls.
     func stop() {
-        resumeAll(
-            moving: .stopped,
-            with: .failure(CloakroomError(.storeUnavailable, "PostgreSQL store: the store is closed"))
-        )
+        resumeAll(moving: .stopped, with: .failure(Self.closed))
     }
 
     private func resumeAll(moving phase: Phase, with result: Result<Void, any Error>) {
