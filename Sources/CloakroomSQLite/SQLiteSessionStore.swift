@@ -70,13 +70,13 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM cloakroom_sessions WHERE key = ? AND deadline > ?"),
                 arguments: [Data(key.bytes), now.timeIntervalSince1970]
-            ).map(Self.session(from:))
+            ).map(SQLiteRow.session(from:))
         }
     }
 
     /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
-        let columns = try Columns(session)
+        let columns = try SQLiteRow(session)
         let inserted = try await writing { db in
             try db.cachedStatement(
                 sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?"
@@ -100,7 +100,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
             try await insert(session, now: now)
             return []
         }
-        let columns = try Columns(session)
+        let columns = try SQLiteRow(session)
         return try await writing { db in
             try db.cachedStatement(
                 sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?"
@@ -108,7 +108,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
             let live = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM cloakroom_sessions WHERE user_id = ? AND deadline > ?"),
                 arguments: [userID, now.timeIntervalSince1970]
-            ).map(Self.session(from:))
+            ).map(SQLiteRow.session(from:))
             let ended = try limit.sessionsToEnd(among: live).map(\.key)
             let delete = try db.cachedStatement(sql: "DELETE FROM cloakroom_sessions WHERE key = ?")
             for key in ended { try delete.execute(arguments: [Data(key.bytes)]) }
@@ -125,7 +125,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
 
     /// One transaction for the whole batch.
     public func insertNew(_ sessions: [StoredSession], now: Date) async throws -> Set<SessionKey> {
-        let rows = try sessions.map { session throws(CloakroomError) in (session.key, try Columns(session)) }
+        let rows = try sessions.map { session throws(CloakroomError) in (session.key, try SQLiteRow(session)) }
         return try await writing { db in
             var inserted: Set<SessionKey> = []
             let clear = try db.cachedStatement(sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?")
@@ -155,7 +155,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
                     sql:
                         "SELECT * FROM cloakroom_sessions WHERE key IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", "))) AND deadline > ?",
                     arguments: arguments
-                ).map(Self.session(from:))
+                ).map(SQLiteRow.session(from:))
             }
             for session in sessions { found[session.key] = session }
         }
@@ -164,7 +164,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
 
     /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
-        let columns = try Columns(session)
+        let columns = try SQLiteRow(session)
         return try await writing { db in
             try db.cachedStatement(
                 sql: """
@@ -223,7 +223,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
             try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM cloakroom_sessions WHERE user_id = ? AND deadline > ?"),
                 arguments: [userID, now.timeIntervalSince1970]
-            ).map(Self.session(from:))
+            ).map(SQLiteRow.session(from:))
         }
     }
 
@@ -237,7 +237,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
                     sql: "SELECT * FROM cloakroom_sessions WHERE key > ? AND deadline > ? ORDER BY key LIMIT ?"
                 ),
                 arguments: [after, now.timeIntervalSince1970, limit]
-            ).map(Self.session(from:))
+            ).map(SQLiteRow.session(from:))
         }
         return ExportBatch(records: records, nextCursor: records.count < limit ? nil : records.last?.key.hex)
     }
@@ -346,70 +346,9 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
             throw CloakroomError(.storeUnavailable, "SQLite \(what) of '\(path)' failed: \(error)")
         }
     }
-
-    private static func session(from row: Row) throws(CloakroomError) -> StoredSession {
-        let keyBytes: Data? = row["key"]
-        guard let keyBytes, let key = SessionKey(bytes: keyBytes) else {
-            throw CloakroomError(.corruptRecord, "SQLite store holds a row with a malformed key; delete it")
-        }
-        let corrupt = CloakroomError(
-            .corruptRecord,
-            "SQLite store holds a row for session \(key.handle) that cannot be read; delete it or restore it from a backup"
-        )
-        guard let payload = row["payload"] as Data?, let metadataBytes = row["metadata"] as Data?,
-            var metadata = try? JSONDecoder().decode(SessionMetadata.self, from: metadataBytes),
-            let lastSeenAt = row["last_seen_at"] as Double?,
-            let idleDeadline = row["idle_deadline"] as Double?,
-            let absoluteDeadline = row["absolute_deadline"] as Double?,
-            let version = row["version"] as Int64?
-        else { throw corrupt }
-        metadata.lastSeenAt = Date(timeIntervalSince1970: lastSeenAt)
-        return StoredSession(
-            key: key,
-            userID: row["user_id"],
-            payload: Array(payload),
-            metadata: metadata,
-            idleDeadline: Date(timeIntervalSince1970: idleDeadline),
-            absoluteDeadline: Date(timeIntervalSince1970: absoluteDeadline),
-            version: UInt64(bitPattern: version)
-        )
-    }
 }
 
 private struct TopUser: Sendable {
     var userID: String
     var sessions: Int
-}
-
-/// A record laid out as the table's columns.
-private struct Columns: Sendable {
-    var key: Data
-    var userID: String?
-    var payload: Data
-    var metadata: Data
-    var lastSeenAt: Double
-    var idleDeadline: Double
-    var absoluteDeadline: Double
-    var deadline: Double
-    var version: Int64
-
-    init(_ session: StoredSession) throws(CloakroomError) {
-        key = Data(session.key.bytes)
-        userID = session.userID
-        payload = Data(session.payload)
-        do {
-            metadata = try JSONEncoder().encode(session.metadata)
-        } catch {
-            throw CloakroomError(.invalidData, "session metadata cannot be encoded: \(error)")
-        }
-        lastSeenAt = session.metadata.lastSeenAt.timeIntervalSince1970
-        idleDeadline = session.idleDeadline.timeIntervalSince1970
-        absoluteDeadline = session.absoluteDeadline.timeIntervalSince1970
-        deadline = session.deadline.timeIntervalSince1970
-        version = Int64(bitPattern: session.version)
-    }
-
-    var arguments: StatementArguments {
-        [key, userID, payload, metadata, lastSeenAt, idleDeadline, absoluteDeadline, deadline, version]
-    }
 }

@@ -80,7 +80,7 @@ extension StoredSession {
     func sealingClientFacts(with cipher: SessionCipher) throws(CloakroomError) -> StoredSession {
         guard cipher.isEncrypting else { return self }
         var sealed = self
-        sealed.metadata = try metadata.sealingClientFacts(with: cipher, for: key)
+        sealed.metadata = try header.metadata.sealingClientFacts(with: cipher, for: header.key)
         return sealed
     }
 
@@ -89,11 +89,11 @@ extension StoredSession {
         // Every read passes here: without keys, a record with no sealed field needs no copy.
         func looksSealed(_ field: String?) -> Bool { field?.utf8.first == UInt8(ascii: "~") }
         guard
-            cipher.isEncrypting || looksSealed(metadata.ip) || looksSealed(metadata.userAgent)
-                || looksSealed(metadata.device)
+            cipher.isEncrypting || looksSealed(header.metadata.ip) || looksSealed(header.metadata.userAgent)
+                || looksSealed(header.metadata.device)
         else { return self }
         var opened = self
-        opened.metadata = metadata.openingClientFacts(with: cipher, for: key)
+        opened.metadata = header.metadata.openingClientFacts(with: cipher, for: header.key)
         return opened
     }
 }

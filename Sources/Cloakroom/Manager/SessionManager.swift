@@ -96,7 +96,7 @@ public struct SessionManager: Sendable {
             )
             try await insert(stored, now: now)
             events.record(SessionEvent(kind: .created, time: now, handle: id.key.handle, userID: userID, ip: client.ip))
-            return IssuedSession(id: id, session: Session(stored: stored, data: data))
+            return IssuedSession(id: id, session: Session(header: stored.header, data: data))
         }
     }
 
@@ -153,7 +153,7 @@ public struct SessionManager: Sendable {
                 touched = true
                 events.record(SessionEvent(kind: .resumed, time: now, handle: stored.key.handle, userID: stored.userID))
             }
-            return (Session(stored: stored, data: data), touched)
+            return (Session(header: stored.header, data: data), touched)
         }
     }
 
@@ -196,12 +196,12 @@ public struct SessionManager: Sendable {
         // Losing the race to another writer loses only this record of the client: the next
         // resume compares again. A reaction that clears the sign-in must not be lost, though.
         if try await calls.compareAndSet(next, expectedVersion: stored.version, now: now) {
-            return (Session(stored: next, data: data), true)
+            return (Session(header: next.header, data: data), true)
         }
-        guard reaction == .reauthenticate else { return (Session(stored: stored, data: data), false) }
+        guard reaction == .reauthenticate else { return (Session(header: stored.header, data: data), false) }
         var unsaved = stored
         unsaved.metadata.authenticatedAt = nil
-        return (Session(stored: unsaved, data: data), false)
+        return (Session(header: unsaved.header, data: data), false)
     }
 
     /// Resumes from the text a client sent; malformed text means "no session", never an error.
@@ -246,15 +246,7 @@ public struct SessionManager: Sendable {
                         && known.map { $0.key == key && (ifVersion == nil || ifVersion == $0.version) } == true
                     if fromKnown, let known {
                         // The payload is sealed afresh below; only the rest of the record is needed.
-                        stored = StoredSession(
-                            key: key,
-                            userID: known.userID,
-                            payload: [],
-                            metadata: known.metadata,
-                            idleDeadline: known.idleDeadline,
-                            absoluteDeadline: known.absoluteDeadline,
-                            version: known.version
-                        )
+                        stored = StoredSession(header: known.header, payload: [])
                         data = known.data
                     } else {
                         guard let loaded = try await calls.load(key, now: now) else { throw Self.notFound }
@@ -274,7 +266,7 @@ public struct SessionManager: Sendable {
                         events.record(
                             SessionEvent(kind: .updated, time: now, handle: key.handle, userID: stored.userID)
                         )
-                        return .done(Session(stored: next, data: data))
+                        return .done(Session(header: next.header, data: data))
                     }
                     // A failed start from the caller's copy says nothing yet: read and decide.
                     if let ifVersion, !fromKnown {
@@ -391,7 +383,7 @@ public struct SessionManager: Sendable {
                         )
                     )
                     events.record(SessionEvent(kind: .rotated, time: now, handle: next.key.handle, userID: next.userID))
-                    return .done(IssuedSession(id: newID, session: Session(stored: next, data: data)))
+                    return .done(IssuedSession(id: newID, session: Session(header: next.header, data: data)))
                 }
             }
         }
@@ -547,7 +539,7 @@ public struct SessionManager: Sendable {
         try await operations.measure(.list) {
             try policy.validate(userID: userID)
             return try await calls.sessions(ofUser: userID, now: clock.now)
-                .map(SessionSummary.init)
+                .map(\.header)
                 .sorted { $0.metadata.lastSeenAt > $1.metadata.lastSeenAt }
         }
     }
@@ -627,20 +619,6 @@ public struct SessionManager: Sendable {
         return CloakroomError(
             .versionConflict,
             "the session is no longer at version \(expected) (\(found)); reload it and apply the change again"
-        )
-    }
-}
-
-extension Session {
-    init(stored: StoredSession, data: SessionData) {
-        self.init(
-            key: stored.key,
-            userID: stored.userID,
-            data: data,
-            metadata: stored.metadata,
-            idleDeadline: stored.idleDeadline,
-            absoluteDeadline: stored.absoluteDeadline,
-            version: stored.version
         )
     }
 }

@@ -10,7 +10,7 @@ extension Session {
     /// (the same user again for a re-authentication); anonymous sessions were never
     /// authenticated.
     public func isRecentlyAuthenticated(within window: Duration, now: Date) -> Bool {
-        guard userID != nil, let authenticatedAt = metadata.authenticatedAt else { return false }
+        guard header.userID != nil, let authenticatedAt = header.metadata.authenticatedAt else { return false }
         return now.timeIntervalSince(authenticatedAt) <= window.seconds
     }
 }

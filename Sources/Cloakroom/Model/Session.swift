@@ -1,26 +1,24 @@
 import Foundation
 
-/// A live session as the manager hands it out: decoded data and public facts, never the ID.
+/// A live session as the manager hands it out: its header and decoded data, never the ID.
+///
+/// The header's fields read and write directly: `session.userID`, `session.version`,
+/// `session.idleDeadline` (see ``SessionHeader``).
+@dynamicMemberLookup
 public struct Session: Sendable, Hashable {
-    /// The session's key in the stores.
-    public var key: SessionKey
-    /// The user the session belongs to; `nil` for anonymous sessions.
-    public var userID: String?
+    /// The key, user, metadata, deadlines and version of the record this was read from or
+    /// written as.
+    public var header: SessionHeader
     /// The decoded data.
     public var data: SessionData
-    /// Times, IP and user agent.
-    public var metadata: SessionMetadata
-    /// The sliding deadline.
-    public var idleDeadline: Date
-    /// The fixed deadline.
-    public var absoluteDeadline: Date
-    /// The version of the stored record this was read from or written as.
-    public var version: UInt64
 
-    /// A short public name for the session (see ``SessionKey/handle``).
-    public var handle: String { key.handle }
+    /// Creates a session from its header and data.
+    public init(header: SessionHeader, data: SessionData) {
+        self.header = header
+        self.data = data
+    }
 
-    /// Creates a session value.
+    /// Creates a session value field by field.
     public init(
         key: SessionKey,
         userID: String?,
@@ -30,12 +28,30 @@ public struct Session: Sendable, Hashable {
         absoluteDeadline: Date,
         version: UInt64
     ) {
-        self.key = key
-        self.userID = userID
-        self.data = data
-        self.metadata = metadata
-        self.idleDeadline = idleDeadline
-        self.absoluteDeadline = absoluteDeadline
-        self.version = version
+        self.init(
+            header: SessionHeader(
+                key: key,
+                userID: userID,
+                metadata: metadata,
+                idleDeadline: idleDeadline,
+                absoluteDeadline: absoluteDeadline,
+                version: version
+            ),
+            data: data
+        )
+    }
+
+    /// Reads or writes a field of the ``header``.
+    @inlinable
+    public subscript<Value>(dynamicMember field: WritableKeyPath<SessionHeader, Value>) -> Value {
+        get { header[keyPath: field] }
+        set { header[keyPath: field] = newValue }
+    }
+
+    /// Reads a derived value of the ``header`` (``SessionHeader/handle``,
+    /// ``SessionHeader/deadline``).
+    @inlinable
+    public subscript<Value>(dynamicMember field: KeyPath<SessionHeader, Value>) -> Value {
+        header[keyPath: field]
     }
 }

@@ -1,24 +1,24 @@
 import Foundation
 
-/// A session as a store keeps it: everything but the data is readable; the data is an opaque
-/// payload (sealed by the cipher when keys are configured).
+/// A session as a store keeps it: the header is readable; the data is an opaque payload (sealed
+/// by the cipher when keys are configured).
+///
+/// The header's fields read and write directly: `stored.userID`, `stored.version`,
+/// `stored.deadline` (see ``SessionHeader``).
+@dynamicMemberLookup
 public struct StoredSession: Sendable, Hashable {
-    /// The session's key.
-    public var key: SessionKey
-    /// The user the session belongs to; `nil` for anonymous sessions.
-    public var userID: String?
+    /// The key, user, metadata, deadlines and version.
+    public var header: SessionHeader
     /// The data as written by the cipher; stores never look inside.
     public var payload: [UInt8]
-    /// Times, IP and user agent.
-    public var metadata: SessionMetadata
-    /// The sliding deadline: the session dies when idle past it.
-    public var idleDeadline: Date
-    /// The fixed deadline: the session dies at this time however busy it is.
-    public var absoluteDeadline: Date
-    /// Increments on every write; compare-and-set checks it.
-    public var version: UInt64
 
-    /// Creates a stored session.
+    /// Creates a stored session from its header and payload.
+    public init(header: SessionHeader, payload: [UInt8]) {
+        self.header = header
+        self.payload = payload
+    }
+
+    /// Creates a stored session field by field.
     public init(
         key: SessionKey,
         userID: String?,
@@ -28,18 +28,33 @@ public struct StoredSession: Sendable, Hashable {
         absoluteDeadline: Date,
         version: UInt64
     ) {
-        self.key = key
-        self.userID = userID
-        self.payload = payload
-        self.metadata = metadata
-        self.idleDeadline = idleDeadline
-        self.absoluteDeadline = absoluteDeadline
-        self.version = version
+        self.init(
+            header: SessionHeader(
+                key: key,
+                userID: userID,
+                metadata: metadata,
+                idleDeadline: idleDeadline,
+                absoluteDeadline: absoluteDeadline,
+                version: version
+            ),
+            payload: payload
+        )
     }
 
-    /// The earlier of the two deadlines: the moment the session dies unless touched.
-    public var deadline: Date { min(idleDeadline, absoluteDeadline) }
+    /// Reads or writes a field of the ``header``.
+    @inlinable
+    public subscript<Value>(dynamicMember field: WritableKeyPath<SessionHeader, Value>) -> Value {
+        get { header[keyPath: field] }
+        set { header[keyPath: field] = newValue }
+    }
+
+    /// Reads a derived value of the ``header`` (``SessionHeader/handle``,
+    /// ``SessionHeader/deadline``).
+    @inlinable
+    public subscript<Value>(dynamicMember field: KeyPath<SessionHeader, Value>) -> Value {
+        header[keyPath: field]
+    }
 
     /// Whether the session is alive at `now` (its deadline is still ahead).
-    public func isLive(at now: Date) -> Bool { deadline > now }
+    public func isLive(at now: Date) -> Bool { header.isLive(at: now) }
 }

@@ -250,7 +250,7 @@ public final class FileSessionStore: SessionStoreExport {
             }
             return nil
         }
-        guard let record = try? JSONDecoder().decode(FileRecord.self, from: data), let session = record.session,
+        guard let session = try? JSONDecoder().decode(FileRecord.self, from: data).session,
             session.key == key
         else {
             throw CloakroomError.corrupt(name, "file sessions/\(key.hex).json")
@@ -325,37 +325,44 @@ public final class FileSessionStore: SessionStoreExport {
     }
 }
 
-/// The JSON form of a record in the file store.
+/// The JSON form of a record in the file store: the header's fields and the payload side by side
+/// in one object, as files written by every earlier version hold them.
 struct FileRecord: Codable {
-    var key: String
-    var userID: String?
-    var payload: Data
-    var metadata: SessionMetadata
-    var idleDeadline: Date
-    var absoluteDeadline: Date
-    var version: UInt64
+    var session: StoredSession
 
     init(_ session: StoredSession) {
-        key = session.key.hex
-        userID = session.userID
-        payload = Data(session.payload)
-        metadata = session.metadata
-        idleDeadline = session.idleDeadline
-        absoluteDeadline = session.absoluteDeadline
-        version = session.version
+        self.session = session
     }
 
-    var session: StoredSession? {
-        guard let key = SessionKey(hex: key) else { return nil }
-        return StoredSession(
-            key: key,
-            userID: userID,
-            payload: Array(payload),
-            metadata: metadata,
-            idleDeadline: idleDeadline,
-            absoluteDeadline: absoluteDeadline,
-            version: version
+    init(from decoder: any Decoder) throws {
+        let fields = try decoder.container(keyedBy: CodingKeys.self)
+        let hex = try fields.decode(String.self, forKey: .key)
+        guard let key = SessionKey(hex: hex) else {
+            throw DecodingError.dataCorruptedError(forKey: .key, in: fields, debugDescription: "not a session key")
+        }
+        session = StoredSession(
+            header: SessionHeader(
+                key: key,
+                userID: try fields.decodeIfPresent(String.self, forKey: .userID),
+                metadata: try fields.decode(SessionMetadata.self, forKey: .metadata),
+                idleDeadline: try fields.decode(Date.self, forKey: .idleDeadline),
+                absoluteDeadline: try fields.decode(Date.self, forKey: .absoluteDeadline),
+                version: try fields.decode(UInt64.self, forKey: .version)
+            ),
+            payload: Array(try fields.decode(Data.self, forKey: .payload))
         )
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var fields = encoder.container(keyedBy: CodingKeys.self)
+        let header = session.header
+        try fields.encode(header.key.hex, forKey: .key)
+        try fields.encodeIfPresent(header.userID, forKey: .userID)
+        try fields.encode(Data(session.payload), forKey: .payload)
+        try fields.encode(header.metadata, forKey: .metadata)
+        try fields.encode(header.idleDeadline, forKey: .idleDeadline)
+        try fields.encode(header.absoluteDeadline, forKey: .absoluteDeadline)
+        try fields.encode(header.version, forKey: .version)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -5,7 +5,7 @@ import ServiceLifecycle
 ///
 /// The ``SessionManager`` applies policy, cipher and events; a store only keeps records.
 /// Every operation takes `now` from the manager's clock, and no operation ever returns or
-/// lists a record whose ``StoredSession/deadline`` is not after `now`, whether or not pruning
+/// lists a record whose ``SessionHeader/deadline`` is not after `now`, whether or not pruning
 /// has removed it yet. `CloakroomTesting`'s conformance suite checks all of this.
 ///
 /// A store is a `Service`: ``run()`` does its background work (connecting, migrating) and ends

@@ -3,46 +3,33 @@ import Foundation
 
 /// The `session` and summary objects of the HTTP API, with RFC 3339 times.
 struct SessionJSON {
-    var handle: String
-    var userID: String?
+    var header: SessionHeader
+    /// The data, for a session; `nil` for a listing's summary, which has none.
     var data: SessionData?
-    var metadata: SessionMetadata
-    var idleDeadline: Date
-    var absoluteDeadline: Date
-    var version: UInt64
 
     init(_ session: Session) {
-        handle = session.handle
-        userID = session.userID
+        header = session.header
         data = session.data
-        metadata = session.metadata
-        idleDeadline = session.idleDeadline
-        absoluteDeadline = session.absoluteDeadline
-        version = session.version
     }
 
     init(summary: SessionSummary) {
-        handle = summary.handle
-        userID = summary.userID
+        header = summary
         data = nil
-        metadata = summary.metadata
-        idleDeadline = summary.idleDeadline
-        absoluteDeadline = summary.absoluteDeadline
-        version = summary.version
     }
 
     /// The object as a JSON value, written by the session data's JSON writer: `JSONEncoder` and
     /// `Codable` took a sixth of `cloakroomd`'s CPU on a resume.
     var jsonValue: JSONValue {
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        let metadata = header.metadata
         var members: [String: JSONValue] = [
-            "handle": .string(handle),
-            "user_id": text(userID),
+            "handle": .string(header.handle),
+            "user_id": text(header.userID),
             "created_at": .string(Self.timestamp(metadata.createdAt)),
             "last_seen_at": .string(Self.timestamp(metadata.lastSeenAt)),
-            "idle_expires_at": .string(Self.timestamp(idleDeadline)),
-            "absolute_expires_at": .string(Self.timestamp(absoluteDeadline)),
-            "version": .number(Double(version)),
+            "idle_expires_at": .string(Self.timestamp(header.idleDeadline)),
+            "absolute_expires_at": .string(Self.timestamp(header.absoluteDeadline)),
+            "version": .number(Double(header.version)),
             "ip": text(metadata.ip),
             "user_agent": text(metadata.userAgent),
             "device": text(metadata.device),
