@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "CloakroomRedis", targets: ["CloakroomRedis"]),
         .library(name: "CloakroomTokens", targets: ["CloakroomTokens"]),
+        .library(name: "CloakroomWeb", targets: ["CloakroomWeb"]),
         .library(name: "CloakroomHummingbird", targets: ["CloakroomHummingbird"]),
         .library(name: "CloakroomTesting", targets: ["CloakroomTesting"]),
         .library(name: "CloakroomServer", targets: ["CloakroomServer"]),
@@ -108,10 +109,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What every web framework integration shares, with no framework in it: cookie options
+        // and parsing, CSRF rules, security-header values, rate-limit verdicts.
+        .target(
+            name: "CloakroomWeb",
+            dependencies: [
+                "Cloakroom",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CloakroomHummingbird",
             dependencies: [
                 "Cloakroom",
+                "CloakroomWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -246,6 +258,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CloakroomWebTests",
+            dependencies: ["CloakroomWeb", "CloakroomTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -124,16 +124,7 @@ public struct SigningKey: Sendable {
     /// `YYYY-MM-DD-` and 8 random hex digits.
     static func defaultID(now: Date) -> String {
         let day = Int(now.timeIntervalSince1970 / 86_400)
-        // Civil date from days since 1970 (Howard Hinnant's algorithm): no DateFormatter needed.
-        let z = day + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, dayOfMonth) = CivilDate.from(daysSince1970: day)
         func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let suffix = String(UInt32.random(in: .min ... .max), radix: 16)
         return "\(year)-\(twoDigits(month))-\(twoDigits(dayOfMonth))-"

@@ -15,6 +15,21 @@ struct FileRecordFormatTests {
         "idle_deadline":786001900,"absolute_deadline":786086400,"version":3}
         """
 
+    static let now = Date(timeIntervalSinceReferenceDate: 786_000_000)
+
+    /// A new record with an idle deadline 30 minutes and an absolute one a day after ``now``.
+    static func record(userID: String?, payload: [UInt8]) -> StoredSession {
+        StoredSession(
+            key: SessionID.generate().key,
+            userID: userID,
+            payload: payload,
+            metadata: SessionMetadata(createdAt: now, lastSeenAt: now),
+            idleDeadline: now.addingTimeInterval(1800),
+            absoluteDeadline: now.addingTimeInterval(86400),
+            version: 1
+        )
+    }
+
     @Test func aRecordWrittenByAnEarlierVersionLoads() async throws {
         let folder = try TemporaryFolder()
         let store = try FileSessionStore(directory: folder.url)
@@ -46,18 +61,9 @@ struct FileRecordFormatTests {
     @Test func aWrittenRecordKeepsTheFlatLayout() async throws {
         let folder = try TemporaryFolder()
         let store = try FileSessionStore(directory: folder.url)
-        let now = Date(timeIntervalSinceReferenceDate: 786_000_000)
-        let key = SessionID.generate().key
-        let written = StoredSession(
-            key: key,
-            userID: "ada",
-            payload: Array("{}".utf8),
-            metadata: SessionMetadata(createdAt: now, lastSeenAt: now),
-            idleDeadline: now.addingTimeInterval(1800),
-            absoluteDeadline: now.addingTimeInterval(86400),
-            version: 1
-        )
-        try await store.insert(written, now: now)
+        let written = Self.record(userID: "ada", payload: Array("{}".utf8))
+        let key = written.key
+        try await store.insert(written, now: Self.now)
 
         let bytes = try Data(contentsOf: folder.url.appendingPathComponent("sessions/\(key.hex).json"))
         let object = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
@@ -69,27 +75,18 @@ struct FileRecordFormatTests {
         #expect(object["payload"] as? String == "e30=")
         #expect(object["idle_deadline"] as? Double == 786_001_800)
         #expect(object["version"] as? Int == 1)
-        #expect(try await store.load(key, now: now) == written)
+        #expect(try await store.load(key, now: Self.now) == written)
     }
 
     @Test func anAnonymousRecordHasNoUserField() async throws {
         let folder = try TemporaryFolder()
         let store = try FileSessionStore(directory: folder.url)
-        let now = Date(timeIntervalSinceReferenceDate: 786_000_000)
-        let key = SessionID.generate().key
-        let written = StoredSession(
-            key: key,
-            userID: nil,
-            payload: [],
-            metadata: SessionMetadata(createdAt: now, lastSeenAt: now),
-            idleDeadline: now.addingTimeInterval(60),
-            absoluteDeadline: now.addingTimeInterval(60),
-            version: 1
-        )
-        try await store.insert(written, now: now)
+        let written = Self.record(userID: nil, payload: [])
+        let key = written.key
+        try await store.insert(written, now: Self.now)
         let bytes = try Data(contentsOf: folder.url.appendingPathComponent("sessions/\(key.hex).json"))
         let object = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
         #expect(object["user_id"] == nil)
-        #expect(try await store.load(key, now: now) == written)
+        #expect(try await store.load(key, now: Self.now) == written)
     }
 }

@@ -4,8 +4,7 @@ import Foundation
 ///
 /// The header's fields read and write directly: `session.userID`, `session.version`,
 /// `session.idleDeadline` (see ``SessionHeader``).
-@dynamicMemberLookup
-public struct Session: Sendable, Hashable {
+public struct Session: HasSessionHeader, Sendable, Hashable {
     /// The key, user, metadata, deadlines and version of the record this was read from or
     /// written as.
     public var header: SessionHeader
@@ -39,19 +38,5 @@ public struct Session: Sendable, Hashable {
             ),
             data: data
         )
-    }
-
-    /// Reads or writes a field of the ``header``.
-    @inlinable
-    public subscript<Value>(dynamicMember field: WritableKeyPath<SessionHeader, Value>) -> Value {
-        get { header[keyPath: field] }
-        set { header[keyPath: field] = newValue }
-    }
-
-    /// Reads a derived value of the ``header`` (``SessionHeader/handle``,
-    /// ``SessionHeader/deadline``).
-    @inlinable
-    public subscript<Value>(dynamicMember field: KeyPath<SessionHeader, Value>) -> Value {
-        header[keyPath: field]
     }
 }

@@ -47,5 +47,29 @@ public struct SessionHeader: Sendable, Hashable {
     public func isLive(at now: Date) -> Bool { deadline > now }
 }
 
+/// A value built around a ``SessionHeader`` (``Session``, ``StoredSession``), whose fields it
+/// reads and writes directly: `session.userID` is `session.header.userID`.
+@dynamicMemberLookup
+public protocol HasSessionHeader {
+    /// The key, user, metadata, deadlines and version.
+    var header: SessionHeader { get set }
+}
+
+extension HasSessionHeader {
+    /// Reads or writes a field of the ``header``.
+    @inlinable
+    public subscript<Value>(dynamicMember field: WritableKeyPath<SessionHeader, Value>) -> Value {
+        get { header[keyPath: field] }
+        set { header[keyPath: field] = newValue }
+    }
+
+    /// Reads a derived value of the ``header`` (``SessionHeader/handle``,
+    /// ``SessionHeader/deadline``).
+    @inlinable
+    public subscript<Value>(dynamicMember field: KeyPath<SessionHeader, Value>) -> Value {
+        header[keyPath: field]
+    }
+}
+
 /// What a listing shows of a session: its header, everything but its data.
 public typealias SessionSummary = SessionHeader

@@ -5,8 +5,7 @@ import Foundation
 ///
 /// The header's fields read and write directly: `stored.userID`, `stored.version`,
 /// `stored.deadline` (see ``SessionHeader``).
-@dynamicMemberLookup
-public struct StoredSession: Sendable, Hashable {
+public struct StoredSession: HasSessionHeader, Sendable, Hashable {
     /// The key, user, metadata, deadlines and version.
     public var header: SessionHeader
     /// The data as written by the cipher; stores never look inside.
@@ -39,20 +38,6 @@ public struct StoredSession: Sendable, Hashable {
             ),
             payload: payload
         )
-    }
-
-    /// Reads or writes a field of the ``header``.
-    @inlinable
-    public subscript<Value>(dynamicMember field: WritableKeyPath<SessionHeader, Value>) -> Value {
-        get { header[keyPath: field] }
-        set { header[keyPath: field] = newValue }
-    }
-
-    /// Reads a derived value of the ``header`` (``SessionHeader/handle``,
-    /// ``SessionHeader/deadline``).
-    @inlinable
-    public subscript<Value>(dynamicMember field: KeyPath<SessionHeader, Value>) -> Value {
-        header[keyPath: field]
     }
 
     /// Whether the session is alive at `now` (its deadline is still ahead).

@@ -1,11 +1,11 @@
 import Cloakroom
-import Crypto
-import Foundation
+import CloakroomWeb
 import Hummingbird
 import Metrics
 import NIOCore
 
-/// Refuses cross-site requests that change things, with `403 Forbidden`.
+/// Refuses cross-site requests that change things, with `403 Forbidden`, by the rules of
+/// ``CloakroomWeb/CSRFRules``.
 ///
 /// For unsafe methods (everything but GET, HEAD, OPTIONS and TRACE) it checks, in order:
 /// 1. `Sec-Fetch-Site`, when the browser sends it: only `same-origin` and `none` (typed by the
@@ -23,26 +23,16 @@ import NIOCore
 /// `cloakroom_csrf_refusals_total{reason}`.
 public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware {
     /// The form field that carries the token.
-    public static var formField: String { "_csrf" }
+    public static var formField: String { CSRFRules.formField }
     /// The header that carries the token (for scripts).
-    public static var headerName: HTTPFields.Element.Name { HTTPFields.Element.Name("X-CSRF-Token")! }
+    public static var headerName: HTTPFields.Element.Name { HTTPFields.Element.Name(CSRFRules.headerName)! }
 
     /// Why a request was refused; also the `reason` label of the refusal counter.
-    public enum Refusal: String, Sendable, CaseIterable {
-        /// `Sec-Fetch-Site` said `cross-site` or `same-site`.
-        case crossSite = "cross_site"
-        /// `Origin` named a site that is not allowed (or `null`).
-        case foreignOrigin = "foreign_origin"
-        /// The session has a token and the request did not bring it back.
-        case missingToken = "missing_token"
-        /// The request brought a token that is not the session's.
-        case wrongToken = "wrong_token"
-    }
+    public typealias Refusal = CSRFRefusal
 
-    let allowedOrigins: Set<String>
-    let allowsInsecureTransport: Bool
+    let rules: CSRFRules
     let maximumFormSize: Int
-    let refusals: [Refusal: Counter]
+    let refusals: CSRFRefusalCounters
 
     /// Creates the middleware.
     ///
@@ -61,23 +51,9 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
         maximumFormSize: Int = 64 * 1024,
         metricsFactory: (any MetricsFactory)? = nil
     ) {
-        self.allowedOrigins = allowedOrigins
-        self.allowsInsecureTransport = allowsInsecureTransport
+        rules = CSRFRules(allowedOrigins: allowedOrigins, allowsInsecureTransport: allowsInsecureTransport)
         self.maximumFormSize = maximumFormSize
-        var refusals: [Refusal: Counter] = [:]
-        for reason in Refusal.allCases {
-            refusals[reason] =
-                if let metricsFactory {
-                    Counter(
-                        label: "cloakroom_csrf_refusals_total",
-                        dimensions: [("reason", reason.rawValue)],
-                        factory: metricsFactory
-                    )
-                } else {
-                    Counter(label: "cloakroom_csrf_refusals_total", dimensions: [("reason", reason.rawValue)])
-                }
-        }
-        self.refusals = refusals
+        refusals = CSRFRefusalCounters(metricsFactory: metricsFactory)
     }
 
     /// Checks unsafe requests and passes the rest through.
@@ -86,16 +62,20 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        switch request.method {
-        case .get, .head, .options, .trace: return try await next(request, context)
-        default: break
-        }
-        let site = checkSite(request)
+        if CSRFRules.isSafe(method: request.method.rawValue) { return try await next(request, context) }
+        let site = rules.checkSite(
+            secFetchSite: request.headers[.secFetchSite],
+            origin: request.headers[.origin],
+            host: request.head.authority
+        )
         if case .refused(let refusal) = site { throw refuse(refusal) }
         guard let expected = try await context.session.storedCSRFToken() else {
-            // A session without a token, and no header saying where the request came from: a
-            // forged cross-site post from an old browser looks exactly like this.
-            if site == .unknown, try await context.session.current() != nil { throw refuse(.missingToken) }
+            if let refusal = try await CSRFRules.withoutToken(
+                site: site,
+                hasSession: { try await context.session.current() != nil }
+            ) {
+                throw refuse(refusal)
+            }
             return try await next(request, context)
         }
         var request = request
@@ -103,41 +83,14 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
         if let header = request.headers[Self.headerName] {
             presented = header
         } else {
-            presented = try await formToken(&request, context: context)
+            presented = try await formToken(&request)
         }
-        guard let presented else { throw refuse(.missingToken) }
-        guard ConstantTime.equal(presented.utf8, expected.utf8) else { throw refuse(.wrongToken) }
+        if let refusal = CSRFRules.checkToken(presented: presented, expected: expected) { throw refuse(refusal) }
         return try await next(request, context)
     }
 
-    /// What the `Sec-Fetch-Site` and `Origin` headers say about where a request came from.
-    enum SiteCheck: Equatable {
-        /// A header shows the request came from an allowed origin.
-        case passed
-        /// A header shows the request came from elsewhere.
-        case refused(Refusal)
-        /// Neither header was sent.
-        case unknown
-    }
-
-    /// The `Sec-Fetch-Site` and `Origin` checks.
-    func checkSite(_ request: Request) -> SiteCheck {
-        if let site = request.headers[.secFetchSite] {
-            return site == "same-origin" || site == "none" ? .passed : .refused(.crossSite)
-        }
-        guard let origin = request.headers[.origin] else { return .unknown }
-        if allowedOrigins.contains(origin) { return .passed }
-        guard allowedOrigins.isEmpty, let host = request.head.authority else {
-            return .refused(.foreignOrigin)
-        }
-        if origin == "https://\(host)" || (allowsInsecureTransport && origin == "http://\(host)") {
-            return .passed
-        }
-        return .refused(.foreignOrigin)
-    }
-
     /// Reads the token from a URL-encoded form body, leaving the body readable for the handler.
-    private func formToken(_ request: inout Request, context: Context) async throws -> String? {
+    private func formToken(_ request: inout Request) async throws -> String? {
         guard let type = request.headers[.contentType],
             type.lowercased().hasPrefix("application/x-www-form-urlencoded")
         else { return nil }
@@ -147,27 +100,12 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
         } catch {
             throw HTTPError(.contentTooLarge, message: "form body is larger than \(maximumFormSize) bytes")
         }
-        let text = String(buffer: body)
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, parts[0] == Self.formField else { continue }
-            return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-        }
-        return nil
+        return CSRFRules.token(inForm: String(buffer: body))
     }
 
-    private func refuse(_ refusal: Refusal) -> HTTPError {
-        refusals[refusal]?.increment()
-        let message =
-            switch refusal {
-            case .crossSite, .foreignOrigin:
-                "cross-site request refused; submit the form from this site"
-            case .missingToken:
-                "the form's CSRF token is missing; reload the page and submit it again"
-            case .wrongToken:
-                "the form's CSRF token does not match this session; reload the page and submit it again"
-            }
-        return HTTPError(.forbidden, message: message)
+    private func refuse(_ refusal: CSRFRefusal) -> HTTPError {
+        refusals.record(refusal)
+        return HTTPError(.forbidden, message: refusal.message)
     }
 }
 

@@ -1,7 +1,8 @@
 import Cloakroom
+import CloakroomWeb
 import Foundation
 
-/// Login lockout: a bucket of sign-in attempts per account.
+/// Login lockout: a bucket of sign-in attempts per account (see ``CloakroomWeb/LoginAttempts``).
 ///
 /// Call ``attempt(account:)`` before checking a password: it counts the attempt and throws
 /// `429 Too Many Requests` (with `Retry-After`) once the bucket is empty. With the bucket
@@ -11,52 +12,39 @@ import Foundation
 /// Accounts are limited, not addresses, so spreading guesses over many addresses does not help
 /// an attacker; pair it with a ``RateLimitMiddleware`` per address against password spraying.
 public struct LoginThrottle: Sendable {
-    let limiter: RateLimiter
-    let bucket: String
-    let whenStoreFails: LimitStoreFailurePolicy
+    let attempts: LoginAttempts
 
     /// Creates a throttle over `bucket` of `limiter`.
     ///
+    /// - Parameters:
+    ///   - limiter: the rate limiter and its buckets.
+    ///   - bucket: a bucket the limiter knows.
+    ///   - whenStoreFails: whether attempts pass or are refused while the limit store is down.
     /// - Throws: ``Cloakroom/CloakroomError/Code/invalidConfiguration`` when the limiter has no
     ///   such bucket.
     public init(limiter: RateLimiter, bucket: String = "login", whenStoreFails: LimitStoreFailurePolicy = .refuse)
         throws
     {
-        _ = try limiter.limit(of: bucket)
-        self.limiter = limiter
-        self.bucket = bucket
-        self.whenStoreFails = whenStoreFails
+        attempts = try LoginAttempts(limiter: limiter, bucket: bucket, whenStoreFails: whenStoreFails)
     }
 
     /// Counts an attempt to sign in to `account`; throws `429` when there were too many.
     public func attempt(account: String) async throws {
-        try await limiter.enforce(
-            bucket,
-            key: Self.normalized(account),
-            policy: whenStoreFails,
-            message: "too many sign-in attempts for this account; wait before trying again"
-        )
+        try await attempts.attempt(account: account).enforce(message: LoginAttempts.refusalMessage)
     }
 
     /// Counts an attempt like ``attempt(account:)`` but answers instead of throwing: `nil` when
     /// the attempt may go ahead, else the whole seconds to wait. For pages that show the refusal
     /// in their own form.
     public func admit(account: String) async throws -> Int? {
-        do {
-            try await attempt(account: account)
-            return nil
-        } catch let refusal as RateLimitRefusal {
-            return max(1, refusal.decision.retryAfterSeconds)
-        }
+        let verdict = try await attempts.attempt(account: account)
+        if case .refused(let seconds) = verdict { return seconds }
+        try verdict.enforce(message: LoginAttempts.refusalMessage)
+        return nil
     }
 
     /// Forgets the account's attempts after a successful sign-in.
     public func succeeded(account: String) async throws {
-        try await limiter.reset(bucket, key: Self.normalized(account))
-    }
-
-    /// Case and surrounding spaces do not make a new account to guess against.
-    static func normalized(_ account: String) -> String {
-        String(account.trimmingCharacters(in: .whitespaces).lowercased().prefix(RateLimiter.maximumKeyLength))
+        try await attempts.succeeded(account: account)
     }
 }

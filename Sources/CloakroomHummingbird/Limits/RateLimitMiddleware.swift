@@ -1,4 +1,5 @@
 import Cloakroom
+import CloakroomWeb
 import Hummingbird
 
 /// Limits requests per key (by default the client's address) with a bucket of a
@@ -44,12 +45,8 @@ public struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         if let key = key(request, context) {
-            try await limiter.enforce(
-                bucket,
-                key: key,
-                policy: whenStoreFails,
-                message: "too many requests; wait before trying again"
-            )
+            try await limiter.verdict(bucket, key: key, whenStoreFails: whenStoreFails)
+                .enforce(message: RateLimitVerdict.tooManyRequestsMessage)
         }
         return try await next(request, context)
     }

@@ -1,21 +1,14 @@
+import CloakroomWeb
 import Hummingbird
 
-/// Adds ``SecurityHeaders`` to every response, errors included.
+/// Adds ``CloakroomWeb/SecurityHeaders`` to every response, errors included.
 public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     let fields: [(HTTPFields.Element.Name, String)]
 
-    /// Creates the middleware; the defaults are strict (see ``SecurityHeaders``).
+    /// Creates the middleware; the defaults are strict (see ``CloakroomWeb/SecurityHeaders``).
     public init(_ headers: SecurityHeaders = SecurityHeaders()) {
-        let all: [(HTTPFields.Element.Name, String?)] = [
-            (.strictTransportSecurity, headers.strictTransportSecurity),
-            (.contentSecurityPolicy, headers.contentSecurityPolicy),
-            (.xContentTypeOptions, headers.contentTypeOptions),
-            (HTTPFields.Element.Name("X-Frame-Options")!, headers.frameOptions),
-            (HTTPFields.Element.Name("Referrer-Policy")!, headers.referrerPolicy),
-            (HTTPFields.Element.Name("Cross-Origin-Opener-Policy")!, headers.crossOriginOpenerPolicy),
-            (HTTPFields.Element.Name("Cross-Origin-Resource-Policy")!, headers.crossOriginResourcePolicy),
-        ]
-        fields = all.compactMap { name, value in value.map { (name, $0) } }
+        // The names are fixed ASCII tokens, so each is a valid field name.
+        fields = headers.fields.compactMap { name, value in HTTPFields.Element.Name(name).map { ($0, value) } }
     }
 
     /// Runs the handler and adds the headers it did not set.

@@ -51,7 +51,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
 
     let manager: SessionManager
     let cookie: SessionCookieOptions
-    /// ``SessionCookieOptions/name``, worked out once rather than per request.
+    /// ``CloakroomWeb/SessionCookieOptions/name``, worked out once rather than per request.
     let cookieName: String
     let clientAddress: ClientAddressSource
     let conflicts: SessionConflictPolicy
@@ -65,7 +65,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
     ///     a proxy you trust).
     ///   - conflicts: what a request that read a key and then set it meets when another request
     ///     changed the key meanwhile; ``SessionConflictPolicy/mergeByKey`` by default.
-    /// - Throws: ``OptionsError`` when the cookie options do not fit together.
+    /// - Throws: ``CloakroomWeb/OptionsError`` when the cookie options do not fit together.
     public init(
         manager: SessionManager,
         cookie: SessionCookieOptions = SessionCookieOptions(),

@@ -1,0 +1,13 @@
+import CloakroomWeb
+import Hummingbird
+
+extension CookieHeader {
+    /// The value of the first cookie called `name` in a request's `Cookie` headers, or `nil`;
+    /// surrounding quotes are removed.
+    public static func value(named name: String, in fields: HTTPFields) -> Substring? {
+        for field in fields where field.name == .cookie {
+            if let value = value(named: name, inHeader: field.value) { return value }
+        }
+        return nil
+    }
+}
