@@ -1,5 +1,6 @@
 // The code of the "Using Cloakroom with Hummingbird" article (CloakroomHummingbird's catalogue),
-// compiled by every build and shown in the article slice by slice. Compiled, not run.
+// compiled by every build and shown in the article slice by slice. With PORT set it serves the
+// article's app, which scripts/example_check.py --article drives over HTTP.
 // snippet.hide
 import Cloakroom
 import CloakroomHummingbird
@@ -53,7 +54,10 @@ router.add(middleware: CSRFMiddleware())
 // snippet.end
 
 // snippet.signIn
-let limiter = try RateLimiter(store: store, buckets: ["login": RateLimit(parsing: "5/1m")])
+let limiter = try RateLimiter(
+    store: store,
+    buckets: ["login": RateLimit(parsing: "5/1m"), "api": RateLimit(parsing: "100/1m")]
+)
 let throttle = try LoginThrottle(limiter: limiter)
 
 router.post("login") { request, context in
@@ -134,10 +138,17 @@ router.get("settings") { _, context in
 let api = router.group("api")
     .add(middleware: try RateLimitMiddleware(limiter: limiter, bucket: "api"))
 // snippet.end
+// snippet.hide
+api.get("ping") { _, _ in "pong" }
+// snippet.show
 
 // snippet.persist
 let storage = CloakroomPersistDriver(store: store)
 // router.add(middleware: SessionMiddleware(storage: storage))  // hummingbird-auth's middleware
 // snippet.end
 // snippet.hide
-_ = (policy, api, storage, AppContext.self)
+_ = (policy, storage, AppContext.self)
+if let port = ProcessInfo.processInfo.environment["PORT"].flatMap(Int.init) {
+    try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        .runService()
+}
