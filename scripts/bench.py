@@ -177,6 +177,9 @@ def bench_app(store, json_body=None):
 
 
 def main():
+    missing = [tool for tool in ("wrk", "redis-server", "redis-benchmark") if shutil.which(tool) is None]
+    if missing:
+        sys.exit(f"scripts/bench.py needs {', '.join(missing)}: apt-get install wrk redis-server redis-tools")
     began = time.time()
     redis_port, redis = redis_server()
     stores = [("memory", "memory"), ("sqlite", f"sqlite:{scratch}/app.sqlite"),
