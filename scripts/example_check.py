@@ -93,8 +93,9 @@ def article_checks(port):
     check(status == 200 and body == "[]", f"a new cart is empty (got {status} {body!r})")
     check(session_cookie(headers) is None, "reading the cart sends no Set-Cookie")
     check(headers.get("X-Frame-Options") == "DENY", "answers carry the security headers")
-    status, _, _ = request(port, "POST", "/cart", cookie=cookie, body='{"name":"tea"}',
-                           headers={"Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"})
+    status, _, body = request(port, "POST", "/cart", cookie=cookie, body='{"name":"tea"}',
+                              headers={"Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"})
+    check(status == 200 and body == '["tea"]', f"an item sent as JSON is added (got {status} {body!r})")
     status, _, body = request(port, "POST", "/cart", cookie=cookie, form="name=cake")
     check(body == '["tea","cake"]', f"the cart keeps items sent as JSON and as a form (got {body!r})")
     status, _, body = request(port, "POST", "/basket", cookie=cookie, form="name=jam")
