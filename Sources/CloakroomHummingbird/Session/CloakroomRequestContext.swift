@@ -1,3 +1,4 @@
+import CloakroomWeb
 import Hummingbird
 import NIOCore
 

@@ -1,4 +1,5 @@
 import Cloakroom
+import CloakroomWeb
 import Foundation
 import Hummingbird
 import NIOCore
@@ -119,8 +120,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
         switch action {
         case .none:
             break
-        case .set(let id, let expires):
-            let issued = handle.state.withLock { $0.issued }
+        case .set(let id, let expires, let issued):
             if issued || cookie.persistent {
                 response.headers[values: .setCookie].append(cookie.setCookie(value: id.encoded, expires: expires))
                 response.headers[.cacheControl] = response.headers[.cacheControl] ?? "no-store"
@@ -134,8 +134,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
     /// After a failed handler: end a session issued during the request (its ID would otherwise
     /// live on unseen), then rethrow.
     private static func settle(_ handle: SessionHandle, afterFailure error: any Error) async throws -> Never {
-        let issued = handle.state.withLock { $0.issued ? $0.id : nil }
-        if let issued, let manager = handle.manager { _ = try? await manager.end(issued) }
+        await handle.endIssuedSession()
         throw error
     }
 }

@@ -2,8 +2,11 @@ import Cloakroom
 import Foundation
 import Synchronization
 
-/// One request's view of its session: loaded on first use, changed in memory, saved once by
-/// ``CloakroomSessionMiddleware`` after the handler returns.
+/// One request's view of its session: loaded on first use, changed in memory, saved once by the
+/// framework integration's session middleware after the handler returns.
+///
+/// The same handle serves every framework: Hummingbird's `context.session` and Vapor's
+/// `req.cloakroom` are this type.
 ///
 /// A request that never asks costs no store call; one that only reads costs one load (and, at
 /// most once per ``Cloakroom/SessionPolicy/touchInterval``, the touch that slides the idle
@@ -14,9 +17,13 @@ import Synchronization
 /// makes are seen by the middleware that saves them.
 public final class SessionHandle: Sendable {
     /// What the middleware must tell the client once the request is done.
-    enum CookieAction: Equatable {
+    package enum CookieAction: Equatable {
+        /// Nothing: the client's cookie is still right.
         case none
-        case set(id: SessionID, expires: Date)
+        /// Send the session's ID with this expiry. `issued`: the ID is new in this request (a
+        /// session cookie must be sent too); otherwise only the deadline moved.
+        case set(id: SessionID, expires: Date, issued: Bool)
+        /// Tell the client to forget the cookie.
         case clear
     }
 
@@ -54,13 +61,21 @@ public final class SessionHandle: Sendable {
     /// The data key holding the CSRF token of the session.
     public static let csrfTokenKey = "_csrf"
 
-    /// A handle with no middleware behind it; every operation throws until
-    /// ``CloakroomSessionMiddleware`` replaces it. Request contexts start with this one.
+    /// A handle with no middleware behind it; every operation throws until the integration's
+    /// session middleware replaces it. Request contexts start with this one.
     public convenience init() {
         self.init(manager: nil, cookieValue: nil, client: { ClientInfo() })
     }
 
-    init(
+    /// A request's handle, as a session middleware makes it.
+    ///
+    /// - Parameters:
+    ///   - manager: the sessions; `nil` for a handle whose every operation throws.
+    ///   - cookieValue: the session cookie the client sent, if any; a malformed one means "no
+    ///     session" and is never looked up.
+    ///   - conflicts: what a stale read meets when it is saved.
+    ///   - client: who is asking, worked out only when needed.
+    package init(
         manager: SessionManager?,
         cookieValue: Substring?,
         conflicts: SessionConflictPolicy = .mergeByKey,
@@ -333,8 +348,8 @@ public final class SessionHandle: Sendable {
     /// The session's CSRF token, created (and saved with the session) on first use.
     ///
     /// Put it into every form that changes something, as a hidden field named
-    /// ``CSRFMiddleware/formField`` (``csrfField(creatingSession:)`` writes one), or send it in the
-    /// ``CSRFMiddleware/headerName`` header; ``CSRFMiddleware`` checks it.
+    /// ``CSRFRules/formField`` (``csrfField(creatingSession:)`` writes one), or send it in the
+    /// ``CSRFRules/headerName`` header; the integration's CSRF middleware checks it.
     public func csrfToken() async throws -> String {
         if let existing = try await get(String.self, forKey: Self.csrfTokenKey), existing.utf8.count == 43 {
             return existing
@@ -349,16 +364,16 @@ public final class SessionHandle: Sendable {
     /// - Parameter creatingSession: whether a visitor without a session gets one to hold the
     ///   token. By default (`false`) a visitor without a session gets an empty string and no
     ///   record is made, so a page anyone may see (a sign-in form) creates nothing, and
-    ///   ``CSRFMiddleware`` judges their post by its origin alone. Pass `true` where an anonymous
+    ///   the CSRF middleware judges their post by its origin alone. Pass `true` where an anonymous
     ///   visitor's form must carry a token of its own.
     public func csrfField(creatingSession: Bool = false) async throws -> String {
         if !creatingSession, try await current() == nil { return "" }
-        return "<input type=\"hidden\" name=\"\(CSRFMiddleware<BasicCloakroomRequestContext>.formField)\" value=\""
+        return "<input type=\"hidden\" name=\"\(CSRFRules.formField)\" value=\""
             + (try await csrfToken()) + "\">"
     }
 
     /// The stored CSRF token without creating one; `nil` when the session has none.
-    func storedCSRFToken() async throws -> String? {
+    package func storedCSRFToken() async throws -> String? {
         try await get(String.self, forKey: Self.csrfTokenKey)
     }
 
@@ -366,7 +381,7 @@ public final class SessionHandle: Sendable {
 
     /// Saves what the request changed and says what the client must be told. Called once, by the
     /// middleware, after the handler.
-    func commit() async throws -> CookieAction {
+    package func commit() async throws -> CookieAction {
         guard let manager else { return .none }
         let snapshot = state.withLock { $0 }
         if snapshot.ended { return snapshot.sentCookie ? .clear : .none }
@@ -406,17 +421,24 @@ public final class SessionHandle: Sendable {
                 && snapshot.loadedIdleDeadline.map {
                     Int($0.timeIntervalSince1970) == Int(session.idleDeadline.timeIntervalSince1970)
                 } == true
-            return unchanged ? .none : .set(id: id, expires: session.idleDeadline)
+            return unchanged ? .none : .set(id: id, expires: session.idleDeadline, issued: issued)
         }
         if snapshot.sentCookie, snapshot.loaded, session == nil { return .clear }
         return .none
+    }
+
+    /// After a failed handler: ends a session issued during the request, whose ID would
+    /// otherwise live on unseen by the client. Its other changes are not saved.
+    package func endIssuedSession() async {
+        let issued = state.withLock { $0.issued ? $0.id : nil }
+        if let issued, let manager { _ = try? await manager.end(issued) }
     }
 
     private func requireManager() throws -> SessionManager {
         guard let manager else {
             throw CloakroomError(
                 .invalidConfiguration,
-                "no session middleware ran for this request; add CloakroomSessionMiddleware in front of the route"
+                "no Cloakroom session middleware ran for this request; add CloakroomSessionMiddleware in front of the route"
             )
         }
         return manager

@@ -1,15 +1,11 @@
-import Foundation
-import Hummingbird
-import NIOCore
-
 /// A sensitive route was asked for without a recent enough sign-in; answers `401 Unauthorized`.
 ///
-/// The body is `{"error": {"code": "…", "message": "…"}}` with a code a client can act on:
-/// `authentication_required` (no signed-in session) or `reauthentication_required` (signed in,
+/// The framework integrations turn it into a response: the body names a code a client can act
+/// on, `authentication_required` (no signed-in session) or `reauthentication_required` (signed in,
 /// but longer ago than the route allows: ask for the password again, then call
 /// ``SessionHandle/reauthenticate()``). The same code is in the `WWW-Authenticate` header's
 /// `error` parameter, for clients that do not read bodies.
-public struct ReauthenticationRequired: Error, HTTPResponseError, CustomStringConvertible {
+public struct ReauthenticationRequired: Error, CustomStringConvertible {
     /// Why the request was refused.
     public struct Reason: Sendable, Hashable, CustomStringConvertible {
         /// The stable code of the body and header.
@@ -44,20 +40,12 @@ public struct ReauthenticationRequired: Error, HTTPResponseError, CustomStringCo
         }
     }
 
-    /// `401 Unauthorized`.
-    public var status: HTTPResponse.Status { .unauthorized }
+    /// The HTTP status: `401 Unauthorized`.
+    public static let statusCode = 401
 
-    /// The JSON answer with the code, and the code in `WWW-Authenticate`.
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = #"{"error":{"code":"\#(reason.code)","message":"\#(description)"}}"#
-        return Response(
-            status: status,
-            headers: [
-                .contentType: "application/json; charset=utf-8",
-                .cacheControl: "no-store",
-                .wwwAuthenticate: #"Session error="\#(reason.code)""#,
-            ],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
-        )
-    }
+    /// The `WWW-Authenticate` header's value, naming the code.
+    public var wwwAuthenticate: String { #"Session error="\#(reason.code)""# }
+
+    /// The JSON body `{"error": {"code": "…", "message": "…"}}`.
+    public var jsonBody: String { #"{"error":{"code":"\#(reason.code)","message":"\#(description)"}}"# }
 }
