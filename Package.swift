@@ -6,6 +6,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// Each web framework sits behind a package trait, so its users fetch only their framework: a
+// dependency every use of which is guarded by a disabled trait is not resolved (SE-0450).
+// `Server` (the default) brings the service and tool with Hummingbird; `Hummingbird` the
+// integration alone; `Vapor` the Vapor integration. Stores and the core need no trait.
+let hummingbird = TargetDependencyCondition.when(traits: ["Hummingbird"])
+let server = TargetDependencyCondition.when(traits: ["Server"])
+let vapor = TargetDependencyCondition.when(traits: ["Vapor"])
+
 let package = Package(
     name: "cloakroom",
     platforms: [.macOS(.v15)],
@@ -18,10 +26,24 @@ let package = Package(
         .library(name: "CloakroomTokens", targets: ["CloakroomTokens"]),
         .library(name: "CloakroomWeb", targets: ["CloakroomWeb"]),
         .library(name: "CloakroomHummingbird", targets: ["CloakroomHummingbird"]),
+        .library(name: "CloakroomVapor", targets: ["CloakroomVapor"]),
         .library(name: "CloakroomTesting", targets: ["CloakroomTesting"]),
         .library(name: "CloakroomServer", targets: ["CloakroomServer"]),
         .executable(name: "cloakroomd", targets: ["cloakroomd"]),
         .executable(name: "cloakroom", targets: ["CloakroomCLI"]),
+    ],
+    traits: [
+        .default(enabledTraits: ["Server"]),
+        .trait(name: "Hummingbird", description: "CloakroomHummingbird: sessions, CSRF and limits for Hummingbird 2."),
+        .trait(
+            name: "Server",
+            description: "CloakroomServer, cloakroomd and the cloakroom tool (brings Hummingbird).",
+            enabledTraits: ["Hummingbird"]
+        ),
+        .trait(
+            name: "Vapor",
+            description: "CloakroomVapor: a sessions driver, req.cloakroom and middlewares for Vapor 4."
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
@@ -44,6 +66,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
@@ -124,10 +147,21 @@ let package = Package(
             dependencies: [
                 "Cloakroom",
                 "CloakroomWeb",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CloakroomVapor",
+            dependencies: [
+                "Cloakroom",
+                "CloakroomWeb",
+                .product(name: "Vapor", package: "vapor", condition: vapor),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -146,14 +180,14 @@ let package = Package(
                 "CloakroomRedis",
                 "CloakroomTokens",
                 "CloakroomHummingbird",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: server),
+                .product(name: "Mustache", package: "swift-mustache", condition: server),
+                .product(name: "Prometheus", package: "swift-prometheus", condition: server),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Configuration", package: "swift-configuration", condition: server),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "SystemPackage", package: "swift-system", condition: server),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -171,7 +205,7 @@ let package = Package(
                 "CloakroomServer",
                 "CloakroomPostgres",
                 "CloakroomTokens",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser", condition: server),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -185,7 +219,7 @@ let package = Package(
                 "Cloakroom",
                 "CloakroomHummingbird",
                 "CloakroomSQLite",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
             ],
             path: "Examples/hummingbird-app/Sources/App",
             swiftSettings: swiftSettings
@@ -193,6 +227,7 @@ let package = Package(
         // Test plumbing of this repository (the servers scripts/test starts); not a product.
         .target(
             name: "TestSupport",
+            dependencies: ["Cloakroom", "CloakroomTesting", "CloakroomSQLite", "CloakroomPostgres", "CloakroomRedis"],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -277,6 +312,19 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CloakroomVaporTests",
+            dependencies: [
+                "TestSupport",
+                "CloakroomVapor",
+                "CloakroomTesting",
+                "CloakroomSQLite",
+                "CloakroomPostgres",
+                "CloakroomRedis",
+                .product(name: "VaporTesting", package: "vapor", condition: vapor),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,15 +1,12 @@
-import Cloakroom
 import CloakroomWeb
 import Hummingbird
 
-/// The `429 Too Many Requests` answer, with `Retry-After` in whole seconds.
-struct RateLimitRefusal: HTTPResponseError {
-    let retryAfterSeconds: Int
-    let message: String
+extension RateLimitRefusal: HTTPResponseError {
+    /// `429 Too Many Requests`.
+    public var status: HTTPResponse.Status { .tooManyRequests }
 
-    var status: HTTPResponse.Status { .tooManyRequests }
-
-    func response(from request: Request, context: some RequestContext) throws -> Response {
+    /// The message as text, with `Retry-After` in whole seconds.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = HTTPFields()
         headers[.retryAfter] = String(retryAfterSeconds)
         headers[.contentType] = "text/plain; charset=utf-8"
@@ -18,14 +15,12 @@ struct RateLimitRefusal: HTTPResponseError {
     }
 }
 
-extension RateLimitVerdict {
-    /// Throws the Hummingbird answer for a refusal (`429` with `message`) or an unavailable
-    /// limit store (`503`); returns when the request may go ahead.
-    func enforce(message: String) throws {
-        switch self {
-        case .pass: return
-        case .refused(let seconds): throw RateLimitRefusal(retryAfterSeconds: seconds, message: message)
-        case .unavailable: throw HTTPError(.serviceUnavailable, message: Self.unavailableMessage)
-        }
+extension LimitStoreUnavailable: HTTPResponseError {
+    /// `503 Service Unavailable`.
+    public var status: HTTPResponse.Status { .serviceUnavailable }
+
+    /// Hummingbird's error answer with ``CloakroomWeb/RateLimitVerdict/unavailableMessage``.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try HTTPError(.serviceUnavailable, message: description).response(from: request, context: context)
     }
 }

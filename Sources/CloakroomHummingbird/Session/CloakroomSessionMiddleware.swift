@@ -35,8 +35,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
         public static var forwardedFor: Self {
             Self { request, context in
                 if let header = request.headers[HTTPFields.Element.Name("X-Forwarded-For")!],
-                    let first = header.split(separator: ",").first?.trimmingCharacters(in: .whitespaces),
-                    !first.isEmpty, first.utf8.count <= 64
+                    let first = ForwardedFor.firstAddress(inHeader: header)
                 {
                     return first
                 }

@@ -343,6 +343,21 @@ public final class SessionHandle: Sendable {
         return try await manager.endAll(ofUser: user, except: id)
     }
 
+    /// The signed-in user's live sessions, most recently used first (for a "your sessions"
+    /// page); empty without a signed-in user. Each ``Cloakroom/SessionHeader/handle`` can end
+    /// one through ``Cloakroom/SessionManager/end(handle:ofUser:)``; ``isCurrent(_:)`` tells this
+    /// request's own.
+    public func sessions() async throws -> [SessionSummary] {
+        let manager = try requireManager()
+        guard let user = try await current()?.userID else { return [] }
+        return try await manager.sessions(ofUser: user)
+    }
+
+    /// Whether `summary` is this request's own session.
+    public func isCurrent(_ summary: SessionSummary) -> Bool {
+        state.withLock { $0.id?.key == summary.key }
+    }
+
     // MARK: CSRF
 
     /// The session's CSRF token, created (and saved with the session) on first use.

@@ -1,16 +1,17 @@
 import Cloakroom
-import CloakroomWeb
 import Foundation
 
-/// Login lockout: a bucket of sign-in attempts per account (see ``CloakroomWeb/LoginAttempts``).
+/// Login lockout: a bucket of sign-in attempts per account (see ``LoginAttempts``).
 ///
 /// Call ``attempt(account:)`` before checking a password: it counts the attempt and throws
-/// `429 Too Many Requests` (with `Retry-After`) once the bucket is empty. With the bucket
-/// `login=5/1m`, the sixth attempt within a minute is refused whatever the password. Call
-/// ``succeeded(account:)`` after a correct password to give the account its full bucket back.
+/// ``RateLimitRefusal`` (`429 Too Many Requests` with `Retry-After` in every integration) once
+/// the bucket is empty. With the bucket `login=5/1m`, the sixth attempt within a minute is
+/// refused whatever the password. Call ``succeeded(account:)`` after a correct password to give
+/// the account its full bucket back.
 ///
 /// Accounts are limited, not addresses, so spreading guesses over many addresses does not help
-/// an attacker; pair it with a ``RateLimitMiddleware`` per address against password spraying.
+/// an attacker; pair it with the integration's rate-limit middleware per address against
+/// password spraying.
 public struct LoginThrottle: Sendable {
     let attempts: LoginAttempts
 
@@ -28,7 +29,9 @@ public struct LoginThrottle: Sendable {
         attempts = try LoginAttempts(limiter: limiter, bucket: bucket, whenStoreFails: whenStoreFails)
     }
 
-    /// Counts an attempt to sign in to `account`; throws `429` when there were too many.
+    /// Counts an attempt to sign in to `account`; throws ``RateLimitRefusal`` (`429`) when there
+    /// were too many, ``LimitStoreUnavailable`` (`503`) when the store is down and the policy
+    /// refuses.
     public func attempt(account: String) async throws {
         try await attempts.attempt(account: account).enforce(message: LoginAttempts.refusalMessage)
     }

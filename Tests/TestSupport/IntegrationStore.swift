@@ -4,17 +4,16 @@ import CloakroomRedis
 import CloakroomSQLite
 import CloakroomTesting
 import Foundation
-import TestSupport
 import Testing
 
 /// The stores the integration tests run on. Stores made with one name share their records (one
 /// file, schema or key prefix), as instances of an app on several hosts would.
-enum IntegrationStore: String, Sendable {
+public enum IntegrationStore: String, Sendable, CaseIterable {
     case memory, sqlite, file, postgres, redis, redisCluster
 
     /// A new instance over the backend named `name`; a server's address is required (the tests
     /// that use one carry the `needsServer` trait).
-    func make(name: String, in folder: TemporaryFolder) throws -> any SessionStore {
+    public func make(name: String, in folder: TemporaryFolder) throws -> any SessionStore {
         switch self {
         case .memory:
             return MemorySessionStore()
