@@ -224,6 +224,19 @@ let package = Package(
             path: "Examples/hummingbird-app/Sources/App",
             swiftSettings: swiftSettings
         ),
+        // Examples/vapor-app likewise; its code is inside `#if Vapor` (the trait here, a define
+        // in the example's own manifest).
+        .executableTarget(
+            name: "VaporExampleApp",
+            dependencies: [
+                "Cloakroom",
+                "CloakroomVapor",
+                "CloakroomSQLite",
+                .product(name: "Vapor", package: "vapor", condition: vapor),
+            ],
+            path: "Examples/vapor-app/Sources/App",
+            swiftSettings: swiftSettings
+        ),
         // Test plumbing of this repository (the servers scripts/test starts); not a product.
         .target(
             name: "TestSupport",

@@ -3,11 +3,13 @@
 - The example app (Examples/hummingbird-app): sign in, the private page, sign out; reads that
   send no cookie; a cross-site post refused; the sixth wrong password within a minute answered
   429.
+- With --vapor, the Vapor example app (Examples/vapor-app), which has the same pages and also
+  "your sessions" with sign-out everywhere else, checked as well.
 - With --article, the app of the "Using Cloakroom with Hummingbird" article
   (Snippets/UsingCloakroomWithHummingbird.swift, serving on PORT when set): the code the article
   shows, run rather than copied into a test.
 
-Usage: python3 scripts/example_check.py [--article] BINARY"""
+Usage: python3 scripts/example_check.py [--article | --vapor] BINARY"""
 import http.client
 import os
 import subprocess
@@ -19,6 +21,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from e2e_support import check, checks, failures, free_port  # noqa: E402
 
 ARTICLE = sys.argv[1] == "--article"
+VAPOR = sys.argv[1] == "--vapor"
 BINARY = os.path.abspath(sys.argv[-1])
 
 
@@ -66,6 +69,8 @@ def example_checks(port):
     check(status == 200 and "only for you" in body, "the private page shows for the signed-in user")
     token = body.split('name="_csrf" value="')[1].split('"')[0] if '_csrf' in body else ""
     check(len(token) == 43, "the sign-out form carries a CSRF token")
+    if VAPOR:
+        sessions_checks(port, cookie, token)
 
     status, _, _ = request(port, "POST", "/logout", cookie=cookie, form="",
                            headers={"Origin": "https://evil.example"})
@@ -83,6 +88,26 @@ def example_checks(port):
         statuses.append(status)
     check(statuses[:5] == [401] * 5, f"five wrong passwords answer 401: {statuses[:5]}")
     check(statuses[5] == 429 and headers.get("Retry-After"), f"the sixth answers 429 with Retry-After: {statuses[5]}")
+
+
+def sessions_checks(port, cookie, token):
+    """The counter counts; "your sessions" lists both devices; sign-out everywhere else ends the other."""
+    _, _, body = request(port, "GET", "/private", cookie=cookie)
+    check("seen it 2 time(s)" in body, "the per-session counter counts visits")
+    _, headers, _ = request(port, "POST", "/login", form="user=ada&password=correct+horse",
+                            headers={"Sec-Fetch-Site": "same-origin", "User-Agent": "Phone"})
+    phone = session_cookie(headers)
+    check(phone is not None and phone != cookie, "a second sign-in gets a session of its own")
+    _, _, body = request(port, "GET", "/sessions", cookie=cookie)
+    check("signed in 2 time(s)" in body and "(this one)" in body, "your sessions lists both, this one marked")
+    status, _, _ = request(port, "POST", "/sessions/end-others", cookie=cookie, form="")
+    check(status == 403, f"sign-out everywhere else without the token is refused (got {status})")
+    status, headers, _ = request(port, "POST", "/sessions/end-others", cookie=cookie, form=f"_csrf={token}")
+    check(status == 303, f"sign-out everywhere else with the token works (got {status})")
+    status, headers, _ = request(port, "GET", "/private", cookie=phone)
+    check(status == 303 and headers.get("Location") == "/", "the other device is signed out")
+    _, _, body = request(port, "GET", "/sessions", cookie=cookie)
+    check("signed in 1 time(s)" in body, "only this session is left")
 
 
 def article_checks(port):

@@ -14,7 +14,7 @@ import NIOCore
 ///    request's own, from `Host`, over `https`; `http://` passes only with
 ///    `allowsInsecureTransport`).
 /// 3. The synchronizer token: when the session has one, the token from
-///    ``SessionHandle/csrfToken()`` must come back in the ``headerName`` header or the
+///    ``CloakroomWeb/SessionHandle/csrfToken()`` must come back in the ``headerName`` header or the
 ///    ``formField`` form field, compared in constant time. A request with a session but neither
 ///    header nor token is refused: nothing then shows it came from this site. A request without
 ///    a session has nothing to abuse and is judged by 1 and 2 alone (which covers login forms).

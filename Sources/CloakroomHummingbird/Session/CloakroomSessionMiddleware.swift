@@ -64,7 +64,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
     ///   - clientAddress: where the client's IP address comes from (the peer, or a header set by
     ///     a proxy you trust).
     ///   - conflicts: what a request that read a key and then set it meets when another request
-    ///     changed the key meanwhile; ``SessionConflictPolicy/mergeByKey`` by default.
+    ///     changed the key meanwhile; ``CloakroomWeb/SessionConflictPolicy/mergeByKey`` by default.
     /// - Throws: ``CloakroomWeb/OptionsError`` when the cookie options do not fit together.
     public init(
         manager: SessionManager,
