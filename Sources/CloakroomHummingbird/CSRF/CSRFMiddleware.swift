@@ -30,9 +30,7 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
     /// Why a request was refused; also the `reason` label of the refusal counter.
     public typealias Refusal = CSRFRefusal
 
-    let rules: CSRFRules
-    let maximumFormSize: Int
-    let refusals: CSRFRefusalCounters
+    let csrf: CSRFGuard
 
     /// Creates the middleware.
     ///
@@ -51,9 +49,12 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
         maximumFormSize: Int = 64 * 1024,
         metricsFactory: (any MetricsFactory)? = nil
     ) {
-        rules = CSRFRules(allowedOrigins: allowedOrigins, allowsInsecureTransport: allowsInsecureTransport)
-        self.maximumFormSize = maximumFormSize
-        refusals = CSRFRefusalCounters(metricsFactory: metricsFactory)
+        csrf = CSRFGuard(
+            allowedOrigins: allowedOrigins,
+            allowsInsecureTransport: allowsInsecureTransport,
+            maximumFormSize: maximumFormSize,
+            metricsFactory: metricsFactory
+        )
     }
 
     /// Checks unsafe requests and passes the rest through.
@@ -62,30 +63,20 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if CSRFRules.isSafe(method: request.method.rawValue) { return try await next(request, context) }
-        let site = rules.checkSite(
+        var request = request
+        let refusal = try await csrf.check(
+            method: request.method.rawValue,
             secFetchSite: request.headers[.secFetchSite],
             origin: request.headers[.origin],
-            host: request.head.authority
-        )
-        if case .refused(let refusal) = site { throw refuse(refusal) }
-        guard let expected = try await context.session.storedCSRFToken() else {
-            if let refusal = try await CSRFRules.withoutToken(
-                site: site,
-                hasSession: { try await context.session.current() != nil }
-            ) {
-                throw refuse(refusal)
+            host: request.head.authority,
+            expectedToken: { try await context.session.storedCSRFToken() },
+            hasSession: { try await context.session.current() != nil },
+            presentedToken: {
+                if let header = request.headers[Self.headerName] { return header }
+                return try await formToken(&request)
             }
-            return try await next(request, context)
-        }
-        var request = request
-        let presented: String?
-        if let header = request.headers[Self.headerName] {
-            presented = header
-        } else {
-            presented = try await formToken(&request)
-        }
-        if let refusal = CSRFRules.checkToken(presented: presented, expected: expected) { throw refuse(refusal) }
+        )
+        if let refusal { throw HTTPError(.forbidden, message: refusal.message) }
         return try await next(request, context)
     }
 
@@ -96,17 +87,13 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
         else { return nil }
         let body: ByteBuffer
         do {
-            body = try await request.collectBody(upTo: maximumFormSize)
+            body = try await request.collectBody(upTo: csrf.maximumFormSize)
         } catch {
-            throw HTTPError(.contentTooLarge, message: "form body is larger than \(maximumFormSize) bytes")
+            throw HTTPError(.contentTooLarge, message: "form body is larger than \(csrf.maximumFormSize) bytes")
         }
         return CSRFRules.token(inForm: String(buffer: body))
     }
 
-    private func refuse(_ refusal: CSRFRefusal) -> HTTPError {
-        refusals.record(refusal)
-        return HTTPError(.forbidden, message: refusal.message)
-    }
 }
 
 extension HTTPFields.Element.Name {

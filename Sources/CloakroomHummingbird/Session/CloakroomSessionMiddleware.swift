@@ -49,12 +49,8 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
         }
     }
 
-    let manager: SessionManager
-    let cookie: SessionCookieOptions
-    /// ``CloakroomWeb/SessionCookieOptions/name``, worked out once rather than per request.
-    let cookieName: String
+    let core: SessionMiddlewareCore
     let clientAddress: ClientAddressSource
-    let conflicts: SessionConflictPolicy
 
     /// Creates the middleware.
     ///
@@ -72,12 +68,8 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
         clientAddress: ClientAddressSource = .peer,
         conflicts: SessionConflictPolicy = .mergeByKey
     ) throws {
-        try cookie.validate()
-        self.manager = manager
-        self.cookie = cookie
-        cookieName = cookie.name
+        core = try SessionMiddlewareCore(manager: manager, cookie: cookie, conflicts: conflicts)
         self.clientAddress = clientAddress
-        self.conflicts = conflicts
     }
 
     /// Binds the session, runs the handler, saves the session and sets the cookie.
@@ -88,10 +80,8 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
     ) async throws -> Response {
         var context = context
         let clientAddress = clientAddress
-        let handle = SessionHandle(
-            manager: manager,
-            cookieValue: CookieHeader.value(named: cookieName, in: request.headers),
-            conflicts: conflicts,
+        let handle = core.handle(
+            cookieValue: CookieHeader.value(named: core.cookieName, in: request.headers),
             client: { [context] in
                 ClientInfo(
                     ip: clientAddress.resolve(request, context),
@@ -108,24 +98,19 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
             // the failure (a login that then threw) must still reach the client or be ended.
             try await Self.settle(handle, afterFailure: error)
         }
-        let action: SessionHandle.CookieAction
+        let setCookie: SessionMiddlewareCore.SetCookie?
         do {
-            action = try await handle.commit()
+            setCookie = try await core.save(handle)
         } catch let error as CloakroomError where error.code == .versionConflict {
             // A stale read refused, or a session changed by too many writers at once: the
             // client can retry; it is not a server fault.
             try await Self.settle(handle, afterFailure: HTTPError(.conflict, message: error.message))
         }
-        switch action {
-        case .none:
-            break
-        case .set(let id, let expires, let issued):
-            if issued || cookie.persistent {
-                response.headers[values: .setCookie].append(cookie.setCookie(value: id.encoded, expires: expires))
-                response.headers[.cacheControl] = response.headers[.cacheControl] ?? "no-store"
+        if let setCookie {
+            response.headers[values: .setCookie].append(setCookie.value)
+            if setCookie.forbidsCaching, response.headers[.cacheControl] == nil {
+                response.headers[.cacheControl] = "no-store"
             }
-        case .clear:
-            response.headers[values: .setCookie].append(cookie.clearingCookie)
         }
         return response
     }

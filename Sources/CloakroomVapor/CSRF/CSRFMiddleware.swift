@@ -21,9 +21,7 @@
     /// Install it after ``CloakroomSessionMiddleware`` or Vapor's `SessionsMiddleware`. Refusals
     /// count in `cloakroom_csrf_refusals_total{reason}`.
     public struct CSRFMiddleware: AsyncMiddleware {
-        let rules: CSRFRules
-        let maximumFormSize: Int
-        let refusals: CSRFRefusalCounters
+        let csrf: CSRFGuard
 
         /// Creates the middleware.
         ///
@@ -41,42 +39,37 @@
             maximumFormSize: Int = 64 * 1024,
             metricsFactory: (any MetricsFactory)? = nil
         ) {
-            rules = CSRFRules(allowedOrigins: allowedOrigins, allowsInsecureTransport: allowsInsecureTransport)
-            self.maximumFormSize = maximumFormSize
-            refusals = CSRFRefusalCounters(metricsFactory: metricsFactory)
+            csrf = CSRFGuard(
+                allowedOrigins: allowedOrigins,
+                allowsInsecureTransport: allowsInsecureTransport,
+                maximumFormSize: maximumFormSize,
+                metricsFactory: metricsFactory
+            )
         }
 
         /// Checks unsafe requests and passes the rest through.
         public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-            if CSRFRules.isSafe(method: request.method.rawValue) { return try await next.respond(to: request) }
-            let site = rules.checkSite(
+            // Bound by CloakroomSessionMiddleware: `req.cloakroom`; otherwise Vapor's `req.session`.
+            let bound = request.storage[SessionHandleKey.self] != nil
+            let refusal = try await csrf.check(
+                method: request.method.rawValue,
                 secFetchSite: request.headers.first(name: "Sec-Fetch-Site"),
                 origin: request.headers.first(name: .origin),
-                host: request.headers.first(name: .host)
-            )
-            if case .refused(let refusal) = site { throw refuse(refusal) }
-            let bound = request.storage[SessionHandleKey.self] != nil
-            let expected: String?
-            if bound {
-                expected = try await request.cloakroom.storedCSRFToken()
-            } else {
-                expected = request.hasSession ? request.session.data[SessionHandle.csrfTokenKey] : nil
-            }
-            guard let expected else {
-                let refusal = try await CSRFRules.withoutToken(site: site) {
-                    bound
-                        ? try await request.cloakroom.current() != nil : request.hasSession && request.session.id != nil
+                host: request.headers.first(name: .host),
+                expectedToken: {
+                    if bound { return try await request.cloakroom.storedCSRFToken() }
+                    return request.hasSession ? request.session.data[SessionHandle.csrfTokenKey] : nil
+                },
+                hasSession: {
+                    if bound { return try await request.cloakroom.current() != nil }
+                    return request.hasSession && request.session.id != nil
+                },
+                presentedToken: {
+                    if let header = request.headers.first(name: CSRFRules.headerName) { return header }
+                    return try await formToken(request)
                 }
-                if let refusal { throw refuse(refusal) }
-                return try await next.respond(to: request)
-            }
-            let presented: String?
-            if let header = request.headers.first(name: CSRFRules.headerName) {
-                presented = header
-            } else {
-                presented = try await formToken(request)
-            }
-            if let refusal = CSRFRules.checkToken(presented: presented, expected: expected) { throw refuse(refusal) }
+            )
+            if let refusal { throw Abort(.forbidden, reason: refusal.message) }
             return try await next.respond(to: request)
         }
 
@@ -87,16 +80,11 @@
             else { return nil }
             let body: ByteBuffer?
             do {
-                body = try await request.body.collect(max: maximumFormSize).get()
+                body = try await request.body.collect(max: csrf.maximumFormSize).get()
             } catch {
-                throw Abort(.payloadTooLarge, reason: "form body is larger than \(maximumFormSize) bytes")
+                throw Abort(.payloadTooLarge, reason: "form body is larger than \(csrf.maximumFormSize) bytes")
             }
             return body.map { CSRFRules.token(inForm: String(buffer: $0)) } ?? nil
-        }
-
-        private func refuse(_ refusal: CSRFRefusal) -> Abort {
-            refusals.record(refusal)
-            return Abort(.forbidden, reason: refusal.message)
         }
     }
 #endif

@@ -44,12 +44,8 @@
             }
         }
 
-        let manager: SessionManager
-        let cookie: SessionCookieOptions
-        /// ``CloakroomWeb/SessionCookieOptions/name``, worked out once rather than per request.
-        let cookieName: String
+        let core: SessionMiddlewareCore
         let clientAddress: ClientAddressSource
-        let conflicts: SessionConflictPolicy
 
         /// Creates the middleware.
         ///
@@ -67,21 +63,15 @@
             clientAddress: ClientAddressSource = .peer,
             conflicts: SessionConflictPolicy = .mergeByKey
         ) throws {
-            try cookie.validate()
-            self.manager = manager
-            self.cookie = cookie
-            cookieName = cookie.name
+            core = try SessionMiddlewareCore(manager: manager, cookie: cookie, conflicts: conflicts)
             self.clientAddress = clientAddress
-            self.conflicts = conflicts
         }
 
         /// Binds the session, runs the handler, saves the session and sets the cookie.
         public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
             let clientAddress = clientAddress
-            let handle = SessionHandle(
-                manager: manager,
-                cookieValue: CookieHeader.value(named: cookieName, inHeaders: request.headers[.cookie]),
-                conflicts: conflicts,
+            let handle = core.handle(
+                cookieValue: CookieHeader.value(named: core.cookieName, inHeaders: request.headers[.cookie]),
                 client: {
                     ClientInfo(
                         ip: clientAddress.resolve(request),
@@ -99,27 +89,20 @@
                 await handle.endIssuedSession()
                 throw error
             }
-            let action: SessionHandle.CookieAction
+            let setCookie: SessionMiddlewareCore.SetCookie?
             do {
-                action = try await handle.commit()
+                setCookie = try await core.save(handle)
             } catch let error as CloakroomError where error.code == .versionConflict {
                 // A stale read refused, or a session changed by too many writers at once: the
                 // client can retry; it is not a server fault.
                 await handle.endIssuedSession()
                 throw Abort(.conflict, reason: error.message)
             }
-            switch action {
-            case .none:
-                break
-            case .set(let id, let expires, let issued):
-                if issued || cookie.persistent {
-                    response.headers.add(name: .setCookie, value: cookie.setCookie(value: id.encoded, expires: expires))
-                    if !response.headers.contains(name: .cacheControl) {
-                        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-                    }
+            if let setCookie {
+                response.headers.add(name: .setCookie, value: setCookie.value)
+                if setCookie.forbidsCaching, !response.headers.contains(name: .cacheControl) {
+                    response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
                 }
-            case .clear:
-                response.headers.add(name: .setCookie, value: cookie.clearingCookie)
             }
             return response
         }
