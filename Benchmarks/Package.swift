@@ -6,9 +6,12 @@ let package = Package(
     name: "CloakroomBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "cloakroom", path: ".."),
+        .package(name: "cloakroom", path: "..", traits: [.defaults, "Vapor"]),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/fluent", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.9.0"),
     ],
     targets: [
         .executableTarget(
@@ -36,6 +39,20 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "BenchApp"
+        ),
+        // The same contract on Vapor: Cloakroom's driver and handle against Vapor's own .memory
+        // and .fluent drivers and a bare route (scripts/bench-vapor).
+        .executableTarget(
+            name: "VaporBenchApp",
+            dependencies: [
+                .product(name: "Cloakroom", package: "cloakroom"),
+                .product(name: "CloakroomVapor", package: "cloakroom"),
+                .product(name: "CloakroomServer", package: "cloakroom"),
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+            ],
+            path: "VaporBenchApp"
         ),
         // Resume latency with 1 k, 100 k and 1 M live sessions, and memory per session
         // (scripts/bench-scale starts the servers and runs it on every store).

@@ -22,17 +22,20 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(__file__))
 from e2e_support import free_port  # noqa: E402
 
-BENCH_APP = os.path.abspath(sys.argv[1])
-CLOAKROOMD = os.path.abspath(sys.argv[2])
-SECONDS = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-CONNECTIONS = int(sys.argv[4]) if len(sys.argv) > 4 else 32
-ROUNDS = int(sys.argv[5]) if len(sys.argv) > 5 else 3
+# Set from the command line by `configure` (scripts/bench_vapor.py imports this module).
+BENCH_APP = CLOAKROOMD = None
+SECONDS, CONNECTIONS, ROUNDS = 5, 32, 3
 THREADS = 2
 # Sessions the read and write scenarios go round (one per request), as many users would.
 SESSIONS = 256
 started = []
 rows = []
 scratch = tempfile.mkdtemp(prefix="cloakroom-bench-")
+
+
+def configure(seconds=5, connections=32, rounds=3):
+    global SECONDS, CONNECTIONS, ROUNDS
+    SECONDS, CONNECTIONS, ROUNDS = seconds, connections, rounds
 
 
 def start(argv, env, name, ready):
@@ -255,6 +258,11 @@ def main():
             print(f"  redis-benchmark        {match.group(1):<26} {rps:>10.0f} rps  p50 {p50:7.2f} ms", flush=True)
     stop(redis)
 
+    print_table()
+    print(f"\nbench finished in {time.time() - began:.0f} s")
+
+
+def print_table():
     print()
     print(f"| group | scenario | rps | p50 ms | p99 ms | ratio to ceiling (median, range of {ROUNDS}) |")
     print(f"| --- | --- | ---: | ---: | ---: | ---: |")
@@ -263,13 +271,19 @@ def main():
         p99_text = "" if p99 != p99 else f"{p99:.2f}"
         note = f" ({errors} non-2xx)" if errors else ""
         print(f"| {group} | {scenario}{note} | {rps:.0f} | {p50:.2f} | {p99_text} | {ratio_text} |")
-    print(f"\nbench finished in {time.time() - began:.0f} s")
+
+
+def cleanup():
+    for process in list(started):
+        process.kill()
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
+    BENCH_APP = os.path.abspath(sys.argv[1])
+    CLOAKROOMD = os.path.abspath(sys.argv[2])
+    configure(*(int(value) for value in sys.argv[3:6]))
     try:
         main()
     finally:
-        for process in list(started):
-            process.kill()
-        shutil.rmtree(scratch, ignore_errors=True)
+        cleanup()

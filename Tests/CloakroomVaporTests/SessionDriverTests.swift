@@ -171,6 +171,22 @@
             }
         }
 
+        @Test("a key that only looks like a sign-in changes no ID", arguments: [VaporTestStore.memory])
+        func lookalikeKeys(_ store: VaporTestStore) async throws {
+            try await store.withManagers { manager, _ in
+                try await withApp(manager) { app in
+                    var visitor = Visitor()
+                    try await visitor.send(app, .POST, "set/a", body: "1")
+                    let cookie = try #require(visitor.cookie)
+                    for key in ["_lastSession", "_Session", "userSession"] {
+                        try await visitor.send(app, .POST, "set/\(key)", body: "x")
+                        #expect(visitor.cookie == cookie, "\(key)")
+                    }
+                    #expect(try await manager.resume(encodedID: cookie)?.userID == nil)
+                }
+            }
+        }
+
         @Test("the CSRF token of req.session does not survive a sign-in", arguments: [VaporTestStore.memory])
         func csrfTokenDroppedOnLogin(_ store: VaporTestStore) async throws {
             try await store.withManagers { manager, _ in

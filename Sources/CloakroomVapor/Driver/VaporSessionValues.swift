@@ -38,10 +38,11 @@
             values.keys.filter(isAuthenticationKey).sorted().first.flatMap { values[$0] }
         }
 
-        /// Whether `key` is where Vapor's `Session.authenticate(_:)` keeps a signed-in user.
+        /// Whether `key` is where Vapor's `Session.authenticate(_:)` keeps a signed-in user:
+        /// `_` + a type name (capitalized, as Swift types are) + `Session`.
         static func isAuthenticationKey(_ key: String) -> Bool {
-            key.count > 8 && key.hasPrefix("_") && key.hasSuffix("Session")
+            key.hasPrefix("_") && key.hasSuffix("Session") && key.count > "_Session".count
+                && key.dropFirst().first?.isUppercase == true
         }
-
     }
 #endif
