@@ -85,7 +85,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
             client: { [context] in
                 ClientInfo(
                     ip: clientAddress.resolve(request, context),
-                    userAgent: request.headers[.userAgent].map { String($0.prefix(512)) }
+                    userAgentHeader: request.headers[.userAgent]
                 )
             }
         )

@@ -75,7 +75,7 @@
                 client: {
                     ClientInfo(
                         ip: clientAddress.resolve(request),
-                        userAgent: request.headers.first(name: .userAgent).map { String($0.prefix(512)) }
+                        userAgentHeader: request.headers.first(name: .userAgent)
                     )
                 }
             )

@@ -22,7 +22,7 @@
         var cloakroomClient: ClientInfo {
             ClientInfo(
                 ip: remoteAddress?.ipAddress,
-                userAgent: headers.first(name: .userAgent).map { String($0.prefix(512)) }
+                userAgentHeader: headers.first(name: .userAgent)
             )
         }
     }
