@@ -67,6 +67,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
+        // Only for CloakroomVaporTests: `ModelSessionAuthenticatable` needs Fluent models.
+        .package(url: "https://github.com/vapor/fluent", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.9.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
@@ -338,6 +341,8 @@ let package = Package(
                 "CloakroomPostgres",
                 "CloakroomRedis",
                 .product(name: "VaporTesting", package: "vapor", condition: vapor),
+                .product(name: "Fluent", package: "fluent", condition: vapor),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver", condition: vapor),
             ],
             swiftSettings: swiftSettings
         ),

@@ -19,7 +19,7 @@
     func configureSessions(_ app: Application) throws {
         app.sessions.use(.cloakroom)
         app.sessions.configuration = try .cloakroom()
-        app.middleware.use(app.sessions.middleware)
+        app.middleware.use(app.sessions.cloakroomMiddleware)  // or Vapor's app.sessions.middleware
     }
     // snippet.end
 
@@ -29,7 +29,7 @@
         // The app runs the store: it starts when the app boots and closes when it shuts down.
         try app.sessions.use(.cloakroom(store: store, policy: SessionPolicy(idleTimeout: .seconds(30 * 60))))
         app.sessions.configuration = try .cloakroom()
-        app.middleware.use(app.sessions.middleware)
+        app.middleware.use(app.sessions.cloakroomMiddleware)
     }
     // snippet.end
 

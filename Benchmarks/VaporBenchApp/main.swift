@@ -9,7 +9,8 @@ import Vapor
 // The Vapor benchmark app: the contract BenchApp serves for Hummingbird, on Vapor, with the
 // session layer picked by DRIVER:
 //
-//   cloakroom  Vapor's req.session on app.sessions.use(.cloakroom(manager)), store CLOAKROOM_STORE
+//   cloakroom  Vapor's req.session on app.sessions.use(.cloakroom(manager)) and
+//              app.sessions.cloakroomMiddleware, store CLOAKROOM_STORE
 //   handle     req.cloakroom with CloakroomSessionMiddleware, store CLOAKROOM_STORE
 //   memory     Vapor's req.session on its own .memory driver
 //   fluent     Vapor's req.session on its own .fluent driver, SQLite file FLUENT_DATABASE
@@ -81,7 +82,9 @@ if driver == "handle", let manager {
         String(try await req.cloakroom.current()?.data.values.count ?? 0)
     }
 } else {
-    let sessions = app.grouped(app.sessions.middleware)
+    // The Cloakroom driver comes with its middleware (no cookie re-sent on reads); Vapor's drivers
+    // with Vapor's.
+    let sessions = app.grouped(driver == "cloakroom" ? app.sessions.cloakroomMiddleware : app.sessions.middleware)
     sessions.post("login") { req async throws -> String in
         guard let user = req.query[String.self, at: "user"], !user.isEmpty else { throw Abort(.badRequest) }
         req.session.data["user_id"] = user

@@ -17,35 +17,13 @@
         .needsServer("CLOAKROOM_TEST_REDIS")
     )
     struct SessionDriverTests {
-        /// An app on `manager` with the routes of ``configureVaporSessionRoutes(_:)``.
-        private func withApp<T>(
-            _ manager: SessionManager,
-            configure: @escaping @Sendable (Application) throws -> Void = { _ in },
-            _ body: (Application) async throws -> T
-        ) async throws -> T {
-            try await VaporTesting.withApp(
-                configure: { app in
-                    app.sessions.use(.cloakroom(manager))
-                    try configure(app)
-                    configureVaporSessionRoutes(app)
-                },
-                body
-            )
-        }
-
-        /// The stored version of the session behind `id`: it moves on every write.
-        private func storedVersion(_ manager: SessionManager, _ id: String) async throws -> UInt64? {
-            let id = try Cloakroom.SessionID(parsing: id)
-            return try await manager.store.load(id.key, now: Date())?.version
-        }
-
         @Test(
             "data set in one request is read in the next; req.session.id is the cookie",
             arguments: VaporTestStore.allCases
         )
         func setThenGet(_ store: VaporTestStore) async throws {
             try await store.withManagers { manager, _ in
-                try await withApp(manager) { app in
+                try await withSessionApp(manager) { app in
                     var visitor = Visitor()
                     try await visitor.send(app, .POST, "set/colour", body: "green ✓")
                     let cookie = try #require(visitor.cookie)
@@ -64,7 +42,7 @@
         func lossless(_ store: VaporTestStore) async throws {
             let values = ["", "123", "true", "null", #"{"a":1}"#, "[1,2]", "line\nbreak \"quoted\" \\", "日本語 🎉"]
             try await store.withManagers { manager, _ in
-                try await withApp(manager) { app in
+                try await withSessionApp(manager) { app in
                     var visitor = Visitor()
                     for (index, value) in values.enumerated() {
                         try await visitor.send(app, .POST, "set/k\(index)", body: value)
@@ -81,7 +59,7 @@
         @Test("a read-only request writes nothing and keeps the ID", arguments: VaporTestStore.allCases)
         func readOnlyWritesNothing(_ store: VaporTestStore) async throws {
             try await store.withManagers { manager, _ in
-                try await withApp(manager) { app in
+                try await withSessionApp(manager) { app in
                     var visitor = Visitor()
                     try await visitor.send(app, .POST, "set/a", body: "1")
                     let cookie = try #require(visitor.cookie)
@@ -100,7 +78,7 @@
         @Test("destroy ends the session everywhere and expires the cookie", arguments: VaporTestStore.allCases)
         func destroy(_ store: VaporTestStore) async throws {
             try await store.withManagers { manager, _ in
-                try await withApp(manager) { app in
+                try await withSessionApp(manager) { app in
                     var visitor = Visitor()
                     try await visitor.send(app, .POST, "set/a", body: "1")
                     let cookie = try #require(visitor.cookie)
@@ -118,7 +96,7 @@
         )
         func noSessionMinted(_ store: VaporTestStore) async throws {
             try await store.withManagers { manager, _ in
-                try await withApp(manager) { app in
+                try await withSessionApp(manager) { app in
                     let unknown = Cloakroom.SessionID.generate().encoded
                     for value in [
                         unknown, "", "not-an-id", String(repeating: "A", count: 43),
@@ -145,7 +123,7 @@
         )
         func loginRotates(_ store: VaporTestStore) async throws {
             try await store.withManagers { manager, _ in
-                try await withApp(manager) { app in
+                try await withSessionApp(manager) { app in
                     var visitor = Visitor()
                     try await visitor.send(app, .POST, "set/cart", body: "3 apples")
                     let anonymous = try #require(visitor.cookie)
@@ -174,7 +152,7 @@
         @Test("a key that only looks like a sign-in changes no ID", arguments: [VaporTestStore.memory])
         func lookalikeKeys(_ store: VaporTestStore) async throws {
             try await store.withManagers { manager, _ in
-                try await withApp(manager) { app in
+                try await withSessionApp(manager) { app in
                     var visitor = Visitor()
                     try await visitor.send(app, .POST, "set/a", body: "1")
                     let cookie = try #require(visitor.cookie)
@@ -190,7 +168,7 @@
         @Test("the CSRF token of req.session does not survive a sign-in", arguments: [VaporTestStore.memory])
         func csrfTokenDroppedOnLogin(_ store: VaporTestStore) async throws {
             try await store.withManagers { manager, _ in
-                try await withApp(
+                try await withSessionApp(
                     manager,
                     configure: { app in
                         app.get("token") { req -> String in req.session.csrfToken() }
@@ -208,7 +186,7 @@
         @Test("custom cookie names and factories keep working", arguments: [VaporTestStore.memory])
         func customCookie(_ store: VaporTestStore) async throws {
             try await store.withManagers { manager, _ in
-                try await withApp(
+                try await withSessionApp(
                     manager,
                     configure: { app in
                         app.sessions.configuration = SessionsConfiguration(cookieName: "sid") { id in
@@ -228,7 +206,7 @@
         @Test("SessionsConfiguration.cloakroom() is the safe cookie", arguments: [VaporTestStore.memory])
         func safeCookie(_ store: VaporTestStore) async throws {
             try await store.withManagers { manager, _ in
-                try await withApp(
+                try await withSessionApp(
                     manager,
                     configure: { app in
                         app.sessions.configuration = try .cloakroom()
@@ -257,8 +235,8 @@
         )
         func twoInstances(_ store: VaporTestStore) async throws {
             try await store.withManagers { first, second in
-                try await withApp(first) { one in
-                    try await withApp(second) { two in
+                try await withSessionApp(first) { one in
+                    try await withSessionApp(second) { two in
                         var visitor = Visitor()
                         try await visitor.send(one, .POST, "set/a", body: "1")
                         let before = try #require(visitor.cookie)
@@ -284,7 +262,7 @@
         )
         func concurrentDistinctKeys(_ store: VaporTestStore) async throws {
             try await store.withManagers { manager, _ in
-                try await withApp(manager) { app in
+                try await withSessionApp(manager) { app in
                     var visitor = Visitor()
                     try await visitor.send(app, .POST, "set/start", body: "1")
                     let started = visitor

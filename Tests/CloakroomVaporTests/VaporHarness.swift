@@ -24,9 +24,9 @@
     }
 
     /// An app using Vapor's `req.session` as Vapor's documentation shows it; only the driver is
-    /// Cloakroom's.
-    func configureVaporSessionRoutes(_ app: Application) {
-        app.middleware.use(app.sessions.middleware)
+    /// Cloakroom's, and with `cloakroomMiddleware` also the middleware in front of it.
+    func configureVaporSessionRoutes(_ app: Application, cloakroomMiddleware: Bool = false) {
+        app.middleware.use(cloakroomMiddleware ? app.sessions.cloakroomMiddleware : app.sessions.middleware)
         let authenticated = app.grouped(UserSessionAuthenticator())
         app.get("get", ":key") { req -> String in
             req.session.data[req.parameters.get("key")!] ?? "-"
@@ -60,6 +60,29 @@
             req.auth.logout(User.self)
             return "ok"
         }
+    }
+
+    /// An app on `manager` with the routes of ``configureVaporSessionRoutes(_:cloakroomMiddleware:)``.
+    func withSessionApp<T>(
+        _ manager: SessionManager,
+        cloakroomMiddleware: Bool = false,
+        configure: @escaping @Sendable (Application) throws -> Void = { _ in },
+        _ body: (Application) async throws -> T
+    ) async throws -> T {
+        try await VaporTesting.withApp(
+            configure: { app in
+                app.sessions.use(.cloakroom(manager))
+                try configure(app)
+                configureVaporSessionRoutes(app, cloakroomMiddleware: cloakroomMiddleware)
+            },
+            body
+        )
+    }
+
+    /// The stored version of the session behind `id`: it moves on every write.
+    func storedVersion(_ manager: SessionManager, _ id: String) async throws -> UInt64? {
+        let id = try Cloakroom.SessionID(parsing: id)
+        return try await manager.store.load(id.key, now: Date())?.version
     }
 
     /// A cookie jar of one: the named cookie of a response, sent back on the next request.

@@ -37,12 +37,16 @@
         /// Stores a new session holding `data`; an empty one is not stored (see the type's notes).
         public func createSession(_ data: Vapor.SessionData, for request: Request) async throws -> Vapor.SessionID {
             let values = data.snapshot
-            guard !values.isEmpty else { return Self.unstoredID(for: request) }
+            guard !values.isEmpty else {
+                request.storage[CookieNeedKey.self] = .unchanged
+                return Self.unstoredID(for: request)
+            }
             let issued = try await manager.create(
                 userID: VaporSessionValues.user(in: values),
                 data: VaporSessionValues.data(values),
                 client: request.cloakroomClient
             )
+            request.storage[CookieNeedKey.self] = .newID
             return Vapor.SessionID(string: issued.id.encoded)
         }
 
@@ -50,16 +54,18 @@
         /// unreadable: the visitor starts afresh).
         public func readSession(_ sessionID: Vapor.SessionID, for request: Request) async throws -> Vapor.SessionData? {
             guard let id = try? Cloakroom.SessionID(parsing: sessionID.string) else { return nil }
-            let session: Cloakroom.Session?
+            let resumed: (session: Cloakroom.Session, touched: Bool)?
             do {
                 let client = manager.policy.clientChange.watchesClient ? request.cloakroomClient : nil
-                session = try await manager.resume(id, client: client)
+                resumed = try await manager.resumeNotingTouch(id, client: client)
             } catch let error as CloakroomError where error.code == .corruptRecord || error.code == .decryptionFailed {
-                session = nil
+                resumed = nil
             }
-            guard let session else { return nil }
+            guard let (session, touched) = resumed else { return nil }
             let values = VaporSessionValues.strings(session.data)
             request.storage[ReadSessionKey.self] = ReadSession(id: id, session: session, values: values)
+            // The touch moved the idle deadline, which a persistent cookie's expiry follows.
+            request.storage[CookieNeedKey.self] = touched ? .newExpiry : .unchanged
             return Vapor.SessionData(initialData: values)
         }
 
@@ -76,6 +82,7 @@
             let read = request.storage[ReadSessionKey.self].flatMap { $0.id == id ? $0 : nil }
             let before = read?.values ?? [:]
             let after = data.snapshot
+            // Unchanged: the need the read recorded (a touch, or none) stands.
             if before == after { return sessionID }
             let changes = VaporSessionValues.changes(from: before, to: after)
             let user = VaporSessionValues.user(in: after)
@@ -84,6 +91,7 @@
             }
             do {
                 _ = try await manager.update(id, changes: changes, basedOn: read?.session)
+                request.storage[CookieNeedKey.self] = .newExpiry
                 return sessionID
             } catch let error as CloakroomError where error.code == .sessionNotFound {
                 // Ended meanwhile (signed out everywhere, expired): what this request changed starts
@@ -99,6 +107,7 @@
 
         /// Ends the session everywhere.
         public func deleteSession(_ sessionID: Vapor.SessionID, for request: Request) async throws {
+            request.storage[CookieNeedKey.self] = .clear
             guard let id = try? Cloakroom.SessionID(parsing: sessionID.string) else { return }
             _ = try await manager.end(id)
         }
@@ -125,13 +134,17 @@
                         client: request.cloakroomClient,
                         changes: changes
                     )
+                    request.storage[CookieNeedKey.self] = .newID
                     return Vapor.SessionID(string: issued.id.encoded)
                 } catch let error as CloakroomError where error.code == .sessionNotFound {
                     return try await createSession(Vapor.SessionData(initialData: remaining), for: request)
                 }
             }
             _ = try await manager.end(id)
-            return try await createSession(Vapor.SessionData(initialData: remaining), for: request)
+            let fresh = try await createSession(Vapor.SessionData(initialData: remaining), for: request)
+            // Nothing left to keep: the client's cookie names the ended session.
+            if request.storage[CookieNeedKey.self] == .unchanged { request.storage[CookieNeedKey.self] = .clear }
+            return fresh
         }
 
         /// What Vapor's middleware gets back for a session that is not stored: the client's own
@@ -153,5 +166,22 @@
 
     enum ReadSessionKey: StorageKey {
         typealias Value = ReadSession
+    }
+
+    /// What the cookie Vapor's middleware sets after the driver's work is worth to the client, for
+    /// ``CloakroomSessionsMiddleware`` to drop it when it is worth nothing.
+    enum CookieNeed: Sendable {
+        /// The client's cookie already says it all (nothing stored, or an untouched session).
+        case unchanged
+        /// Same ID, but the idle deadline moved: a cookie with an expiry needs the new one.
+        case newExpiry
+        /// A new ID: the cookie must be sent.
+        case newID
+        /// The session ended: the client should forget its cookie.
+        case clear
+    }
+
+    enum CookieNeedKey: StorageKey {
+        typealias Value = CookieNeed
     }
 #endif

@@ -7,7 +7,7 @@
     extension SessionsConfiguration {
         /// Vapor's session cookie with Cloakroom's safe defaults: the `__Host-session` name,
         /// `Secure`, `HttpOnly`, `SameSite=Lax`, `Path=/`, and an expiry that follows the session's
-        /// idle timeout (Vapor re-sends the cookie on every request that has a session).
+        /// idle timeout (the cookie is re-sent whenever a write or a touch moves the idle deadline).
         ///
         /// ```swift
         /// app.sessions.use(.cloakroom)

@@ -9,7 +9,7 @@
         ///
         /// ```swift
         /// app.sessions.use(.cloakroom)
-        /// app.middleware.use(app.sessions.middleware)
+        /// app.middleware.use(app.sessions.cloakroomMiddleware)  // or Vapor's app.sessions.middleware
         /// ```
         ///
         /// Only the driver changes: the cookie stays what `app.sessions.configuration` says. For the
