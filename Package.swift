@@ -193,6 +193,8 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system", condition: server),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // Served from OpenAPIDocument.swift, which scripts/generate-openapi writes from it.
+            exclude: ["OpenAPI/openapi.json"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

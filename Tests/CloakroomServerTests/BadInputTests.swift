@@ -69,6 +69,27 @@ struct BadInputTests {
         }
     }
 
+    @Test(
+        "a path taken with another method answers 405 with Allow; a path no route has, 404",
+        arguments: [
+            ("PUT", "/v1/sessions", 405, "POST"), ("GET", "/v1/sessions/resume", 405, "POST"),
+            ("POST", "/v1/users/ada/sessions", 405, "DELETE, GET"),
+            ("GET", "/v1/users/ada/sessions/abc", 405, "DELETE"),
+            ("TRACE", "/health", 405, "GET"), ("DELETE", "/signin", 405, "GET, POST"),
+            ("GET", "/v1/nothing", 404, nil), ("GET", "/v1/users/ada", 404, nil),
+            ("GET", "/v1/sessions/resume/x", 404, nil),
+        ] as [(String, String, Int, String?)]
+    )
+    func wrongMethod(_ method: String, _ uri: String, _ status: Int, _ allow: String?) async throws {
+        let harness = try await APITestHarness()
+        try await harness.run(pages: PageOptions(demoSignIn: true)) { client in
+            let reply = try await client.call(HTTPRequest.Method(method)!, uri)
+            #expect(reply.status.code == status)
+            #expect(reply.errorCode == (status == 405 ? "method_not_allowed" : "not_found"))
+            #expect(reply.headers[.allow] == allow)
+        }
+    }
+
     @Test func scopesAreEnforced() async throws {
         let harness = try await APITestHarness()
         try await harness.run { client in

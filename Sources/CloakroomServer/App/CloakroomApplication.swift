@@ -27,6 +27,7 @@ public enum CloakroomApplication {
         router.middlewares.add(ErrorMiddleware())
         router.get("health", use: HealthRoutes(store: manager.store, apiKeys: apiKeys).health)
         router.get("metrics", use: MetricsRoute(registry: metrics).metrics)
+        router.get("openapi.json", use: OpenAPIRoute.serve)
         try PageRoutes(
             manager: manager,
             apiKeys: apiKeys,
@@ -54,6 +55,8 @@ public enum CloakroomApplication {
         LimitRoutes(limiter: limiter, bodyLimit: tokenBodyLimit).register(
             v1.group("limits").add(middleware: AuthenticationMiddleware(keys: apiKeys, scope: .sessions))
         )
+        // Last, so that it wraps only the answer for a request no route takes.
+        router.middlewares.add(MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 
