@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -60,6 +61,24 @@ class Server:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
+
+
+def concurrently(count, action):
+    """Runs ``action(index)`` on ``count`` threads at once; answers the exceptions they raised."""
+    errors = []
+
+    def run(index):
+        try:
+            action(index)
+        except Exception as error:  # handed back to the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,9 @@ cloakroomd: login() rotates through cycle_key, logout() ends, set_expiry, flush,
 
 from __future__ import annotations
 
-import threading
-
 import django
 import pytest
+from conftest import concurrently
 from django.conf import settings
 
 COOKIE = "sessionid"
@@ -179,22 +178,12 @@ def test_32_concurrent_requests_changing_distinct_keys_lose_nothing(django_app, 
     from django.test import Client as DjangoClient
 
     sid = client.create(data={"name": "ada"}).id
-    errors = []
-
     def change(index):
-        try:
-            web = DjangoClient()
-            web.cookies[COOKIE] = sid
-            assert web.get(f"/set/k{index}/{index}").status_code == 200
-        except Exception as error:  # reported below
-            errors.append(error)
+        web = DjangoClient()
+        web.cookies[COOKIE] = sid
+        assert web.get(f"/set/k{index}/{index}").status_code == 200
 
-    threads = [threading.Thread(target=change, args=(i,)) for i in range(32)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    assert concurrently(32, change) == []
     data = client.resume(sid).data
     assert {f"k{i}" for i in range(32)} <= set(data) and data["name"] == "ada"
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
+from conftest import concurrently
 from flask import Flask, session
 
 from cloakroom import Client, SessionNotFound
@@ -157,22 +156,12 @@ def test_32_concurrent_requests_changing_distinct_keys_lose_nothing(app, client)
     web = app.test_client()
     web.post("/set/name/ada", base_url="https://localhost")
     sid = session_id(web)
-    errors = []
-
     def change(index):
-        try:
-            own = app.test_client()
-            own.set_cookie(COOKIE, sid)
-            assert own.post(f"/set/k{index}/{index}", base_url="https://localhost").status_code == 200
-        except Exception as error:  # reported below
-            errors.append(error)
+        own = app.test_client()
+        own.set_cookie(COOKIE, sid)
+        assert own.post(f"/set/k{index}/{index}", base_url="https://localhost").status_code == 200
 
-    threads = [threading.Thread(target=change, args=(i,)) for i in range(32)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    assert concurrently(32, change) == []
     data = client.resume(sid).data
     assert {f"k{i}" for i in range(32)} <= set(data) and data["name"] == "ada"
 
@@ -203,3 +192,17 @@ def test_an_ended_session_is_not_resurrected_by_a_late_save(app, client):
     assert response.status_code == 200 and client.resume(sid) is None
     with pytest.raises(SessionNotFound):
         client.update(sid, set={"x": 1})
+
+
+def test_changes_that_cannot_be_saved_turn_the_answer_into_a_503(app, server, client):
+    web = app.test_client()
+    web.post("/set/name/ada", base_url="https://localhost")
+    sid = session_id(web)
+    app.config["DURING_REQUEST"] = server.stop  # cloakroomd goes down after the read
+    try:
+        response = web.post("/slow", base_url="https://localhost")
+        assert response.status_code == 503 and cookie_of(response) is None
+        assert response.headers["Retry-After"] == "1"
+    finally:
+        server.start()
+    assert client.resume(sid).data == {"name": "ada"}
