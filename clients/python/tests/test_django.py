@@ -71,6 +71,9 @@ def _views():
         request.session["short"] = True
         return JsonResponse({"age": request.session.get_expiry_age()})
 
+    def incr(request):
+        return HttpResponse(str(request.session.increment("n")))
+
     def flush(request):
         request.session.flush()
         return HttpResponse("flushed")
@@ -82,6 +85,7 @@ def _views():
         path("logout", sign_out),
         path("expire/<int:seconds>", expire_in),
         path("flush", flush),
+        path("incr", incr),
     ]
 
 
@@ -186,6 +190,20 @@ def test_32_concurrent_requests_changing_distinct_keys_lose_nothing(django_app, 
     assert concurrently(32, change) == []
     data = client.resume(sid).data
     assert {f"k{i}" for i in range(32)} <= set(data) and data["name"] == "ada"
+
+
+def test_32_concurrent_increments_of_one_key_all_count(django_app, client):
+    from django.test import Client as DjangoClient
+
+    sid = client.create(data={"n": 0}).id
+
+    def bump(index):
+        web = DjangoClient()
+        web.cookies[COOKIE] = sid
+        assert web.get("/incr").status_code == 200
+
+    assert concurrently(32, bump) == []
+    assert client.resume(sid).data["n"] == 32
 
 
 def test_a_server_down_answers_503_and_keeps_the_data(web, server, client):

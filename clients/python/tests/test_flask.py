@@ -7,7 +7,7 @@ from conftest import concurrently
 from flask import Flask, session
 
 from cloakroom import Client, SessionNotFound
-from cloakroom.flask import CloakroomSessionInterface, CloakroomUnavailable, end_session, login
+from cloakroom.flask import CloakroomSessionInterface, CloakroomUnavailable, end_session, increment, login
 
 COOKIE = "__Host-session"
 
@@ -34,6 +34,10 @@ def app(running):
     def visit():
         session["visits"] = session.get("visits", 0) + 1
         return str(session["visits"])
+
+    @app.post("/incr")
+    def incr():
+        return str(increment("n"))
 
     @app.post("/cart/<item>")
     def add_to_cart(item):
@@ -206,3 +210,18 @@ def test_changes_that_cannot_be_saved_turn_the_answer_into_a_503(app, server, cl
     finally:
         server.start()
     assert client.resume(sid).data == {"name": "ada"}
+
+
+def test_32_concurrent_increments_of_one_key_all_count(app, client):
+    web = app.test_client()
+    assert web.post("/incr", base_url="https://localhost").data == b"1"
+    sid = session_id(web)
+
+    def bump(index):
+        own = app.test_client()
+        own.set_cookie(COOKIE, sid)
+        for _ in range(5):
+            assert own.post("/incr", base_url="https://localhost").status_code == 200
+
+    assert concurrently(32, bump) == []
+    assert client.resume(sid).data["n"] == 1 + 32 * 5

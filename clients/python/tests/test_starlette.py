@@ -12,7 +12,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from cloakroom import AsyncClient
-from cloakroom.starlette import CloakroomSessionMiddleware, login, user_id
+from cloakroom.starlette import CloakroomSessionMiddleware, increment, login, user_id
 
 COOKIE = "__Host-session"
 BASE = "https://testserver"
@@ -31,6 +31,9 @@ def make_app(server):
         request.session["name"] = request.path_params["user"]
         return PlainTextResponse("ok")
 
+    async def incr(request):
+        return PlainTextResponse(str(increment(request, "n")))
+
     async def logout(request):
         request.session.clear()
         return PlainTextResponse("bye")
@@ -41,6 +44,7 @@ def make_app(server):
             Route("/set/{key}/{value}", set_value, methods=["POST"]),
             Route("/login/{user}", sign_in, methods=["POST"]),
             Route("/logout", logout, methods=["POST"]),
+            Route("/incr", incr, methods=["POST"]),
         ]
     )
     app.add_middleware(CloakroomSessionMiddleware, client=AsyncClient(server.url, server.key))
@@ -100,6 +104,20 @@ def test_32_concurrent_requests_changing_distinct_keys_lose_nothing(running, cli
     asyncio.run(scenario())
     data = client.resume(sid).data
     assert {f"k{i}" for i in range(32)} <= set(data) and data["name"] == "ada"
+
+
+def test_32_concurrent_increments_of_one_key_all_count(running, client):
+    sid = client.create(data={"n": 0}).id
+    app = make_app(running)
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE, cookies={COOKIE: sid}) as web:
+            answers = await asyncio.gather(*(web.post("/incr") for _ in range(32)))
+            assert all(answer.status_code == 200 for answer in answers)
+
+    asyncio.run(scenario())
+    assert client.resume(sid).data["n"] == 32
 
 
 def test_a_server_down_answers_503_and_keeps_the_data(server, client):

@@ -43,6 +43,7 @@ class SessionState:
         self.ended = False
         self.cookie_was_sent = False
         self.client_facts: Dict[str, Optional[str]] = {}
+        self.increments: Dict[str, float] = {}
 
     def resume_call(self, cookie: Optional[str], ip: Optional[str], user_agent: Optional[str]) -> Optional[_calls.Call]:
         """The call that reads the cookie's session, or None when there is nothing to read (no
@@ -67,6 +68,16 @@ class SessionState:
         if user_id is not None:
             self.user_id = user_id
 
+    def increment(self, data: Dict[str, Any], key: str, by: float) -> Any:
+        """Adds ``by`` to the number under ``key`` (0 when absent) here and, at save, on the server
+        as one atomic increment: concurrent increments of one key all count."""
+        current = data.get(key, 0)
+        if isinstance(current, bool) or not isinstance(current, (int, float)):
+            raise TypeError(f"The session value under {key!r} is not a number; it cannot be incremented")
+        data[key] = current + by
+        self.increments[key] = self.increments.get(key, 0) + by
+        return data[key]
+
     def save(self, data: Dict[str, Any]) -> Steps:
         """The calls that store ``data``'s changes; answers what to do with the cookie."""
         if self.ended:
@@ -83,9 +94,15 @@ class SessionState:
             self.ended = True
             return CLEAR
         to_set, to_unset = changed_keys(self.original, data)
+        increments = {key: by for key, by in self.increments.items() if key in data and key not in to_unset}
+        for key in increments:
+            to_set.pop(key, None)
         try:
-            if to_set or to_unset:
-                yield _calls.update(self.session_id, to_set, to_unset)
+            if to_set or to_unset or increments:
+                stored: Session = yield _calls.update(self.session_id, to_set, to_unset, increments)
+                for key in increments:
+                    data[key] = stored.data.get(key, data[key])
+                self.increments = {}
                 self.original = json_forms(data)
             if self.rotation_requested:
                 issued = yield _calls.rotate(self.session_id, self.user_id)
@@ -104,6 +121,7 @@ class SessionState:
 
     def _issued(self, issued: IssuedSession, data: Dict[str, Any]) -> CookieAction:
         self.session_id, self.session, self.rotation_requested = issued.id, issued.session, False
+        self.increments = {}
         self.original = json_forms(data)
         return CookieAction("set", issued.id)
 

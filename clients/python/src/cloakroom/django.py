@@ -122,6 +122,13 @@ class SessionStore(SessionBase):
         self._state.sign_in(None)
         self.modified = True
 
+    def increment(self, key: str, by: float = 1) -> Any:
+        """Adds ``by`` to the number under ``self[key]`` (0 when absent) and answers the new value,
+        stored as one atomic increment: concurrent increments of one key all count."""
+        value = self._state.increment(self._get_session(), key, by)
+        self.modified = True
+        return value
+
     @classmethod
     def clear_expired(cls) -> None:
         """Nothing to do: cloakroomd expires sessions itself."""

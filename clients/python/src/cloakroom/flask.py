@@ -176,6 +176,15 @@ def rotate() -> None:
     session.state.sign_in(None)
 
 
+def increment(key: str, by: float = 1) -> Any:
+    """Adds ``by`` to the number under ``session[key]`` (0 when absent) and answers the value as
+    this request sees it (concurrent requests' increments arrive at save).
+    Stored as one atomic increment, so concurrent requests incrementing one key all count (a
+    plain ``session[key] += 1`` keeps only the last writer's value)."""
+    session = _current()
+    return session.state.increment(session.data, key, by)
+
+
 def end_session() -> None:
     """Ends the current session now and clears its cookie (sign-out)."""
     session = _current()

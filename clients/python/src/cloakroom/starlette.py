@@ -143,9 +143,17 @@ def rotate(request: HTTPConnection) -> None:
     _state_of(request).sign_in(None)
 
 
+def increment(request: HTTPConnection, key: str, by: float = 1) -> Any:
+    """Adds ``by`` to the number under ``request.session[key]`` (0 when absent) and answers the
+    value as this request sees it; stored as one atomic increment when the answer goes out, so
+    concurrent increments of one key all count."""
+    session = request.scope.get("session")
+    return _state_of(request).increment(session, key, by)  # type: ignore[arg-type]
+
+
 def user_id(request: HTTPConnection) -> Optional[str]:
     """The signed-in user cloakroomd records for the request's session, if any."""
     return _state_of(request).user_id
 
 
-__all__ = ["CloakroomSessionMiddleware", "CloakroomSessionDict", "login", "rotate", "user_id"]
+__all__ = ["CloakroomSessionMiddleware", "CloakroomSessionDict", "increment", "login", "rotate", "user_id"]
