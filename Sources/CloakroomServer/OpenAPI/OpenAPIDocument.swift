@@ -2312,16 +2312,19 @@ enum OpenAPIDocument {
                 "allOf": [
                   {
                     "$ref": "#/components/schemas/SessionSummary"
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "data"
+                    ],
+                    "properties": {
+                      "data": {
+                        "$ref": "#/components/schemas/SessionData"
+                      }
+                    }
                   }
                 ],
-                "required": [
-                  "data"
-                ],
-                "properties": {
-                  "data": {
-                    "$ref": "#/components/schemas/SessionData"
-                  }
-                },
                 "example": {
                   "handle": "9f2c1a7e4b3d8c05",
                   "user_id": "user-42",
@@ -2466,25 +2469,22 @@ enum OpenAPIDocument {
                 "type": "object",
                 "properties": {
                   "user_id": {
-                    "oneOf": [
-                      {
-                        "$ref": "#/components/schemas/UserID"
-                      },
-                      {
-                        "type": "null"
-                      }
+                    "type": [
+                      "string",
+                      "null"
                     ],
+                    "minLength": 1,
+                    "maxLength": 256,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
                     "description": "The signed-in user, if any; anonymous sessions have none."
                   },
                   "data": {
-                    "oneOf": [
-                      {
-                        "$ref": "#/components/schemas/SessionData"
-                      },
-                      {
-                        "type": "null"
-                      }
-                    ]
+                    "type": [
+                      "object",
+                      "null"
+                    ],
+                    "additionalProperties": true,
+                    "description": "Session data: a JSON object. Keys starting with `cloakroom:` are reserved and refused."
                   },
                   "ip": {
                     "type": [
@@ -2566,14 +2566,11 @@ enum OpenAPIDocument {
                     "$ref": "#/components/schemas/SessionID"
                   },
                   "set": {
-                    "oneOf": [
-                      {
-                        "$ref": "#/components/schemas/SessionData"
-                      },
-                      {
-                        "type": "null"
-                      }
+                    "type": [
+                      "object",
+                      "null"
                     ],
+                    "additionalProperties": true,
                     "description": "Keys to set to these values; other keys stay."
                   },
                   "unset": {
@@ -2604,8 +2601,9 @@ enum OpenAPIDocument {
                       "null"
                     ],
                     "minimum": 0,
-                    "maximum": 18446744073709551615,
-                    "description": "Compare-and-set: apply only if the session is still at this version (409 otherwise). Without it, concurrent changes to different keys all survive."
+                    "maximum": 9223372036854775807,
+                    "format": "int64",
+                    "description": "Compare-and-set: apply only if the session is still at this version (409 otherwise). Without it, concurrent changes to different keys all survive. Described up to 2^63 - 1 so that generators map it to a signed 64-bit integer; versions grow by one per write and never come near it."
                   }
                 },
                 "example": {
@@ -2631,14 +2629,13 @@ enum OpenAPIDocument {
                     "$ref": "#/components/schemas/SessionID"
                   },
                   "user_id": {
-                    "oneOf": [
-                      {
-                        "$ref": "#/components/schemas/UserID"
-                      },
-                      {
-                        "type": "null"
-                      }
+                    "type": [
+                      "string",
+                      "null"
                     ],
+                    "minLength": 1,
+                    "maxLength": 256,
+                    "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
                     "description": "A user who just signed in (or signed in again): recorded as the session's user, with `authenticated_at` now."
                   }
                 },
@@ -2651,14 +2648,11 @@ enum OpenAPIDocument {
                 "type": "object",
                 "properties": {
                   "except": {
-                    "oneOf": [
-                      {
-                        "$ref": "#/components/schemas/SessionID"
-                      },
-                      {
-                        "type": "null"
-                      }
+                    "type": [
+                      "string",
+                      "null"
                     ],
+                    "pattern": "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$",
                     "description": "A session to keep (\"log out everywhere else\")."
                   }
                 },
