@@ -160,6 +160,23 @@ def in_rounds(group, ceiling_name, ceiling_run, scenarios):
         record(group, name, runs)
 
 
+def contract_app(group, port):
+    """Measures an app of the load contract (GET /hello, POST /login?user=, GET /me, POST /incr)
+    on PORT: signs SESSIONS users in, then reads, writes and a sign-in storm against the ceiling,
+    in rounds. Every framework's benchmark app answers the same contract."""
+    base = f"http://127.0.0.1:{port}"
+    cookies = []
+    for index in range(SESSIONS):
+        _, headers, _ = http("POST", f"{base}/login?user=bench{index}")
+        cookies.append(headers["Set-Cookie"].split(";")[0])
+    read, write, storm = lua("GET", cookies=cookies), lua("POST", cookies=cookies), lua("POST", login=True)
+    in_rounds(group, "GET /hello (ceiling)", lambda: wrk(f"{base}/hello"), [
+        ("GET /me (read)", lambda: wrk(f"{base}/me", read)),
+        ("POST /incr (write)", lambda: wrk(f"{base}/incr", write)),
+        ("POST /login (storm)", lambda: wrk(f"{base}/", storm)),
+    ])
+
+
 def redis_server():
     port = free_port()
     process = start(
@@ -192,17 +209,7 @@ def main():
           flush=True)
     for name, url in stores:
         port, app = bench_app(url)
-        base = f"http://127.0.0.1:{port}"
-        cookies = []
-        for index in range(SESSIONS):
-            _, headers, _ = http("POST", f"{base}/login?user=bench{index}")
-            cookies.append(headers["Set-Cookie"].split(";")[0])
-        read, write, storm = lua("GET", cookies=cookies), lua("POST", cookies=cookies), lua("POST", login=True)
-        in_rounds(f"middleware/{name}", "GET /hello (ceiling)", lambda: wrk(f"{base}/hello"), [
-            ("GET /me (read)", lambda: wrk(f"{base}/me", read)),
-            ("POST /incr (write)", lambda: wrk(f"{base}/incr", write)),
-            ("POST /login (storm)", lambda: wrk(f"{base}/", storm)),
-        ])
+        contract_app(f"middleware/{name}", port)
         stop(app)
 
     for name, url in stores:

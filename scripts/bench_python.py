@@ -72,18 +72,7 @@ def main():
              "--log-level", "warning", "bench_python_apps:application"],
             env, layer, lambda: bench.answers(f"http://127.0.0.1:{port}/hello"),
         )
-        base = f"http://127.0.0.1:{port}"
-        cookies = []
-        for index in range(bench.SESSIONS):
-            _, headers, _ = bench.http("POST", f"{base}/login?user=bench{index}")
-            cookies.append(headers["Set-Cookie"].split(";")[0])
-        read, write = bench.lua("GET", cookies=cookies), bench.lua("POST", cookies=cookies)
-        storm = bench.lua("POST", login=True)
-        bench.in_rounds(layer, "GET /hello (ceiling)", lambda: bench.wrk(f"{base}/hello"), [
-            ("GET /me (read)", lambda: bench.wrk(f"{base}/me", read)),
-            ("POST /incr (write)", lambda: bench.wrk(f"{base}/incr", write)),
-            ("POST /login (storm)", lambda: bench.wrk(f"{base}/", storm)),
-        ])
+        bench.contract_app(layer, port)
         survivors.append((layer, [surviving_increments(port) for _ in range(2)]))
         bench.stop(app)
     bench.stop(daemon)

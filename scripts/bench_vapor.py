@@ -61,18 +61,7 @@ def main():
         port = bench.free_port()
         app = bench.start([APP], dict(env, LISTEN=f"127.0.0.1:{port}"), f"vapor-{len(bench.started)}",
                           lambda: bench.answers(f"http://127.0.0.1:{port}/hello"))
-        base = f"http://127.0.0.1:{port}"
-        cookies = []
-        for index in range(bench.SESSIONS):
-            _, headers, _ = bench.http("POST", f"{base}/login?user=bench{index}")
-            cookies.append(headers["Set-Cookie"].split(";")[0])
-        read, write = bench.lua("GET", cookies=cookies), bench.lua("POST", cookies=cookies)
-        storm = bench.lua("POST", login=True)
-        bench.in_rounds(name, "GET /hello (ceiling)", lambda: bench.wrk(f"{base}/hello"), [
-            ("GET /me (read)", lambda: bench.wrk(f"{base}/me", read)),
-            ("POST /incr (write)", lambda: bench.wrk(f"{base}/incr", write)),
-            ("POST /login (storm)", lambda: bench.wrk(f"{base}/", storm)),
-        ])
+        bench.contract_app(name, port)
         survivors.append((name, [surviving_changes(port) for _ in range(3)]))
         bench.stop(app)
     bench.stop(redis)
