@@ -20,6 +20,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+import bench_chart  # noqa: E402
 from e2e_support import free_port  # noqa: E402
 
 # Set from the command line by `configure` (scripts/bench_vapor.py imports this module).
@@ -265,11 +266,13 @@ def main():
             print(f"  redis-benchmark        {match.group(1):<26} {rps:>10.0f} rps  p50 {p50:7.2f} ms", flush=True)
     stop(redis)
 
-    print_table()
+    print_table("bench", f"scripts/bench: the middleware and cloakroomd against their ceilings ({time.strftime('%Y-%m-%d')})")
     print(f"\nbench finished in {time.time() - began:.0f} s")
 
 
-def print_table():
+def print_table(chart_name=None, title="Load comparison"):
+    """Prints the table and, given CHART_NAME, draws its ratios into .build/bench-charts/NAME.svg
+    (scripts/bench_chart.py) and prints where."""
     print()
     print(f"| group | scenario | rps | p50 ms | p99 ms | ratio to ceiling (median, range of {ROUNDS}) |")
     print(f"| --- | --- | ---: | ---: | ---: | ---: |")
@@ -278,6 +281,12 @@ def print_table():
         p99_text = "" if p99 != p99 else f"{p99:.2f}"
         note = f" ({errors} non-2xx)" if errors else ""
         print(f"| {group} | {scenario}{note} | {rps:.0f} | {p50:.2f} | {p99_text} | {ratio_text} |")
+    if chart_name:
+        folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "bench-charts")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.normpath(os.path.join(folder, f"{chart_name}.svg"))
+        bench_chart.write([(group, scenario, ratio) for group, scenario, _, _, _, ratio, _ in rows], path, title)
+        print(f"\nchart: {path}")
 
 
 def cleanup():

@@ -77,7 +77,7 @@ def main():
         bench.stop(app)
     bench.stop(daemon)
     bench.stop(redis)
-    bench.print_table()
+    bench.print_table("bench-python", f"scripts/bench-python: Flask and Django session layers against /hello ({time.strftime('%Y-%m-%d')})")
     print(f"\n| session layer | of {CLIENTS} x {INCREMENTS} concurrent POST /incr on one session, counted (2 tries) |")
     print("| --- | --- |")
     for layer, counts in survivors:

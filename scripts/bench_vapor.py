@@ -65,7 +65,7 @@ def main():
         survivors.append((name, [surviving_changes(port) for _ in range(3)]))
         bench.stop(app)
     bench.stop(redis)
-    bench.print_table()
+    bench.print_table("bench-vapor", f"scripts/bench-vapor: Vapor session layers against /hello ({time.strftime('%Y-%m-%d')})")
     print("\n| session layer | of 32 concurrent changes of distinct keys, surviving (3 tries) |")
     print("| --- | --- |")
     for name, counts in survivors:
