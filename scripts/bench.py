@@ -113,26 +113,52 @@ def milliseconds(text):
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(url, script=None):
+def cpu_seconds(pids):
+    """User + system CPU seconds spent so far by these processes and their live children (gunicorn's
+    workers, say), from /proc; steadier than requests per second on a shared machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents, total = set(pids), 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        # After the command: state, ppid, ..., utime and stime are fields 14 and 15 of stat(5).
+        if int(entry) in parents or int(fields[1]) in parents:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def wrk(url, script=None, pids=()):
+    """One wrk run: requests per second, p50 and p99 in ms, non-2xx answers, and the CPU time the
+    server processes PIDS spent per request in µs (NaN without PIDS)."""
     argv = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"]
     if script:
         argv += ["-s", script]
+    before = cpu_seconds(pids) if pids else 0.0
     output = subprocess.run(argv + [url], capture_output=True, text=True, check=True).stdout
+    spent = cpu_seconds(pids) - before if pids else 0.0
+    done = re.search(r"(\d+) requests in", output)
+    cpu = spent / int(done.group(1)) * 1e6 if pids and done and int(done.group(1)) else float("nan")
     rps_match = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p50_match = re.search(r"50%\s+(\S+)", output)
     p99_match = re.search(r"99%\s+(\S+)", output)
     if not (rps_match and p50_match and p99_match):
         print(output, flush=True)
-        return 0.0, float("nan"), float("nan"), 0
+        return 0.0, float("nan"), float("nan"), 0, cpu
     rps = float(rps_match.group(1))
     p50 = milliseconds(p50_match.group(1))
     p99 = milliseconds(p99_match.group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return rps, p50, p99, int(errors.group(1)) if errors else 0
+    return rps, p50, p99, int(errors.group(1)) if errors else 0, cpu
 
 
-def record(group, scenario, results):
-    """`results` holds one (wrk result, ceiling rps of the same round) per round."""
+def record(group, scenario, results, ceiling_cpu=None):
+    """`results` holds one (wrk result, ceiling rps of the same round) per round; CEILING_CPU is
+    the ceiling's median CPU µs per request, for the scenario's CPU over it."""
     def median(values):
         known = [value for value in values if value == value]  # a latency wrk printed oddly is NaN
         return statistics.median(known) if known else float("nan")
@@ -141,10 +167,13 @@ def record(group, scenario, results):
     p50 = median(result[1] for result, _ in results)
     p99 = median(result[2] for result, _ in results)
     errors = sum(result[3] for result, _ in results)
+    cpu = median(result[4] for result, _ in results)
+    over = cpu - ceiling_cpu if ceiling_cpu is not None else float("nan")
     ratios = [result[0] / ceiling for result, ceiling in results if ceiling]
     ratio = (statistics.median(ratios), min(ratios), max(ratios)) if ratios else None
-    rows.append((group, scenario, rps, p50, p99, ratio, errors))
+    rows.append((group, scenario, rps, p50, p99, ratio, errors, cpu, over))
     print(f"  {group:<22} {scenario:<26} {rps:>10.0f} rps  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
+          + (f"  cpu {cpu:7.1f} µs/req" if cpu == cpu else "")
           + (f"  {ratio[0]:5.2f}x ({ratio[1]:.2f}-{ratio[2]:.2f})" if ratio else "")
           + (f"  NON-2XX {errors}" if errors else ""), flush=True)
 
@@ -157,24 +186,28 @@ def in_rounds(group, ceiling_name, ceiling_run, scenarios):
         results[ceiling_name].append((ceiling, ceiling[0]))
         for name, run in scenarios:
             results[name].append((run(), ceiling[0]))
+    ceiling_cpu = None
     for name, runs in results.items():
-        record(group, name, runs)
+        record(group, name, runs, ceiling_cpu)
+        if name == ceiling_name:
+            ceiling_cpu = rows[-1][7]
 
 
-def contract_app(group, port):
+def contract_app(group, port, pids=()):
     """Measures an app of the load contract (GET /hello, POST /login?user=, GET /me, POST /incr)
     on PORT: signs SESSIONS users in, then reads, writes and a sign-in storm against the ceiling,
-    in rounds. Every framework's benchmark app answers the same contract."""
+    in rounds, with the CPU time PIDS spend per request. Every framework's benchmark app answers
+    the same contract."""
     base = f"http://127.0.0.1:{port}"
     cookies = []
     for index in range(SESSIONS):
         _, headers, _ = http("POST", f"{base}/login?user=bench{index}")
         cookies.append(headers["Set-Cookie"].split(";")[0])
     read, write, storm = lua("GET", cookies=cookies), lua("POST", cookies=cookies), lua("POST", login=True)
-    in_rounds(group, "GET /hello (ceiling)", lambda: wrk(f"{base}/hello"), [
-        ("GET /me (read)", lambda: wrk(f"{base}/me", read)),
-        ("POST /incr (write)", lambda: wrk(f"{base}/incr", write)),
-        ("POST /login (storm)", lambda: wrk(f"{base}/", storm)),
+    in_rounds(group, "GET /hello (ceiling)", lambda: wrk(f"{base}/hello", pids=pids), [
+        ("GET /me (read)", lambda: wrk(f"{base}/me", read, pids)),
+        ("POST /incr (write)", lambda: wrk(f"{base}/incr", write, pids)),
+        ("POST /login (storm)", lambda: wrk(f"{base}/", storm, pids)),
     ])
 
 
@@ -210,7 +243,8 @@ def main():
           flush=True)
     for name, url in stores:
         port, app = bench_app(url)
-        contract_app(f"middleware/{name}", port)
+        # The app's own CPU, and Redis's for the Redis store (the ceiling does not touch it).
+        contract_app(f"middleware/{name}", port, [app.pid] + ([redis.pid] if name == "redis" else []))
         stop(app)
 
     for name, url in stores:
@@ -243,12 +277,13 @@ def main():
         _, _, resumed = http("POST", f"{api}/v1/sessions/resume", resume_body.encode(), auth)
         # The ceiling: a bare Hummingbird route answering JSON of the same size.
         app_port, app = bench_app("memory", json_body=resumed.decode())
+        daemon_pids = [daemon.pid] + ([redis.pid] if name == "redis" else [])
         resumes = lua("POST", resume_body, auth, bodies=[json.dumps({"id": i}) for i in ids])
         updates = lua("POST", None, auth, bodies=[json.dumps({"id": i, "set": {"n": 1}}) for i in ids])
         in_rounds(f"cloakroomd/{name}", f"GET /json {len(resumed)} B (ceiling)",
-                  lambda: wrk(f"http://127.0.0.1:{app_port}/json"), [
-                      ("POST /v1/sessions/resume", lambda: wrk(f"{api}/v1/sessions/resume", resumes)),
-                      ("POST /v1/sessions/update", lambda: wrk(f"{api}/v1/sessions/update", updates)),
+                  lambda: wrk(f"http://127.0.0.1:{app_port}/json", pids=[app.pid]), [
+                      ("POST /v1/sessions/resume", lambda: wrk(f"{api}/v1/sessions/resume", resumes, daemon_pids)),
+                      ("POST /v1/sessions/update", lambda: wrk(f"{api}/v1/sessions/update", updates, daemon_pids)),
                   ])
         stop(app)
         stop(daemon)
@@ -262,7 +297,7 @@ def main():
         if match:
             rps = float(match.group(1 + 1))
             p50 = float(match.group(3)) if match.group(3) else float("nan")
-            rows.append(("redis-benchmark", match.group(1), rps, p50, float("nan"), None, 0))
+            rows.append(("redis-benchmark", match.group(1), rps, p50, float("nan"), None, 0, float("nan"), float("nan")))
             print(f"  redis-benchmark        {match.group(1):<26} {rps:>10.0f} rps  p50 {p50:7.2f} ms", flush=True)
     stop(redis)
 
@@ -274,18 +309,22 @@ def print_table(chart_name=None, title="Load comparison"):
     """Prints the table and, given CHART_NAME, draws its ratios into .build/bench-charts/NAME.svg
     (scripts/bench_chart.py) and prints where."""
     print()
-    print(f"| group | scenario | rps | p50 ms | p99 ms | ratio to ceiling (median, range of {ROUNDS}) |")
-    print(f"| --- | --- | ---: | ---: | ---: | ---: |")
-    for group, scenario, rps, p50, p99, ratio, errors in rows:
+    print(f"| group | scenario | rps | p50 ms | p99 ms | server CPU µs/req | over ceiling µs "
+          f"| ratio to ceiling (median, range of {ROUNDS}) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for group, scenario, rps, p50, p99, ratio, errors, cpu, over in rows:
         ratio_text = f"{ratio[0]:.2f}× ({ratio[1]:.2f}–{ratio[2]:.2f})" if ratio is not None else ""
         p99_text = "" if p99 != p99 else f"{p99:.2f}"
+        cpu_text = "" if cpu != cpu else f"{cpu:.1f}"
+        over_text = "" if over != over else f"{over:+.1f}"
         note = f" ({errors} non-2xx)" if errors else ""
-        print(f"| {group} | {scenario}{note} | {rps:.0f} | {p50:.2f} | {p99_text} | {ratio_text} |")
+        print(f"| {group} | {scenario}{note} | {rps:.0f} | {p50:.2f} | {p99_text} | {cpu_text} | {over_text} "
+              f"| {ratio_text} |")
     if chart_name:
         folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "bench-charts")
         os.makedirs(folder, exist_ok=True)
         path = os.path.normpath(os.path.join(folder, f"{chart_name}.svg"))
-        bench_chart.write([(group, scenario, ratio) for group, scenario, _, _, _, ratio, _ in rows], path, title)
+        bench_chart.write([(row[0], row[1], row[5]) for row in rows], path, title)
         print(f"\nchart: {path}")
 
 

@@ -72,7 +72,8 @@ def main():
              "--log-level", "warning", "bench_python_apps:application"],
             env, layer, lambda: bench.answers(f"http://127.0.0.1:{port}/hello"),
         )
-        bench.contract_app(layer, port)
+        # All the CPU a request costs: gunicorn and its workers, cloakroomd, Redis.
+        bench.contract_app(layer, port, [app.pid, daemon.pid, redis.pid])
         survivors.append((layer, [surviving_increments(port) for _ in range(2)]))
         bench.stop(app)
     bench.stop(daemon)

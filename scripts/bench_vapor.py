@@ -61,7 +61,7 @@ def main():
         port = bench.free_port()
         app = bench.start([APP], dict(env, LISTEN=f"127.0.0.1:{port}"), f"vapor-{len(bench.started)}",
                           lambda: bench.answers(f"http://127.0.0.1:{port}/hello"))
-        bench.contract_app(name, port)
+        bench.contract_app(name, port, [app.pid, redis.pid])
         survivors.append((name, [surviving_changes(port) for _ in range(3)]))
         bench.stop(app)
     bench.stop(redis)
