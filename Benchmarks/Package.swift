@@ -9,6 +9,7 @@ let package = Package(
         .package(name: "cloakroom", path: "..", traits: [.defaults, "Vapor"]),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
         .package(url: "https://github.com/vapor/fluent", from: "4.13.0"),
         .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.9.0"),
@@ -29,7 +30,8 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // The Hummingbird app scripts/bench loads with wrk: /login, /me, /incr through the
-        // Cloakroom middleware, /hello and /json without it as ceilings.
+        // Cloakroom middleware (or hummingbird-auth's, to compare), /hello and /json without it
+        // as ceilings.
         .executableTarget(
             name: "BenchApp",
             dependencies: [
@@ -37,6 +39,7 @@ let package = Package(
                 .product(name: "CloakroomHummingbird", package: "cloakroom"),
                 .product(name: "CloakroomServer", package: "cloakroom"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             ],
             path: "BenchApp"
         ),

@@ -221,9 +221,11 @@ def redis_server():
     return port, process
 
 
-def bench_app(store, json_body=None):
+def bench_app(store, json_body=None, sessions=None):
     port = free_port()
     env = {"CLOAKROOM_STORE": store, "LISTEN": f"127.0.0.1:{port}"}
+    if sessions is not None:
+        env["BENCH_SESSIONS"] = sessions
     if json_body is not None:
         env["JSON_BODY"] = json_body
     process = start([BENCH_APP], env, f"app-{len(started)}", lambda: answers(f"http://127.0.0.1:{port}/hello"))
@@ -246,6 +248,11 @@ def main():
         # The app's own CPU, and Redis's for the Redis store (the ceiling does not touch it).
         contract_app(f"middleware/{name}", port, [app.pid] + ([redis.pid] if name == "redis" else []))
         stop(app)
+        if name == "memory":
+            # The same contract on hummingbird-auth's SessionMiddleware and MemoryPersistDriver, same binary.
+            port, app = bench_app("memory", sessions="hummingbird-auth")
+            contract_app("hummingbird-auth/memory", port, [app.pid])
+            stop(app)
 
     for name, url in stores:
         if name == "sqlite":
@@ -301,6 +308,7 @@ def main():
             print(f"  redis-benchmark        {match.group(1):<26} {rps:>10.0f} rps  p50 {p50:7.2f} ms", flush=True)
     stop(redis)
 
+    print_versus("middleware/memory", "hummingbird-auth/memory")
     print_table("bench", f"scripts/bench: the middleware and cloakroomd against their ceilings ({time.strftime('%Y-%m-%d')})")
     print(f"\nbench finished in {time.time() - began:.0f} s")
 
@@ -326,6 +334,21 @@ def print_table(chart_name=None, title="Load comparison"):
         path = os.path.normpath(os.path.join(folder, f"{chart_name}.svg"))
         bench_chart.write([(row[0], row[1], row[5]) for row in rows], path, title)
         print(f"\nchart: {path}")
+
+
+def print_versus(ours, theirs):
+    """Our scenarios against theirs: the ratio of the two ratios to each app's own ceiling (so
+    drift between the groups cancels) and the CPU each spends over its ceiling per request."""
+    def by_scenario(group):
+        return {row[1]: row for row in rows if row[0] == group and row[5] is not None and "ceiling" not in row[1]}
+
+    mine, other = by_scenario(ours), by_scenario(theirs)
+    print(f"\n| scenario | {ours} ÷ {theirs} (ratios to own ceiling) | CPU over ceiling, µs/req: ours / theirs |")
+    print("| --- | ---: | ---: |")
+    for scenario, row in mine.items():
+        if scenario in other:
+            ratio = row[5][0] / other[scenario][5][0] if other[scenario][5][0] else float("nan")
+            print(f"| {scenario} | {ratio:.2f}× | {row[8]:.1f} / {other[scenario][8]:.1f} |")
 
 
 def cleanup():

@@ -14,7 +14,8 @@ import Hummingbird
 //   GET  /json          no middleware, JSON the size of cloakroomd's resume answer: its ceiling
 //
 // CLOAKROOM_STORE picks the store (memory, sqlite:PATH, redis://…, postgres://…), LISTEN the
-// address (127.0.0.1:8090). Run by scripts/bench.
+// address (127.0.0.1:8090); BENCH_SESSIONS=hummingbird-auth serves the same contract on
+// hummingbird-auth's SessionMiddleware instead (HummingbirdAuthContract.swift). Run by scripts/bench.
 
 let environment = ProcessInfo.processInfo.environment
 let location = try StoreLocation(parsing: environment["CLOAKROOM_STORE"] ?? "memory", setting: "CLOAKROOM_STORE")
@@ -52,10 +53,17 @@ sessions.post("incr") { _, context in
     return String(n + 1)
 }
 
-let app = Application(
-    router: router,
-    configuration: .init(address: .hostname(String(listen[0]), port: Int(listen[1]) ?? 8090)),
+let configuration = ApplicationConfiguration(address: .hostname(String(listen[0]), port: Int(listen[1]) ?? 8090))
+if environment["BENCH_SESSIONS"] == "hummingbird-auth" {
+    let storage = MemoryPersistDriver()
+    let app = Application(
+        router: hummingbirdAuthRouter(storage: storage),
+        configuration: configuration,
+        services: [storage]
+    )
+    try await app.runService()
+} else {
     // The store runs as a service (PostgreSQL connects there) and closes when the server stops.
-    services: [store]
-)
-try await app.runService()
+    let app = Application(router: router, configuration: configuration, services: [store])
+    try await app.runService()
+}
