@@ -18,13 +18,14 @@ ROW_HEIGHT = 18
 GROUP_GAP = 10
 TOP = 46
 BOTTOM = 40
-COLORS = {"read": "#2f6fb3", "write": "#c8602c", "storm": "#6a4c93"}
+# Reads blue, writes orange, sign-in storms purple, anything else green.
+COLORS = {("read", "resume"): "#2f6fb3", ("write", "update"): "#c8602c", ("storm",): "#6a4c93"}
 OTHER_COLOR = "#4d8a5a"
 
 
 def color_of(scenario):
-    for word, color in COLORS.items():
-        if word in scenario:
+    for words, color in COLORS.items():
+        if any(word in scenario for word in words):
             return color
     return OTHER_COLOR
 
