@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -75,6 +76,17 @@ def http(method, url, body=None, headers=None):
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, response.headers, response.read()
+
+
+def call(port, method, path, cookie=None):
+    """One request to the app on PORT with an optional session cookie: status, headers, text (an
+    error status is an answer here, not an exception: a race may lose requests)."""
+    try:
+        status, headers, body = http(method, f"http://127.0.0.1:{port}{path}",
+                                     headers={"Cookie": cookie} if cookie else None)
+    except urllib.error.HTTPError as error:
+        status, headers, body = error.code, error.headers, error.read()
+    return status, headers, body.decode()
 
 
 def lua(method, body=None, headers=None, login=False, cookies=None, bodies=None):

@@ -7,7 +7,6 @@ one session: how many of the 640 increments survive.
 
 Usage: python3 scripts/bench_python.py CLOAKROOMD VENV_BIN [SECONDS_PER_RUN] [CONNECTIONS] [ROUNDS]"""
 import concurrent.futures
-import http.client
 import json
 import os
 import sys
@@ -22,26 +21,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENTS, INCREMENTS = 32, 20
 
 
-def request(port, method, path, cookie=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request(method, path, headers={"Cookie": cookie} if cookie else {})
-    response = connection.getresponse()
-    body = response.read().decode()
-    connection.close()
-    return response.status, response.headers, body
-
-
 def surviving_increments(port):
-    _, headers, _ = request(port, "POST", "/login?user=race")
+    _, headers, _ = bench.call(port, "POST", "/login?user=race")
     cookie = headers["Set-Cookie"].split(";")[0]
 
     def bump(_):
         for _ in range(INCREMENTS):
-            request(port, "POST", "/incr", cookie)
+            bench.call(port, "POST", "/incr", cookie)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         list(pool.map(bump, range(CLIENTS)))
-    return json.loads(request(port, "GET", "/me", cookie)[2])["n"]
+    return json.loads(bench.call(port, "GET", "/me", cookie)[2])["n"]
 
 
 def main():

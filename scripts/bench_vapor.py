@@ -6,7 +6,6 @@ once each setting a different key of one session: how many of the 32 changes sur
 
 Usage: python3 scripts/bench_vapor.py VAPOR_BENCH_APP [SECONDS_PER_RUN] [CONNECTIONS] [ROUNDS]"""
 import concurrent.futures
-import http.client
 import os
 import sys
 import time
@@ -17,23 +16,14 @@ import bench  # noqa: E402
 APP = os.path.abspath(sys.argv[1])
 
 
-def request(port, method, path, cookie=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request(method, path, headers={"Cookie": cookie} if cookie else {})
-    response = connection.getresponse()
-    body = response.read().decode()
-    connection.close()
-    return response.status, response.headers, body
-
-
 def surviving_changes(port):
     """32 requests at once, each setting its own key of one fresh session: how many survive."""
-    _, headers, _ = request(port, "POST", "/login?user=race")
+    _, headers, _ = bench.call(port, "POST", "/login?user=race")
     cookie = headers["Set-Cookie"].split(";")[0]
-    _, _, before = request(port, "GET", "/keys", cookie)
+    _, _, before = bench.call(port, "GET", "/keys", cookie)
     with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
-        list(pool.map(lambda index: request(port, "POST", f"/mark?key=k{index}", cookie), range(32)))
-    _, _, after = request(port, "GET", "/keys", cookie)
+        list(pool.map(lambda index: bench.call(port, "POST", f"/mark?key=k{index}", cookie), range(32)))
+    _, _, after = bench.call(port, "GET", "/keys", cookie)
     return int(after) - int(before)
 
 
