@@ -348,6 +348,14 @@ def print_table(chart_name=None, title="Load comparison"):
         print(f"\nchart: {path}")
 
 
+def print_survivors(heading, survivors, suffix=""):
+    """The race checks' table: per session layer, how many concurrent changes survived per try."""
+    print(f"\n| session layer | {heading} |")
+    print("| --- | --- |")
+    for layer, counts in survivors:
+        print(f"| {layer} | {', '.join(str(count) for count in counts)}{suffix} |")
+
+
 def print_versus(ours, theirs):
     """Our scenarios against theirs: the ratio of the two ratios to each app's own ceiling (so
     drift between the groups cancels) and the CPU each spends over its ceiling per request."""

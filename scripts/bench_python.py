@@ -69,10 +69,8 @@ def main():
     bench.stop(daemon)
     bench.stop(redis)
     bench.print_table("bench-python", f"scripts/bench-python: Flask and Django session layers against /hello ({time.strftime('%Y-%m-%d')})")
-    print(f"\n| session layer | of {CLIENTS} x {INCREMENTS} concurrent POST /incr on one session, counted (2 tries) |")
-    print("| --- | --- |")
-    for layer, counts in survivors:
-        print(f"| {layer} | {', '.join(str(count) for count in counts)} of {CLIENTS * INCREMENTS} |")
+    bench.print_survivors(f"of {CLIENTS} x {INCREMENTS} concurrent POST /incr on one session, counted (2 tries)",
+                          survivors, f" of {CLIENTS * INCREMENTS}")
     print(f"\nbench-python finished in {time.time() - began:.0f} s")
 
 

@@ -56,10 +56,7 @@ def main():
         bench.stop(app)
     bench.stop(redis)
     bench.print_table("bench-vapor", f"scripts/bench-vapor: Vapor session layers against /hello ({time.strftime('%Y-%m-%d')})")
-    print("\n| session layer | of 32 concurrent changes of distinct keys, surviving (3 tries) |")
-    print("| --- | --- |")
-    for name, counts in survivors:
-        print(f"| {name} | {', '.join(str(count) for count in counts)} |")
+    bench.print_survivors("of 32 concurrent changes of distinct keys, surviving (3 tries)", survivors)
     print(f"\nbench-vapor finished in {time.time() - began:.0f} s")
 
 
