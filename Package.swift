@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "Cloakroom",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

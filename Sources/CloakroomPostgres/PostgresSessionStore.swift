@@ -501,11 +501,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
     static func bytes(_ payload: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: payload) }
 
     static func json(_ metadata: SessionMetadata) throws(CloakroomError) -> String {
-        do {
-            return String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self)
-        } catch {
-            throw CloakroomError(.invalidData, "session metadata cannot be encoded: \(error)")
-        }
+        String(decoding: try metadata.jsonBytes(), as: UTF8.self)
     }
 
     static func count(_ rows: PostgresRowSequence) async throws -> Int {
@@ -525,7 +521,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         guard let key = SessionKey(bytes: keyBytes.readableBytesView) else {
             throw CloakroomError.corrupt(store: "PostgreSQL", "a row of cloakroom_sessions has a malformed key")
         }
-        guard var metadata = try? JSONDecoder().decode(SessionMetadata.self, from: Data(metadataText.utf8)) else {
+        guard var metadata = SessionMetadata(jsonBytes: metadataText.utf8) else {
             throw CloakroomError.corrupt(store: "PostgreSQL", "session \(key.handle) has unreadable metadata")
         }
         metadata.lastSeenAt = lastSeenAt

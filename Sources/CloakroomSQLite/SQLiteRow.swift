@@ -6,25 +6,26 @@ import GRDB
 /// the queries filter and sort on (times as seconds since 1970, `deadline` the earlier of the
 /// two), the metadata as JSON with `last_seen_at` kept in its own column.
 struct SQLiteRow: Sendable {
-    var key: Data
+    var key: [UInt8]
     var userID: String?
-    var payload: Data
-    var metadata: Data
+    var payload: [UInt8]
+    var metadata: [UInt8]
     var lastSeenAt: Double
     var idleDeadline: Double
     var absoluteDeadline: Double
     var deadline: Double
     var version: Int64
 
+    /// The columns every query that reads whole records selects, in the order
+    /// ``init(columns:)`` reads them.
+    static let columnList =
+        "key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version"
+
     init(_ session: StoredSession) throws(CloakroomError) {
-        key = Data(session.key.bytes)
+        key = session.key.bytes
         userID = session.userID
-        payload = Data(session.payload)
-        do {
-            metadata = try JSONEncoder().encode(session.metadata)
-        } catch {
-            throw CloakroomError(.invalidData, "session metadata cannot be encoded: \(error)")
-        }
+        payload = session.payload
+        metadata = try session.metadata.jsonBytes()
         lastSeenAt = session.metadata.lastSeenAt.timeIntervalSince1970
         idleDeadline = session.idleDeadline.timeIntervalSince1970
         absoluteDeadline = session.absoluteDeadline.timeIntervalSince1970
@@ -32,32 +33,77 @@ struct SQLiteRow: Sendable {
         version = Int64(bitPattern: session.version)
     }
 
-    var arguments: StatementArguments {
-        [key, userID, payload, metadata, lastSeenAt, idleDeadline, absoluteDeadline, deadline, version]
+    /// The columns in the order of ``columnList``, for an `INSERT`.
+    var values: [SQLiteValue] {
+        [
+            .blob(key), userID.map(SQLiteValue.text) ?? .null, .blob(payload), .blob(metadata), .real(lastSeenAt),
+            .real(idleDeadline), .real(absoluteDeadline), .real(deadline), .integer(version),
+        ]
     }
 
-    /// The record a row holds; a row that cannot be read is a corrupt record, never a crash.
+    /// The columns in the order of ``columnList``, for GRDB.
+    var arguments: StatementArguments {
+        [
+            Data(key), userID, Data(payload), Data(metadata), lastSeenAt, idleDeadline, absoluteDeadline, deadline,
+            version,
+        ]
+    }
+
+    /// The record a row read through a ``SQLiteConnection`` holds (columns as ``columnList``).
+    static func session(from columns: SQLiteColumns) throws(CloakroomError) -> StoredSession {
+        try session(
+            key: columns.blob(0),
+            userID: columns.text(1),
+            payload: columns.blob(2),
+            metadata: columns.blob(3),
+            lastSeenAt: columns.double(4),
+            idleDeadline: columns.double(5),
+            absoluteDeadline: columns.double(6),
+            version: columns.integer(8)
+        )
+    }
+
+    /// The record a row read through GRDB holds.
     static func session(from row: Row) throws(CloakroomError) -> StoredSession {
-        let keyBytes: Data? = row["key"]
+        try session(
+            key: (row["key"] as Data?).map(Array.init),
+            userID: row["user_id"],
+            payload: (row["payload"] as Data?).map(Array.init),
+            metadata: (row["metadata"] as Data?).map(Array.init),
+            lastSeenAt: row["last_seen_at"],
+            idleDeadline: row["idle_deadline"],
+            absoluteDeadline: row["absolute_deadline"],
+            version: row["version"]
+        )
+    }
+
+    /// The record of a row's columns; a row that cannot be read is a corrupt record, never a crash.
+    private static func session(
+        key keyBytes: [UInt8]?,
+        userID: String?,
+        payload: [UInt8]?,
+        metadata metadataBytes: [UInt8]?,
+        lastSeenAt: Double?,
+        idleDeadline: Double?,
+        absoluteDeadline: Double?,
+        version: Int64?
+    ) throws(CloakroomError) -> StoredSession {
         guard let keyBytes, let key = SessionKey(bytes: keyBytes) else {
             throw CloakroomError(.corruptRecord, "SQLite store holds a row with a malformed key; delete it")
         }
-        let corrupt = CloakroomError(
-            .corruptRecord,
-            "SQLite store holds a row for session \(key.handle) that cannot be read; delete it or restore it from a backup"
-        )
-        guard let payload = row["payload"] as Data?, let metadataBytes = row["metadata"] as Data?,
-            var metadata = try? JSONDecoder().decode(SessionMetadata.self, from: metadataBytes),
-            let lastSeenAt = row["last_seen_at"] as Double?,
-            let idleDeadline = row["idle_deadline"] as Double?,
-            let absoluteDeadline = row["absolute_deadline"] as Double?,
-            let version = row["version"] as Int64?
-        else { throw corrupt }
+        guard let payload, let metadataBytes, var metadata = SessionMetadata(jsonBytes: metadataBytes),
+            let lastSeenAt, let idleDeadline, let absoluteDeadline, let version
+        else {
+            throw CloakroomError(
+                .corruptRecord,
+                "SQLite store holds a row for session \(key.handle) that cannot be read; delete it or restore it from a backup"
+            )
+        }
         metadata.lastSeenAt = Date(timeIntervalSince1970: lastSeenAt)
         return StoredSession(
             key: key,
-            userID: row["user_id"],
-            payload: Array(payload),
+            userID: userID,
+            payload: payload,
             metadata: metadata,
             idleDeadline: Date(timeIntervalSince1970: idleDeadline),
             absoluteDeadline: Date(timeIntervalSince1970: absoluteDeadline),

@@ -17,6 +17,10 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
     public let busyTimeout: Duration
 
     let pool: DatabasePool
+    /// Connections for the per-request reads, used in place (``SQLiteConnectionPool``).
+    private let readers: SQLiteConnectionPool
+    /// The connection for the per-request writes; SQLite lets one write at a time anyway.
+    private let writer: SQLiteConnectionPool
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     ///
@@ -27,6 +31,8 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
     public init(path: String, busyTimeout: Duration = .seconds(5)) throws(CloakroomError) {
         self.path = path
         self.busyTimeout = busyTimeout
+        readers = SQLiteConnectionPool(path: path, readOnly: true, maximumCount: 4, busyTimeout: busyTimeout)
+        writer = SQLiteConnectionPool(path: path, readOnly: false, maximumCount: 1, busyTimeout: busyTimeout)
         let folder = (path as NSString).deletingLastPathComponent
         // A failure shows when SQLite opens the file, with SQLite's own words.
         if !folder.isEmpty { try? PrivateFile.createFolder(folder) }
@@ -59,32 +65,37 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
     /// Inserts a row unless one holds its key (the callers first delete a dead one).
     private static let insertSQL = """
         INSERT INTO cloakroom_sessions
-            (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
+            (\(SQLiteRow.columnList))
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (key) DO NOTHING
         """
 
     /// The live record with this key, or `nil`.
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
-        try await reading { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM cloakroom_sessions WHERE key = ? AND deadline > ?"),
-                arguments: [Data(key.bytes), now.timeIntervalSince1970]
-            ).map(SQLiteRow.session(from:))
+        let found = try await readingInPlace { connection throws(SQLiteFailure) in
+            var found: Result<StoredSession, CloakroomError>?
+            try connection.query(
+                "SELECT \(SQLiteRow.columnList) FROM cloakroom_sessions WHERE key = ? AND deadline > ?",
+                [.blob(key.bytes), .real(now.timeIntervalSince1970)]
+            ) { columns in
+                found = Result { () throws(CloakroomError) in try SQLiteRow.session(from: columns) }
+            }
+            return found
         }
+        return try found?.get()
     }
 
     /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
         let columns = try SQLiteRow(session)
-        let inserted = try await writing { db in
-            try db.cachedStatement(
-                sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?"
-            ).execute(arguments: [columns.key, now.timeIntervalSince1970])
-            try db.cachedStatement(
-                sql: Self.insertSQL
-            ).execute(arguments: columns.arguments)
-            return db.changesCount == 1
+        let inserted = try await writingInPlace { connection throws(SQLiteFailure) in
+            try connection.transaction { () throws(SQLiteFailure) in
+                try connection.run(
+                    "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?",
+                    [.blob(columns.key), .real(now.timeIntervalSince1970)]
+                )
+                return try connection.run(Self.insertSQL, columns.values) == 1
+            }
         }
         guard inserted else {
             throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
@@ -104,7 +115,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         return try await writing { db in
             try db.cachedStatement(
                 sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?"
-            ).execute(arguments: [columns.key, now.timeIntervalSince1970])
+            ).execute(arguments: [Data(columns.key), now.timeIntervalSince1970])
             let live = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM cloakroom_sessions WHERE user_id = ? AND deadline > ?"),
                 arguments: [userID, now.timeIntervalSince1970]
@@ -133,7 +144,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
                 sql: Self.insertSQL
             )
             for (key, columns) in rows {
-                try clear.execute(arguments: [columns.key, now.timeIntervalSince1970])
+                try clear.execute(arguments: [Data(columns.key), now.timeIntervalSince1970])
                 try insert.execute(arguments: columns.arguments)
                 if db.changesCount == 1 { inserted.insert(key) }
             }
@@ -165,55 +176,56 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
     /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         let columns = try SQLiteRow(session)
-        return try await writing { db in
-            try db.cachedStatement(
-                sql: """
-                    UPDATE cloakroom_sessions
-                    SET user_id = ?, payload = ?, metadata = ?, last_seen_at = ?, idle_deadline = ?,
-                        absolute_deadline = ?, deadline = ?, version = ?
-                    WHERE key = ? AND version = ? AND deadline > ?
-                    """
-            ).execute(arguments: [
-                columns.userID, columns.payload, columns.metadata, columns.lastSeenAt, columns.idleDeadline,
-                columns.absoluteDeadline, columns.deadline, columns.version,
-                columns.key, Int64(bitPattern: expectedVersion), now.timeIntervalSince1970,
-            ])
-            return db.changesCount == 1
+        return try await writingInPlace { connection throws(SQLiteFailure) in
+            let changed = try connection.run(
+                """
+                UPDATE cloakroom_sessions
+                SET user_id = ?, payload = ?, metadata = ?, last_seen_at = ?, idle_deadline = ?,
+                    absolute_deadline = ?, deadline = ?, version = ?
+                WHERE key = ? AND version = ? AND deadline > ?
+                """,
+                Array(columns.values.dropFirst()) + [
+                    .blob(columns.key), .integer(Int64(bitPattern: expectedVersion)), .real(now.timeIntervalSince1970),
+                ]
+            )
+            return changed == 1
         }
     }
 
     /// Records activity on a live record without changing its version (see the protocol requirement).
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
-        try await writing { db in
+        try await writingInPlace { connection throws(SQLiteFailure) in
             // In SQLite's SET clause every column reference reads the old row.
-            try db.cachedStatement(
-                sql: """
-                    UPDATE cloakroom_sessions
-                    SET last_seen_at = max(last_seen_at, ?1),
-                        idle_deadline = max(idle_deadline, ?2),
-                        deadline = min(max(idle_deadline, ?2), absolute_deadline)
-                    WHERE key = ?3 AND deadline > ?4
-                    """
-            ).execute(arguments: [
-                lastSeenAt.timeIntervalSince1970, idleDeadline.timeIntervalSince1970, Data(key.bytes),
-                now.timeIntervalSince1970,
-            ])
-            return db.changesCount == 1
+            let changed = try connection.run(
+                """
+                UPDATE cloakroom_sessions
+                SET last_seen_at = max(last_seen_at, ?1),
+                    idle_deadline = max(idle_deadline, ?2),
+                    deadline = min(max(idle_deadline, ?2), absolute_deadline)
+                WHERE key = ?3 AND deadline > ?4
+                """,
+                [
+                    .real(lastSeenAt.timeIntervalSince1970), .real(idleDeadline.timeIntervalSince1970),
+                    .blob(key.bytes), .real(now.timeIntervalSince1970),
+                ]
+            )
+            return changed == 1
         }
     }
 
     /// Deletes the record; answers whether a live one was there.
     @discardableResult
     public func delete(_ key: SessionKey, now: Date) async throws -> Bool {
-        try await writing { db in
-            let live = try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT deadline > ? FROM cloakroom_sessions WHERE key = ?"),
-                arguments: [now.timeIntervalSince1970, Data(key.bytes)]
-            )
-            try db.cachedStatement(sql: "DELETE FROM cloakroom_sessions WHERE key = ?").execute(arguments: [
-                Data(key.bytes)
-            ])
-            return live ?? false
+        try await writingInPlace { connection throws(SQLiteFailure) in
+            try connection.transaction { () throws(SQLiteFailure) in
+                var live = false
+                try connection.query(
+                    "SELECT deadline > ? FROM cloakroom_sessions WHERE key = ?",
+                    [.real(now.timeIntervalSince1970), .blob(key.bytes)]
+                ) { columns in live = columns.integer(0) == 1 }
+                try connection.run("DELETE FROM cloakroom_sessions WHERE key = ?", [.blob(key.bytes)])
+                return live
+            }
         }
     }
 
@@ -323,6 +335,8 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
 
     /// Closes the store's connections or files; later calls fail.
     public func close() async {
+        readers.close()
+        writer.close()
         try? pool.close()
     }
 
@@ -334,6 +348,26 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
 
     func writing<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await failingAsUnavailable("write") { try await pool.write(body) }
+    }
+
+    func readingInPlace<T: Sendable>(
+        _ body: @escaping @Sendable (SQLiteConnection) throws(SQLiteFailure) -> T
+    ) async throws(CloakroomError) -> T {
+        do {
+            return try await readers.withConnection(body)
+        } catch {
+            throw CloakroomError(.storeUnavailable, "SQLite read of '\(path)' failed: \(error)")
+        }
+    }
+
+    func writingInPlace<T: Sendable>(
+        _ body: @escaping @Sendable (SQLiteConnection) throws(SQLiteFailure) -> T
+    ) async throws(CloakroomError) -> T {
+        do {
+            return try await writer.withConnection(body)
+        } catch {
+            throw CloakroomError(.storeUnavailable, "SQLite write of '\(path)' failed: \(error)")
+        }
     }
 
     /// Passes Cloakroom's own errors through and reports any other as the store being unavailable.

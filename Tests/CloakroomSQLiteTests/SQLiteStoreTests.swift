@@ -79,4 +79,66 @@ struct SQLiteSharedStoreTests {
         let folder = try TemporaryFolder()
         try await StoreConformance.runSharedInstances { try SQLiteSessionStore(path: folder.path("shared.sqlite")) }
     }
+
+    /// Per-request calls run in place with SQLite's busy timeout at zero; one that finds another
+    /// process holding the write lock must wait for it elsewhere (not fail), and reads go on.
+    @Test func aWriteWaitsForAnotherProcessesLockWhileReadsGoOn() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("busy.sqlite")
+        let store = try SQLiteSessionStore(path: path)
+        let manager = try SessionManager(store: store)
+        let issued = try await manager.create(userID: "u", data: ["n": 1])
+        let other = try DatabaseQueue(path: path)
+        let holding = Task {
+            try await other.write { db in
+                try db.execute(sql: "UPDATE cloakroom_sessions SET version = version")
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+        // Give the other connection time to take the lock.
+        try await Task.sleep(for: .milliseconds(100))
+        let readStarted = ContinuousClock.now
+        #expect(try await manager.resume(issued.id)?.data["n"] == 1)
+        #expect(ContinuousClock.now - readStarted < .milliseconds(300), "a read waited for the writer")
+        let updated = try await manager.update(issued.id, changes: SessionChanges(set: ["n": 2]))
+        #expect(updated.data["n"] == 2)
+        try await holding.value
+        #expect(try await manager.resume(issued.id)?.data["n"] == 2)
+        await store.close()
+    }
+
+    /// A lock held longer than the busy timeout fails the write with a clear error; nothing hangs.
+    @Test func aLockHeldPastTheBusyTimeoutFailsTheWrite() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("busy.sqlite")
+        let store = try SQLiteSessionStore(path: path, busyTimeout: .milliseconds(100))
+        let manager = try SessionManager(store: store)
+        let issued = try await manager.create(data: ["n": 1])
+        let other = try DatabaseQueue(path: path)
+        let holding = Task {
+            try await other.write { db in
+                try db.execute(sql: "UPDATE cloakroom_sessions SET version = version")
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let error = await #expect(throws: CloakroomError.self) {
+            try await manager.update(issued.id, changes: SessionChanges(set: ["n": 2]))
+        }
+        #expect(error?.code == .storeUnavailable)
+        #expect(error?.message.contains("locked") == true)
+        try await holding.value
+        #expect(try await manager.resume(issued.id)?.data["n"] == 1)
+        await store.close()
+    }
+
+    /// After `close()`, calls fail as unavailable instead of touching a closed connection.
+    @Test func callsAfterCloseFail() async throws {
+        let folder = try TemporaryFolder()
+        let store = try SQLiteSessionStore(path: folder.path("closed.sqlite"))
+        let issued = try await SessionManager(store: store).create(data: ["n": 1])
+        await store.close()
+        let error = await #expect(throws: CloakroomError.self) { try await store.load(issued.id.key, now: Date()) }
+        #expect(error?.code == .storeUnavailable)
+    }
 }

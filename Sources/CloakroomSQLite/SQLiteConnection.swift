@@ -1,0 +1,208 @@
+import Cloakroom
+import Foundation
+import GRDBSQLite
+
+/// One SQLite connection used straight through SQLite's C interface, on whatever thread holds
+/// it, with its prepared statements kept for reuse.
+///
+/// The store's per-request calls (load, insert, compare-and-set, touch, delete) run on these so
+/// that a call costs SQLite's own work and not a hop to a database queue and back: GRDB's
+/// `DatabasePool` runs every call on a dispatch queue inside a transaction of its own, which
+/// cost ~200 µs of CPU per read where SQLite's look-up costs a few (BENCHMARKS.md, issue 18).
+///
+/// Not thread-safe: one holder at a time, which ``SQLiteConnectionPool`` guarantees. It is
+/// `@unchecked Sendable` only so that the pool can hand it from one holder to the next.
+final class SQLiteConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private var statements: [String: OpaquePointer] = [:]
+
+    /// Opens `path` read-write (the file and its schema exist: GRDB created and migrated them).
+    ///
+    /// - Parameter readOnly: refuse writes on this connection (`PRAGMA query_only`).
+    init(path: String, readOnly: Bool) throws(SQLiteFailure) {
+        var opened: OpaquePointer?
+        let status = sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        guard status == SQLITE_OK, let opened else {
+            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(opened)
+            throw SQLiteFailure(code: status, message: message)
+        }
+        handle = opened
+        sqlite3_extended_result_codes(handle, 1)
+        // WAL with NORMAL sync, as the store's GRDB connections: durable against process crashes.
+        try execute("PRAGMA synchronous = NORMAL")
+        if readOnly { try execute("PRAGMA query_only = 1") }
+    }
+
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
+
+    /// How long a statement waits for another connection's lock before failing with
+    /// `SQLITE_BUSY`; zero fails at once.
+    func setBusyTimeout(milliseconds: Int32) {
+        sqlite3_busy_timeout(handle, milliseconds)
+    }
+
+    /// Runs SQL without results (pragmas, `BEGIN`, `COMMIT`).
+    func execute(_ sql: String) throws(SQLiteFailure) {
+        let status = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard status == SQLITE_OK else { throw failure(status) }
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE` … `COMMIT`, rolled back if it throws.
+    ///
+    /// `IMMEDIATE` takes the write lock first, so a busy database fails at the start, before
+    /// anything was done, and the whole transaction can be run again elsewhere.
+    func transaction<T>(_ body: () throws(SQLiteFailure) -> T) throws(SQLiteFailure) -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs one statement with `arguments` and answers the rows changed.
+    @discardableResult
+    func run(_ sql: String, _ arguments: [SQLiteValue]) throws(SQLiteFailure) -> Int {
+        let statement = try prepared(sql, arguments)
+        defer { sqlite3_reset(statement) }
+        let status = sqlite3_step(statement)
+        guard status == SQLITE_DONE || status == SQLITE_ROW else { throw failure(status) }
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// Runs a query with `arguments` and hands each row to `row`, in order.
+    ///
+    /// The row's columns are valid only inside `row`; the statement is reset before this
+    /// returns, which ends its read transaction.
+    func query(
+        _ sql: String,
+        _ arguments: [SQLiteValue],
+        row: (SQLiteColumns) throws(SQLiteFailure) -> Void
+    ) throws(SQLiteFailure) {
+        let statement = try prepared(sql, arguments)
+        defer { sqlite3_reset(statement) }
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { return }
+            guard status == SQLITE_ROW else { throw failure(status) }
+            try row(SQLiteColumns(statement: statement))
+        }
+    }
+
+    /// The cached statement for `sql` with `arguments` bound.
+    private func prepared(_ sql: String, _ arguments: [SQLiteValue]) throws(SQLiteFailure) -> OpaquePointer {
+        let statement: OpaquePointer
+        if let cached = statements[sql] {
+            statement = cached
+        } else {
+            var made: OpaquePointer?
+            let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &made, nil)
+            guard status == SQLITE_OK, let made else { throw failure(status) }
+            statements[sql] = made
+            statement = made
+        }
+        sqlite3_clear_bindings(statement)
+        for (offset, argument) in arguments.enumerated() {
+            let index = Int32(offset + 1)
+            let status: Int32
+            switch argument {
+            case .null: status = sqlite3_bind_null(statement, index)
+            case .integer(let value): status = sqlite3_bind_int64(statement, index, value)
+            case .real(let value): status = sqlite3_bind_double(statement, index, value)
+            case .text(let value): status = sqlite3_bind_text(statement, index, value, -1, transient)
+            case .blob(let bytes):
+                status = bytes.withUnsafeBytes {
+                    // A zero-length blob still binds as a blob, not as NULL.
+                    sqlite3_bind_blob(
+                        statement,
+                        index,
+                        $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+                        Int32($0.count),
+                        transient
+                    )
+                }
+            }
+            guard status == SQLITE_OK else { throw failure(status) }
+        }
+        return statement
+    }
+
+    private func failure(_ status: Int32) -> SQLiteFailure {
+        SQLiteFailure(code: status, message: String(cString: sqlite3_errmsg(handle)))
+    }
+}
+
+/// Tells SQLite to copy bound text and blobs, which the caller's buffers outlive only briefly.
+private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+/// A value bound to a statement's parameter.
+enum SQLiteValue {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// The columns of the current row of a query, read by position.
+struct SQLiteColumns {
+    fileprivate let statement: OpaquePointer
+
+    /// Whether the column holds `NULL`.
+    func isNull(_ index: Int32) -> Bool {
+        sqlite3_column_type(statement, index) == SQLITE_NULL
+    }
+
+    /// The column as bytes, `nil` unless it holds a blob.
+    func blob(_ index: Int32) -> [UInt8]? {
+        guard sqlite3_column_type(statement, index) == SQLITE_BLOB else { return nil }
+        let count = Int(sqlite3_column_bytes(statement, index))
+        guard count > 0, let start = sqlite3_column_blob(statement, index) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: start, count: count))
+    }
+
+    /// The column as text, `nil` unless it holds text.
+    func text(_ index: Int32) -> String? {
+        guard sqlite3_column_type(statement, index) == SQLITE_TEXT else { return nil }
+        let count = Int(sqlite3_column_bytes(statement, index))
+        guard count > 0, let start = sqlite3_column_text(statement, index) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+    }
+
+    /// The column as a floating-point number (an integer column converts), `nil` otherwise.
+    func double(_ index: Int32) -> Double? {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_FLOAT, SQLITE_INTEGER: sqlite3_column_double(statement, index)
+        default: nil
+        }
+    }
+
+    /// The column as an integer, `nil` unless it holds one.
+    func integer(_ index: Int32) -> Int64? {
+        guard sqlite3_column_type(statement, index) == SQLITE_INTEGER else { return nil }
+        return sqlite3_column_int64(statement, index)
+    }
+}
+
+/// What SQLite answered when a call failed.
+struct SQLiteFailure: Error, CustomStringConvertible {
+    /// SQLite's (extended) result code.
+    var code: Int32
+    /// SQLite's message.
+    var message: String
+
+    /// Another connection holds a lock this call needs: it can be run again, waiting this time.
+    var isBusy: Bool {
+        let primary = code & 0xff
+        return primary == SQLITE_BUSY || primary == SQLITE_LOCKED
+    }
+
+    var description: String { "SQLite error \(code): \(message)" }
+}
