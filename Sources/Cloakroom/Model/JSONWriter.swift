@@ -14,7 +14,26 @@ package enum JSONWriter {
         return output
     }
 
-    private static func append(_ value: JSONValue, to output: inout [UInt8]) throws(Failure) {
+    /// Appends an object whose members are already in the order they should be written (callers
+    /// that build the same object on every request skip the dictionary and the sort).
+    package static func append(
+        members: some Sequence<(key: String, value: JSONValue)>,
+        to output: inout [UInt8]
+    ) throws(Failure) {
+        output.append(UInt8(ascii: "{"))
+        var first = true
+        for (key, value) in members {
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            append(key, to: &output)
+            output.append(UInt8(ascii: ":"))
+            try append(value, to: &output)
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends the compact JSON of `value` to `output`.
+    package static func append(_ value: JSONValue, to output: inout [UInt8]) throws(Failure) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let bool): output.append(contentsOf: (bool ? "true" : "false").utf8)
@@ -53,7 +72,8 @@ package enum JSONWriter {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func append(_ string: String, to output: inout [UInt8]) {
+    /// Appends `string` as a JSON string, escaped, to `output`.
+    package static func append(_ string: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {

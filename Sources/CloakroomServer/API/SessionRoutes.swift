@@ -38,7 +38,7 @@ struct SessionRoutes: Sendable {
         guard let session = try await manager.resume(id, client: carriesClient ? client : nil) else {
             throw Self.notFound
         }
-        return try Self.json(.ok, .object(["session": SessionJSON(session).jsonValue]))
+        return try Self.json(.ok, session: SessionJSON(session))
     }
 
     @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -52,7 +52,7 @@ struct SessionRoutes: Sendable {
         }
         let changes = SessionChanges(set: body.set ?? [:], unset: Set(body.unset ?? []), modifications: increments)
         let session = try await manager.update(id, changes: changes, ifVersion: body.ifVersion)
-        return try Self.json(.ok, .object(["session": SessionJSON(session).jsonValue]))
+        return try Self.json(.ok, session: SessionJSON(session))
     }
 
     @Sendable func rotate(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -186,6 +186,15 @@ struct SessionRoutes: Sendable {
     }
 
     /// A JSON answer written from a JSON value (the session answers, on every call's path).
+    /// `{"session": …}`, written without building a dictionary (resume and update, the hot calls).
+    static func json(_ status: HTTPResponse.Status, session: SessionJSON) throws -> Response {
+        do {
+            return answer(status, try session.sessionAnswer())
+        } catch {
+            throw APIError(.internalServerError, code: .internal, message: "the answer could not be written as JSON")
+        }
+    }
+
     static func json(_ status: HTTPResponse.Status, _ value: JSONValue) throws -> Response {
         let bytes: [UInt8]
         do {

@@ -1,3 +1,4 @@
+import Cloakroom
 import Foundation
 import Hummingbird
 
@@ -21,6 +22,12 @@ enum JSONBody {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             guard allowEmpty else { throw APIError.badRequest("the request body must be a JSON object") }
             bytes = Data("{}".utf8)
+        }
+        if let parsed = T.self as? any ParsedJSONBody.Type,
+            case .object(let members)? = bytes.withUnsafeBytes({ try? JSONParser.parse($0.bindMemory(to: UInt8.self)) }),
+            let body = parsed.init(members: members) as? T
+        {
+            return body
         }
         do {
             return try JSONDecoder().decode(T.self, from: bytes)
