@@ -15,6 +15,11 @@ import GRDBSQLite
 final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
+    /// Pages in the write-ahead log after this connection's last commit (SQLite's WAL hook).
+    private(set) var walPages: Int32 = 0
+
+    /// WAL pages past which a writer checkpoints, SQLite's own default for its automatic one.
+    static let checkpointPages: Int32 = 1000
 
     /// Opens `path` read-write (the file and its schema exist: GRDB created and migrated them).
     ///
@@ -31,7 +36,33 @@ final class SQLiteConnection: @unchecked Sendable {
         sqlite3_extended_result_codes(handle, 1)
         // WAL with NORMAL sync, as the store's GRDB connections: durable against process crashes.
         try execute("PRAGMA synchronous = NORMAL")
-        if readOnly { try execute("PRAGMA query_only = 1") }
+        if readOnly {
+            try execute("PRAGMA query_only = 1")
+        } else {
+            // SQLite's automatic checkpoint runs inside the commit that crosses its threshold and
+            // syncs the file: on the caller's thread that would hold a cooperative thread for a
+            // disk flush. The writer counts WAL pages instead and its pool checkpoints on a
+            // dispatch thread (``SQLiteConnectionPool``).
+            try execute("PRAGMA wal_autocheckpoint = 0")
+            sqlite3_wal_hook(
+                handle,
+                { context, _, _, pages in
+                    if let context {
+                        Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue().walPages = pages
+                    }
+                    return SQLITE_OK
+                },
+                Unmanaged.passUnretained(self).toOpaque()
+            )
+        }
+    }
+
+    /// Copies the write-ahead log into the database as far as readers allow (a passive
+    /// checkpoint), syncing the file; may take milliseconds, so never on a cooperative thread.
+    func checkpoint() throws(SQLiteFailure) {
+        let status = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        guard status == SQLITE_OK else { throw failure(status) }
+        walPages = 0
     }
 
     deinit {
@@ -65,6 +96,26 @@ final class SQLiteConnection: @unchecked Sendable {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE` … `COMMIT` as ``transaction(_:)`` does, and rolls
+    /// back as well when `body` answers a failure (a refused insert ends nothing).
+    func transaction<T, Failure: Error>(
+        _ body: () throws(SQLiteFailure) -> Result<T, Failure>
+    ) throws(SQLiteFailure) -> Result<T, Failure> {
+        try execute("BEGIN IMMEDIATE")
+        let outcome: Result<T, Failure>
+        do {
+            outcome = try body()
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+        switch outcome {
+        case .success: try execute("COMMIT")
+        case .failure: try execute("ROLLBACK")
+        }
+        return outcome
     }
 
     /// Runs one statement with `arguments` and answers the rows changed.

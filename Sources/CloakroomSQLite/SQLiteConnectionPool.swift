@@ -47,11 +47,21 @@ final class SQLiteConnectionPool: Sendable {
     ) async throws(SQLiteFailure) -> T {
         let connection = try await checkOut()
         defer { checkIn(connection) }
+        let result: T
         do {
-            return try body(connection)
+            result = try body(connection)
         } catch let failure where failure.isBusy {
-            return try await runWaiting(body, on: connection)
+            result = try await runWaiting(body, on: connection)
         }
+        if connection.walPages >= SQLiteConnection.checkpointPages {
+            // The call that filled the log waits for the checkpoint off the cooperative pool; its
+            // own write is committed already, so a failed checkpoint is left to the next one.
+            _ = try? await runWaiting(
+                { connection throws(SQLiteFailure) in try connection.checkpoint() },
+                on: connection
+            )
+        }
+        return result
     }
 
     /// Closes idle connections now and the others as they come back; later calls fail.

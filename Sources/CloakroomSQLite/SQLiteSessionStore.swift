@@ -112,26 +112,44 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
             return []
         }
         let columns = try SQLiteRow(session)
-        return try await writing { db in
-            try db.cachedStatement(
-                sql: "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?"
-            ).execute(arguments: [Data(columns.key), now.timeIntervalSince1970])
-            let live = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM cloakroom_sessions WHERE user_id = ? AND deadline > ?"),
-                arguments: [userID, now.timeIntervalSince1970]
-            ).map(SQLiteRow.session(from:))
-            let ended = try limit.sessionsToEnd(among: live).map(\.key)
-            let delete = try db.cachedStatement(sql: "DELETE FROM cloakroom_sessions WHERE key = ?")
-            for key in ended { try delete.execute(arguments: [Data(key.bytes)]) }
-            try db.cachedStatement(
-                sql: Self.insertSQL
-            ).execute(arguments: columns.arguments)
-            guard db.changesCount == 1 else {
-                // Thrown inside the transaction, so the sessions ended above come back.
-                throw CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
+        let outcome = try await writingInPlace { connection throws(SQLiteFailure) in
+            try connection.transaction { () throws(SQLiteFailure) -> Result<[SessionKey], CloakroomError> in
+                try connection.run(
+                    "DELETE FROM cloakroom_sessions WHERE key = ? AND deadline <= ?",
+                    [.blob(columns.key), .real(now.timeIntervalSince1970)]
+                )
+                var live: [StoredSession] = []
+                var unreadable: CloakroomError?
+                try connection.query(
+                    "SELECT \(SQLiteRow.columnList) FROM cloakroom_sessions WHERE user_id = ? AND deadline > ?",
+                    [.text(userID), .real(now.timeIntervalSince1970)]
+                ) { columns in
+                    do throws(CloakroomError) {
+                        live.append(try SQLiteRow.session(from: columns))
+                    } catch {
+                        unreadable = error
+                    }
+                }
+                if let unreadable { return .failure(unreadable) }
+                let ended: [SessionKey]
+                do throws(CloakroomError) {
+                    ended = try limit.sessionsToEnd(among: live).map(\.key)
+                } catch {
+                    return .failure(error)
+                }
+                for key in ended {
+                    try connection.run("DELETE FROM cloakroom_sessions WHERE key = ?", [.blob(key.bytes)])
+                }
+                guard try connection.run(Self.insertSQL, columns.values) == 1 else {
+                    // A failure rolls the transaction back, so the sessions ended above come back.
+                    return .failure(
+                        CloakroomError(.duplicateKey, "a session with handle \(session.key.handle) already exists")
+                    )
+                }
+                return .success(ended)
             }
-            return ended
         }
+        return try outcome.get()
     }
 
     /// One transaction for the whole batch.

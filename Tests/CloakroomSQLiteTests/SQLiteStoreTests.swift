@@ -132,6 +132,24 @@ struct SQLiteSharedStoreTests {
         await store.close()
     }
 
+    /// The writer checkpoints the log itself (off the cooperative pool): without it the WAL file
+    /// would grow with every write, since SQLite's automatic checkpoint is off on that connection.
+    @Test func theWriteAheadLogStaysBounded() async throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("wal.sqlite")
+        let store = try SQLiteSessionStore(path: path)
+        let manager = try SessionManager(store: store)
+        let issued = try await manager.create(data: ["n": 0])
+        for value in 1...1500 {
+            _ = try await manager.update(issued.id, changes: SessionChanges(set: ["n": .number(Double(value))]))
+        }
+        let walBytes = try #require(FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+        // 1000 pages of 4 KiB and a little: what SQLite's own automatic checkpoint would allow.
+        #expect(walBytes < 4_300_000, "the WAL holds \(walBytes) bytes")
+        #expect(try await manager.resume(issued.id)?.data["n"] == 1500)
+        await store.close()
+    }
+
     /// After `close()`, calls fail as unavailable instead of touching a closed connection.
     @Test func callsAfterCloseFail() async throws {
         let folder = try TemporaryFolder()
