@@ -110,8 +110,10 @@ def lua(method, body=None, headers=None, login=False, cookies=None, bodies=None)
     if login:
         lines.append("counter = 0")
         lines.append('request = function() counter = counter + 1 return wrk.format(nil, "/login?user=u" .. counter) end')
-    path = os.path.join(scratch, f"script-{len(os.listdir(scratch))}.lua")
-    with open(path, "w") as file:
+    # A fresh name every time: naming by the folder's file count reused a name once a store's
+    # files left the folder, so the read, write and storm scripts became one (the storm).
+    descriptor, path = tempfile.mkstemp(dir=scratch, prefix="script-", suffix=".lua")
+    with os.fdopen(descriptor, "w") as file:
         file.write("\n".join(lines) + "\n")
     return path
 
