@@ -34,7 +34,7 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
     public var hex: String { Hex.encode(bytes) }
 
     /// A short public name for the session: the first 16 hex characters of the key.
-    public var handle: String { String(hex.prefix(Self.handleLength)) }
+    public var handle: String { Hex.encode(bytes.prefix(Self.handleLength / 2)) }
 
     /// The handle, so that logging a key never prints more than needed.
     public var description: String { handle }

@@ -224,7 +224,7 @@ public final class FileSessionStore: SessionStoreExport {
     private func recordPath(_ key: SessionKey) -> String { "\(sessionsPath)/\(key.hex).json" }
 
     private func userDirectory(_ userID: String) -> String {
-        "\(usersPath)/\(Hex.encode(SHA256.hash(data: Array(userID.utf8))))"
+        "\(usersPath)/\(Hex.encode(Array(SHA256.hash(data: Array(userID.utf8)))))"
     }
 
     private func markerPath(userID: String, key: SessionKey) -> String { "\(userDirectory(userID))/\(key.hex)" }
