@@ -27,7 +27,9 @@ public enum CloakroomDaemon {
             printError("cloakroomd: invalid configuration: \(error.message)")
             return 2
         }
-        var logger = Logger(label: "cloakroomd")
+        // Whatever handler the process bootstrapped, behind one that renders metadata lazily.
+        let handler = Logger(label: "cloakroomd").handler
+        var logger = Logger(label: "cloakroomd") { _ in MergingLogHandler(wrapping: handler) }
         logger.logLevel = configuration.logLevel
         for name in ServerConfiguration.unknownEnvironmentNames(in: environment) {
             logger.warning("\(name) is not a setting and is ignored; `cloakroomd --help` lists them")
