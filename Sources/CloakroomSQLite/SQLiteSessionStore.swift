@@ -371,20 +371,25 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
     func readingInPlace<T: Sendable>(
         _ body: @escaping @Sendable (SQLiteConnection) throws(SQLiteFailure) -> T
     ) async throws(CloakroomError) -> T {
-        do {
-            return try await readers.withConnection(body)
-        } catch {
-            throw CloakroomError(.storeUnavailable, "SQLite read of '\(path)' failed: \(error)")
-        }
+        try await inPlace(on: readers, "read", body)
     }
 
     func writingInPlace<T: Sendable>(
         _ body: @escaping @Sendable (SQLiteConnection) throws(SQLiteFailure) -> T
     ) async throws(CloakroomError) -> T {
+        try await inPlace(on: writer, "write", body)
+    }
+
+    /// Runs `body` on one of `connections`, reporting SQLite's failure as the store being unavailable.
+    private func inPlace<T: Sendable>(
+        on connections: SQLiteConnectionPool,
+        _ what: String,
+        _ body: @escaping @Sendable (SQLiteConnection) throws(SQLiteFailure) -> T
+    ) async throws(CloakroomError) -> T {
         do {
-            return try await writer.withConnection(body)
+            return try await connections.withConnection(body)
         } catch {
-            throw CloakroomError(.storeUnavailable, "SQLite write of '\(path)' failed: \(error)")
+            throw CloakroomError(.storeUnavailable, "SQLite \(what) of '\(path)' failed: \(error)")
         }
     }
 

@@ -88,15 +88,7 @@ struct SQLiteSharedStoreTests {
         let store = try SQLiteSessionStore(path: path)
         let manager = try SessionManager(store: store)
         let issued = try await manager.create(userID: "u", data: ["n": 1])
-        let other = try DatabaseQueue(path: path)
-        let holding = Task {
-            try await other.write { db in
-                try db.execute(sql: "UPDATE cloakroom_sessions SET version = version")
-                Thread.sleep(forTimeInterval: 0.5)
-            }
-        }
-        // Give the other connection time to take the lock.
-        try await Task.sleep(for: .milliseconds(100))
+        let holding = try await Self.holdWriteLock(of: path, for: .milliseconds(500))
         let readStarted = ContinuousClock.now
         #expect(try await manager.resume(issued.id)?.data["n"] == 1)
         #expect(ContinuousClock.now - readStarted < .milliseconds(300), "a read waited for the writer")
@@ -114,14 +106,7 @@ struct SQLiteSharedStoreTests {
         let store = try SQLiteSessionStore(path: path, busyTimeout: .milliseconds(100))
         let manager = try SessionManager(store: store)
         let issued = try await manager.create(data: ["n": 1])
-        let other = try DatabaseQueue(path: path)
-        let holding = Task {
-            try await other.write { db in
-                try db.execute(sql: "UPDATE cloakroom_sessions SET version = version")
-                Thread.sleep(forTimeInterval: 1)
-            }
-        }
-        try await Task.sleep(for: .milliseconds(100))
+        let holding = try await Self.holdWriteLock(of: path, for: .milliseconds(1000))
         let error = await #expect(throws: CloakroomError.self) {
             try await manager.update(issued.id, changes: SessionChanges(set: ["n": 2]))
         }
@@ -130,6 +115,21 @@ struct SQLiteSharedStoreTests {
         try await holding.value
         #expect(try await manager.resume(issued.id)?.data["n"] == 1)
         await store.close()
+    }
+
+    /// Another connection (as another process would) takes the write lock and holds it for
+    /// `duration`; answers once it has had time to take it.
+    static func holdWriteLock(of path: String, for duration: Duration) async throws -> Task<Void, any Error> {
+        let other = try DatabaseQueue(path: path)
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let holding = Task {
+            try await other.write { db in
+                try db.execute(sql: "UPDATE cloakroom_sessions SET version = version")
+                Thread.sleep(forTimeInterval: seconds)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        return holding
     }
 
     /// The writer checkpoints the log itself (off the cooperative pool): without it the WAL file
