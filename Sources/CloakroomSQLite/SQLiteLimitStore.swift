@@ -9,32 +9,35 @@ extension SQLiteSessionStore: LimitStore {
     public func advanceArrival(_ key: LimitKey, by increment: Int64, tolerance: Int64, now: Int64) async throws
         -> CellRate.Step
     {
-        let keyData = Data(key.bytes)
-        return try await writing { db in
-            let stored = try Int64.fetchOne(
-                db,
-                sql: "SELECT arrival FROM cloakroom_limits WHERE key = ?",
-                arguments: [keyData]
-            )
-            let (step, store) = CellRate.step(stored: stored, increment: increment, tolerance: tolerance, now: now)
-            if let store {
-                try db.execute(
-                    sql: """
+        // On the in-place writer, as the per-request session writes: rate limits sit on request
+        // paths too, and two writers in one process would wait for each other's lock.
+        let key = key.bytes
+        return try await writingInPlace { connection throws(SQLiteFailure) in
+            try connection.transaction { () throws(SQLiteFailure) in
+                var stored: Int64?
+                try connection.query("SELECT arrival FROM cloakroom_limits WHERE key = ?", [.blob(key)]) { columns in
+                    stored = columns.integer(0)
+                }
+                let (step, store) = CellRate.step(stored: stored, increment: increment, tolerance: tolerance, now: now)
+                if let store {
+                    try connection.run(
+                        """
                         INSERT INTO cloakroom_limits (key, arrival) VALUES (?, ?)
                         ON CONFLICT (key) DO UPDATE SET arrival = excluded.arrival
                         """,
-                    arguments: [keyData, store]
-                )
+                        [.blob(key), .integer(store)]
+                    )
+                }
+                return step
             }
-            return step
         }
     }
 
     /// Forgets a rate-limit bucket's state, so its key starts full again.
     public func resetLimit(_ key: LimitKey) async throws {
-        let keyData = Data(key.bytes)
-        try await writing { db in
-            try db.execute(sql: "DELETE FROM cloakroom_limits WHERE key = ?", arguments: [keyData])
+        let key = key.bytes
+        try await writingInPlace { connection throws(SQLiteFailure) in
+            _ = try connection.run("DELETE FROM cloakroom_limits WHERE key = ?", [.blob(key)])
         }
     }
 
