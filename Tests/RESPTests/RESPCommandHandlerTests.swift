@@ -126,7 +126,7 @@ struct RESPCommandHandlerTests {
         )
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 6379)).wait()
         #expect(channel.isActive)
-        try? channel.writeInbound(ByteBuffer(string: "+OK\r\n+OK\r\n:1\r\n"))
+        _ = try? channel.writeInbound(ByteBuffer(string: "+OK\r\n+OK\r\n:1\r\n"))
         #expect(!channel.isActive)
         #expect(closeReason.error?.code == .malformedReply)
     }
