@@ -66,7 +66,8 @@ final class SQLiteConnectionPool: Sendable {
 
     /// Closes idle connections now and the others as they come back; later calls fail.
     func close() {
-        let (dropped, waiters) = state.withLock { state in
+        // The idle connections close when the array taken out here is released, outside the lock.
+        let (idle, waiters) = state.withLock { state in
             state.isClosed = true
             defer {
                 state.idle = []
@@ -74,11 +75,14 @@ final class SQLiteConnectionPool: Sendable {
             }
             return (state.idle, state.waiters)
         }
-        _ = dropped
+        withExtendedLifetime(idle) {}
         for waiter in waiters { waiter.resume(throwing: Self.closed) }
     }
 
-    private static let closed = SQLiteFailure(code: SQLITE_MISUSE, message: "the store is closed")
+    private static let closed = SQLiteFailure(
+        code: SQLITE_MISUSE,
+        message: "the store was closed; open a new SQLiteSessionStore"
+    )
 
     private func checkOut() async throws(SQLiteFailure) -> SQLiteConnection {
         enum Next {

@@ -68,9 +68,7 @@ struct SessionJSON {
             return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         }
         let milliseconds = min(Int((sinceReference - wholeSeconds) * 1000), 999)
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = CivilDate.from(daysSince1970: days)
+        let (year, month, day, _, secondOfDay) = CivilDate.from(secondsSince1970: seconds)
         guard (1...9999).contains(year) else {
             return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         }

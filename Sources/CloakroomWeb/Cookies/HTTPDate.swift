@@ -12,9 +12,7 @@ enum HTTPDate {
     /// The date, rounded down to the second, as an HTTP date.
     static func format(_ date: Date) -> String {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = CivilDate.from(daysSince1970: days)
+        let (year, month, day, days, secondOfDay) = CivilDate.from(secondsSince1970: seconds)
         let weekday = ((days % 7) + 7) % 7
         // Written byte by byte into one buffer: string interpolation would allocate per part.
         return String(unsafeUninitializedCapacity: 32) { buffer in
