@@ -272,6 +272,10 @@ class WriteLoad:
         self.uncertain = {}
         self.statuses = collections.Counter()
         self.errors = 0
+        # Requests that got no answer, by the error the client saw (ConnectionRefusedError, ...).
+        self.unanswered = collections.Counter()
+        # Each of them: (error, "create" or "update", the user created for or the session updated, value).
+        self.unanswered_calls = []
         self.creates = 0
         self.updates = 0
         self.phase = "before"
@@ -298,17 +302,21 @@ class WriteLoad:
             creating = len(mine) < 3 or step % 3 == 0
             session_id = None if creating else random.choice(mine)
             value = None if creating else self.acknowledged[session_id] + 1
+            # A user of its own per session: the load creates thousands, and one user's sessions
+            # beyond the per-user limit (100 by default) would end the oldest.
+            user_id = f"worker{worker}-{os.urandom(6).hex()}" if creating else None
             try:
                 if creating:
-                    # A user of its own per session: the load creates thousands, and one user's
-                    # sessions beyond the per-user limit (100 by default) would end the oldest.
                     status, reply, headers = self.daemon.request(
-                        "POST", "/v1/sessions", {"user_id": f"worker{worker}-{os.urandom(6).hex()}", "data": {"n": 0}})
+                        "POST", "/v1/sessions", {"user_id": user_id, "data": {"n": 0}})
                 else:
                     status, reply, headers = self.daemon.request(
                         "POST", "/v1/sessions/update", {"id": session_id, "set": {"n": value}})
-            except Exception:  # the daemon was killed mid-request: the write may or may not have landed
+            except Exception as error:  # the daemon was killed mid-request: the write may or may not have landed
                 with self.lock:
+                    kind = type(getattr(error, "reason", error)).__name__
+                    self.unanswered[kind] += 1
+                    self.unanswered_calls.append((kind, "create" if creating else "update", user_id or session_id, value))
                     if session_id:
                         self.uncertain[session_id] = value
                     self.errors += 1

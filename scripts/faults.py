@@ -10,13 +10,16 @@ import json
 import os
 import random
 import shutil
+import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-from e2e_support import Daemon, RedisInstance, WriteLoad, daemon_on_own_postgres, check, checks, failures, wait_for
+from e2e_support import (Daemon, PostgresInstance, RedisInstance, WriteLoad, daemon_on_own_postgres, check, checks,
+                          failures, wait_for)
 
 
 def health(daemon):
@@ -183,6 +186,177 @@ def fallback_sequence():
               f"(calls to the dead primary time out after 1 s), back {back or 0:.1f}s after the restart", flush=True)
 
 
+def postgres_rows(postgres, table, schema="public"):
+    """How many rows `table` holds, read with psql as the server's own user."""
+    out = subprocess.run(postgres.as_user + [f"{postgres.bin}/psql", "-h", "127.0.0.1", "-p", str(postgres.port),
+                                             "-U", "postgres", "-Atc", f"SELECT count(*) FROM {schema}.{table}"],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out.strip())
+
+
+def fallback_start_with_primary_down():
+    """Start cloakroomd on PostgreSQL > SQLite while PostgreSQL is not running: it starts, serves
+    from the fallback saying degraded, and takes PostgreSQL in once it comes up."""
+    label = "fallback postgres > sqlite, started with postgres down"
+    postgres = PostgresInstance()
+    folder = tempfile.mkdtemp(prefix="cloakroom-faults-")
+    daemon = None
+    try:
+        started = time.time()
+        daemon = Daemon(folder, {
+            "CLOAKROOM_STORE": f"{postgres.url}?sslmode=disable&timeout=1s",
+            "CLOAKROOM_STORE_FALLBACK": "sqlite:./fallback.sqlite",
+        })
+        listening = time.time() - started
+        created = []
+
+        def create_during():
+            status, reply, headers = daemon.request("POST", "/v1/sessions", {"user_id": "u", "data": {"at": "down"}})
+            if status == 201:
+                created.append((reply["id"], headers.get("Cloakroom-Degraded")))
+            return status == 201
+
+        serving = wait_for(create_during, 20)
+        check(serving is not None, f"{label}: sessions are created on the fallback: {health(daemon)}")
+        check(created and created[0][1] == "1", f"{label}: the answer says degraded: {created[:1]}")
+        status, overall, stores, header = health(daemon)
+        check((status, overall, stores, header) == (200, "degraded", [("primary", "down"), ("fallback", "ok")], "1"),
+              f"{label}: health while postgres has never been up: {(status, overall, stores, header)}")
+        postgres.start()
+        back = wait_for(lambda: health(daemon)[:4] == (200, "ok", [("primary", "ok"), ("fallback", "ok")], None), 30)
+        check(back is not None, f"{label}: postgres taken in once it is up: {health(daemon)}")
+        status, reply, headers = daemon.request("POST", "/v1/sessions", {"user_id": "u", "data": {"at": "up"}})
+        check(status == 201 and "Cloakroom-Degraded" not in headers,
+              f"{label}: a session created after the switch, not degraded: {status}")
+        check(postgres_rows(postgres, "cloakroom_sessions") == 1,
+              f"{label}: the new session is in postgres (and only it)")
+        for session_id, _ in created[:1]:
+            status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": session_id})
+            check(status == 200 and reply["session"]["data"] == {"at": "down"},
+                  f"{label}: the session created on the fallback lives on: {status}")
+        code = daemon.stop()
+        daemon = None
+        check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
+        print(f"  {label}: listening {listening:.1f}s after the start, first session {serving or 0:.1f}s later "
+              f"(calls to the absent primary time out after 1 s), postgres in use {back or 0:.1f}s after it came up",
+              flush=True)
+    finally:
+        if daemon:
+            daemon.stop()
+        postgres.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def replicated_start_with_fast_store_down(postgres_url):
+    """Start cloakroomd on Redis + PostgreSQL while Redis is not running: it starts, serves from
+    PostgreSQL saying degraded, and takes Redis in once it comes up."""
+    label = "replicated redis+postgres, started with redis down"
+    folder = tempfile.mkdtemp(prefix="cloakroom-faults-")
+    redis = RedisInstance(folder)
+    daemon = None
+    try:
+        schema = f"faults_{os.urandom(4).hex()}"
+        daemon = Daemon(folder, {
+            "CLOAKROOM_STORE": f"{redis.url}?timeout=1s",
+            "CLOAKROOM_STORE_DURABLE": f"{postgres_url}?sslmode=disable&schema={schema}",
+        })
+        first = {}
+
+        def create_during():
+            status, reply, headers = daemon.request("POST", "/v1/sessions", {"user_id": "u", "data": {"at": "down"}})
+            if status == 201:
+                first.update(id=reply["id"], degraded=headers.get("Cloakroom-Degraded"))
+            return status == 201
+
+        serving = wait_for(create_during, 20)
+        check(serving is not None and first.get("degraded") == "1",
+              f"{label}: sessions are created in postgres, the answer says degraded: {first} {health(daemon)}")
+        status, overall, stores, header = health(daemon)
+        check((status, overall, stores, header) == (200, "degraded", [("fast", "down"), ("durable", "ok")], "1"),
+              f"{label}: health while redis has never been up: {(status, overall, stores, header)}")
+        redis.start()
+        back = wait_for(lambda: health(daemon)[:4] == (200, "ok", [("fast", "ok"), ("durable", "ok")], None), 30)
+        check(back is not None, f"{label}: redis taken in once it is up: {health(daemon)}")
+        status, reply, headers = daemon.request("POST", "/v1/sessions", {"user_id": "u", "data": {"at": "up"}})
+        check(status == 201 and "Cloakroom-Degraded" not in headers and redis.has_session(reply["id"]),
+              f"{label}: a session created after the switch is in redis, not degraded: {status}")
+        status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": first.get("id", "")})
+        check(status == 200 and reply["session"]["data"] == {"at": "down"},
+              f"{label}: the session created while redis was down lives on: {status}")
+        code = daemon.stop()
+        daemon = None
+        check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
+        print(f"  {label}: first session {serving or 0:.1f}s after listening, redis in use {back or 0:.1f}s "
+              f"after it came up", flush=True)
+    finally:
+        if daemon:
+            daemon.stop()
+        redis.kill()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def drain_on_sigterm(postgres_url):
+    """SIGTERM cloakroomd (PostgreSQL store, audit events on) under a create/update load: it
+    exits 0 after finishing the requests it had taken, every acknowledged write is in PostgreSQL,
+    and the audit table holds an event for every acknowledged create."""
+    label = "SIGTERM under load, postgres with audit events"
+    folder = tempfile.mkdtemp(prefix="cloakroom-faults-")
+    schema = f"faults_{os.urandom(4).hex()}"
+    settings = {"CLOAKROOM_STORE": f"{postgres_url}?sslmode=disable&schema={schema}"}
+    daemon = Daemon(folder, settings)
+    restarted = None
+    try:
+        load = WriteLoad(daemon, workers=8)
+        load.start()
+        time.sleep(3)
+        signalled = time.time()
+        daemon.process.send_signal(signal.SIGTERM)
+        try:
+            code = daemon.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            daemon.process.kill()
+            code = "still running 30 s after SIGTERM"
+        drained = time.time() - signalled
+        load.stop()
+        check(code == 0, f"{label}: cloakroomd exits 0 after SIGTERM, got {code}")
+        check(load.creates > 50 and load.updates > 50,
+              f"{label}: the load ran ({load.creates} creates, {load.updates} updates acknowledged)")
+        check(all(kind in ("ConnectionRefusedError", "ConnectionResetError", "RemoteDisconnected")
+                  for kind in load.unanswered), f"{label}: unanswered requests were refused or reset: "
+              f"{dict(load.unanswered)}")
+        check(not any(status == 500 or status == 503 for status in load.statuses),
+              f"{label}: no 500 or 503 while draining: {dict(load.statuses)}")
+        psql = ["psql", postgres_url.replace("postgres://", "postgresql://", 1), "-Atc"]
+        audited = int(subprocess.run(psql + [f"SELECT count(*) FROM {schema}.cloakroom_events WHERE kind = 'created'"],
+                                     capture_output=True, text=True, check=True).stdout.strip())
+        check(audited >= load.creates,
+              f"{label}: the audit table holds {audited} 'created' events for {load.creates} acknowledged creates")
+        restarted = Daemon(folder, settings, key=daemon.key)
+        lost = load.verify(restarted, label)
+        # A request the client got no answer to was never begun: a connection cloakroomd had not
+        # read from when it stopped listening is reset (the client may retry it safely), while a
+        # request it had begun was answered. So no unanswered write may have landed.
+        landed = []
+        for kind, call, subject, value in load.unanswered_calls:
+            if call == "create":
+                status, reply = restarted.call("GET", f"/v1/users/{subject}/sessions")
+                if status != 200 or reply.get("sessions"):
+                    landed.append((kind, call, status))
+            else:
+                status, reply = restarted.call("POST", "/v1/sessions/resume", {"id": subject})
+                if status == 200 and reply["session"]["data"].get("n") == value:
+                    landed.append((kind, call, status))
+        check(not landed, f"{label}: a request that got no answer had landed (cut off mid-request): {landed}")
+        print(f"  {label}: {load.creates} creates and {load.updates} updates acknowledged, {lost} lost; "
+              f"exited {drained:.2f}s after SIGTERM; {audited} creates audited; "
+              f"unanswered: {dict(load.unanswered) or 'none'}", flush=True)
+    finally:
+        for process in (daemon, restarted):
+            if process and process.process.poll() is None:
+                process.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def crash_mid_write(label, store_env, inspect):
     """kill -9 cloakroomd 20 times while 4 clients create and update: afterwards no record is
     unreadable or half-written and every acknowledged write is present."""
@@ -257,6 +431,9 @@ def main():
         replicated_redis_kill(postgres)
     else:
         check(not ci, "CLOAKROOM_TEST_POSTGRES and redis-server are needed when CI=true")
+    if postgres:
+        print("== faults: SIGTERM under load drains", flush=True)
+        drain_on_sigterm(postgres)
     if redis:
         print("== faults: replicated store, stop postgres", flush=True)
         replicated_postgres_stop(redis)
@@ -264,6 +441,11 @@ def main():
         check(not ci, "CLOAKROOM_TEST_REDIS is needed when CI=true")
     print("== faults: fallback chain, kill -9 postgres", flush=True)
     fallback_sequence()
+    print("== faults: fallback chain started while postgres is down", flush=True)
+    fallback_start_with_primary_down()
+    if postgres and shutil.which("redis-server"):
+        print("== faults: replicated store started while redis is down", flush=True)
+        replicated_start_with_fast_store_down(postgres)
     print("== faults: kill -9 cloakroomd mid-write", flush=True)
     crash_mid_write("sqlite, kill -9 cloakroomd", {"CLOAKROOM_STORE": "sqlite:./db/sessions.sqlite"}, inspect_sqlite)
     crash_mid_write("file, kill -9 cloakroomd", {"CLOAKROOM_STORE": "file:./file-store"}, inspect_files)

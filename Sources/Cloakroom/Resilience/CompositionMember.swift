@@ -113,12 +113,16 @@ final class CompositionMember: Sendable {
         ComponentHealth(health: await store.health(), role: role, inUse: isInUse)
     }
 
-    /// Lets a health check through when the breaker's cool-down has passed, and applies the
-    /// journal once the store is in use again.
+    /// Lets a health check through when the breaker's cool-down has passed, or when the store is
+    /// in use but its last call failed, and applies the journal once the store is in use again.
+    ///
+    /// The second case matters when traffic is quiet: a store that failed fewer times than open
+    /// its breaker (one write missed while it was starting, say) would otherwise count as out of
+    /// sync, and the service as degraded, until the next request happened to reach it.
     func probe() async {
         let now = clock.monotonicNow
         let wantsProbe = state.withLock { state in
-            !state.breaker.isClosed && state.breaker.permitsCall(now: now)
+            !state.breaker.isClosedWithoutFailures && state.breaker.permitsCall(now: now)
         }
         if wantsProbe {
             let health = await store.health()
@@ -153,7 +157,13 @@ final class CompositionMember: Sendable {
                     }
                 }
             }
-            state.withLock { $0.journal.markApplied(pending) }
+            // The store answered every call of the repair: it is up.
+            report(
+                state.withLock { state in
+                    state.journal.markApplied(pending)
+                    return state.breaker.recordSuccess()
+                }
+            )
             logger.info(
                 "store repaired after an outage",
                 metadata: [

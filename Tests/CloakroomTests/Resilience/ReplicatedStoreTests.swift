@@ -124,6 +124,20 @@ struct ReplicatedStoreTests {
         #expect(durable.callCount == before, "reads come from the fast store again")
     }
 
+    @Test func aFastStoreThatMissedOneWriteIsTakenBackWithoutFurtherTraffic() async throws {
+        // Down from the start (as when cloakroomd starts before Redis): one create, fewer failures
+        // than open the breaker, then no traffic at all. The probe alone must bring it back.
+        fast.isDown = true
+        let issued = try await manager.create(data: ["n": 1])
+        #expect(store.bypassedStores == [fast.name])
+        fast.isDown = false
+        await store.probe()
+        #expect(store.bypassedStores.isEmpty)
+        #expect(try await fast.base.load(issued.id.key, now: clock.now) == nil, "no copy made while it was down")
+        #expect(try await manager.resume(issued.id) != nil)
+        #expect(try await fast.base.load(issued.id.key, now: clock.now) != nil, "refilled on the next read")
+    }
+
     @Test func withTheDurableStoreDownWritesFailAndCachedReadsGoOn() async throws {
         let issued = try await manager.create(data: ["n": 1])
         durable.isDown = true
