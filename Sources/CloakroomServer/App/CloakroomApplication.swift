@@ -1,4 +1,5 @@
 import Cloakroom
+import CloakroomHummingbird
 import CloakroomTokens
 import Hummingbird
 import Logging
@@ -21,6 +22,10 @@ public enum CloakroomApplication {
         pages: PageOptions = PageOptions()
     ) throws -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        // First, so that every request counts with the status its client gets.
+        router.middlewares.add(
+            HTTPMetricsMiddleware(factory: PrometheusMetricsFactory.cloakroom(registry: metrics))
+        )
         if let composed = manager.store as? any ComposedSessionStore {
             router.middlewares.add(DegradedHeaderMiddleware(store: composed))
         }
@@ -38,7 +43,7 @@ public enum CloakroomApplication {
                 ?? StoreGaugeService(
                     store: manager.store,
                     clock: manager.clock,
-                    metricsFactory: PrometheusMetricsFactory(registry: metrics)
+                    metricsFactory: PrometheusMetricsFactory.cloakroom(registry: metrics)
                 ),
             options: pages
         ).register(on: router)
@@ -79,7 +84,7 @@ public enum CloakroomApplication {
         let gauges = StoreGaugeService(
             store: manager.store,
             clock: manager.clock,
-            metricsFactory: PrometheusMetricsFactory(registry: metrics),
+            metricsFactory: PrometheusMetricsFactory.cloakroom(registry: metrics),
             logger: logger
         )
         let router = try buildRouter(

@@ -91,7 +91,7 @@ public enum CloakroomDaemon {
 
     static func setUp(_ configuration: ServerConfiguration, logger: Logger) async throws -> Parts {
         let registry = PrometheusCollectorRegistry()
-        let metricsFactory = PrometheusMetricsFactory(registry: registry)
+        let metricsFactory = PrometheusMetricsFactory.cloakroom(registry: registry)
         // Before the API keys: a start that fails on its signing keys prints no new secret.
         let signingKeys = try loadSigningKeys(configuration)
         let (apiKeys, newSecret) =

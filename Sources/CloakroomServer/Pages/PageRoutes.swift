@@ -28,7 +28,7 @@ struct PageRoutes: Sendable {
         options: PageOptions
     ) throws {
         let renderer = try PageRenderer(demo: options.demoSignIn)
-        let factory = PrometheusMetricsFactory(registry: registry)
+        let factory = PrometheusMetricsFactory.cloakroom(registry: registry)
         let throttle = try LoginThrottle(limiter: Self.pageLimiter(limiter))
         demo =
             options.demoSignIn
