@@ -4,6 +4,7 @@ Checks the DOM each page dumps and saves a screenshot of every step.
 
 Usage: python3 scripts/browser_test.py .build/debug/cloakroomd OUTPUT_FOLDER"""
 import html.parser
+import json
 import os
 import re
 import sys
@@ -156,6 +157,20 @@ def main():
         create_rate = page.text("create-rate")
         check(create_rate not in (None, "–"), f"the dashboard shows a create rate, got {create_rate}")
         check(page.by_id("end-user") is not None, "the dashboard offers to end the user's sessions")
+        # The last hour's charts: server-drawn SVG, laid out and coloured by the stylesheet (the
+        # policy allows no inline style), with the current minute's point already drawn.
+        for chart in ("chart-create", "chart-resume", "chart-errors", "chart-p99"):
+            element = page.by_id(chart)
+            check(element is not None and element["tag"] == "svg", f"the dashboard draws {chart}")
+            box = laptop.evaluate(f"JSON.stringify(document.getElementById('{chart}').getBoundingClientRect())")
+            width = json.loads(box or "{}").get("width", 0)
+            check(width > 200, f"{chart} is laid out ({width:.0f} px wide)")
+        dots = laptop.evaluate("document.querySelectorAll('#chart-create circle.dot').length")
+        check(isinstance(dots, int) and dots >= 1, f"the creates chart has a point for this minute: {dots}")
+        stroke = laptop.evaluate("getComputedStyle(document.querySelector('#chart-create .grid')).stroke")
+        check(stroke not in (None, "", "none"), f"the stylesheet colours the charts: grid stroke {stroke}")
+        latest = page.text("chart-create-latest")
+        check(latest not in (None, "–"), f"the creates chart shows the latest rate: {latest}")
         laptop.submit("document.getElementById('end-user').submit();")
         page = snapshot(laptop, "dashboard-user-ended")
         check(page.text("info") == "1 session ended.", f"ending the user's sessions: {page.text('info')}")

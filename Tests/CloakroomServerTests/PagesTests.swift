@@ -173,6 +173,9 @@ struct PagesTests {
             #expect(dashboard.status == .ok)
             #expect(dashboard.html.contains("id=\"live\""))
             #expect(dashboard.html.contains("id=\"user-sessions\""))
+            for chart in ["chart-create", "chart-resume", "chart-errors", "chart-p99"] {
+                #expect(dashboard.html.contains("<svg id=\"\(chart)\" class=\"chart\""), "the \(chart) chart")
+            }
             let token = try #require(csrfToken(dashboard.html))
             let ended = try await client.page(
                 .post,

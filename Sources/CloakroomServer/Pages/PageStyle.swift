@@ -52,6 +52,18 @@ enum PageStyle {
         .tile .value { font-size: 30px; font-weight: 700; margin-top: 4px; }
         .tile .value.small { font-size: 20px; }
         .links a { color: var(--accent); }
+        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 16px; }
+        .chart-box { margin: 0; }
+        .chart-box figcaption { display: flex; justify-content: space-between; align-items: baseline; }
+        .chart-box .label { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
+        .chart-box .latest { font-weight: 700; }
+        svg.chart { width: 100%; height: auto; display: block; }
+        svg.chart .line { fill: none; stroke: var(--accent); stroke-width: 2; stroke-linejoin: round; }
+        svg.chart .dot { fill: var(--accent); }
+        svg.chart .grid { stroke: var(--line); stroke-width: 1; }
+        svg.chart .axis { fill: var(--muted); font-size: 11px; }
+        svg.chart#chart-errors .line { stroke: var(--bad); }
+        svg.chart#chart-errors .dot { fill: var(--bad); }
         footer { max-width: 960px; margin: 0 auto 40px; padding: 0 24px; color: var(--muted); font-size: 13px; }
         code { background: #eef0f4; padding: 1px 6px; border-radius: 4px; font-size: 14px; }
         """

@@ -123,6 +123,10 @@ enum PageTemplates {
         <div class="tile"><div class="label">Resumes / min</div><div class="value" id="resume-rate">{{resumeRate}}</div></div>
         <div class="tile"><div class="label">Store</div><div class="value small" id="store-status"><span class="badge {{statusClass}}">{{status}}</span></div></div>
         </div>
+        <div class="card"><h2>Last hour</h2>
+        <div class="charts" id="charts">
+        {{#charts}}<figure class="chart-box"><figcaption><span class="label">{{label}}</span> <span class="latest" id="{{id}}-latest">{{latest}}</span></figcaption>{{{svg}}}</figure>{{/charts}}
+        </div><p class="sub">One point per minute, all session operations; p99 from the latency histogram on <a href="/metrics">/metrics</a>.</p></div>
         <div class="card"><h2>Stores</h2>
         <table id="stores"><thead><tr><th>Store</th><th>Role</th><th>Status</th><th>Detail</th></tr></thead><tbody>
         {{#stores}}<tr><td>{{name}}</td><td>{{role}}</td><td><span class="badge {{statusClass}}">{{status}}</span></td><td class="sub">{{detail}}</td></tr>{{/stores}}

@@ -104,6 +104,9 @@ struct AdminPages: Sendable {
                 ]
             },
             "operations": operations(snapshot),
+            "charts": charts().map { chart in
+                ["id": chart.id, "label": chart.title, "latest": chart.latest, "svg": chart.svg]
+            },
             "rateLimited": Self.count(snapshot.sum("cloakroom_rate_limited_total")),
             "csrfRefused": Self.count(snapshot.sum("cloakroom_csrf_refusals_total")),
             "csrfField": try await context.session.csrfField(),
@@ -158,6 +161,36 @@ struct AdminPages: Sendable {
                 "errors": Self.count(snapshot.sum(name, matching: ["operation": operation, "outcome": "error"])),
                 "latency": count > 0 ? String(format: "%.2f ms", total / count * 1000) : "–",
             ]
+        }
+    }
+
+    /// The last hour, a point per minute: creates, resumes, errors and the p99 latency of all
+    /// session operations.
+    private func charts() -> [DashboardChart] {
+        let minutes = rates.lastMinutes()
+        return [
+            DashboardChart(id: "chart-create", title: "Creates per minute", values: minutes.map { $0?.creates }) {
+                Self.rate($0)
+            },
+            DashboardChart(id: "chart-resume", title: "Resumes per minute", values: minutes.map { $0?.resumes }) {
+                Self.rate($0)
+            },
+            DashboardChart(id: "chart-errors", title: "Errors per minute", values: minutes.map { $0?.errors }) {
+                Self.rate($0)
+            },
+            DashboardChart(id: "chart-p99", title: "p99 latency", values: minutes.map { $0?.p99 }) {
+                Self.latency($0)
+            },
+        ]
+    }
+
+    /// Seconds as `420 µs`, `3.5 ms` or `1.2 s`.
+    static func latency(_ seconds: Double) -> String {
+        switch seconds {
+        case 0: "0"
+        case ..<0.001: "\(Int((seconds * 1_000_000).rounded())) µs"
+        case ..<1: String(format: "%.1f ms", seconds * 1000)
+        default: String(format: "%.1f s", seconds)
         }
     }
 
