@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import Tracing
 
 /// The single entry point to sessions: create, resume, update, rotate, end and list.
 ///
@@ -27,9 +28,9 @@ public struct SessionManager: Sendable {
     /// Where events go.
     public let events: any SessionEventSink
     let logger: Logger
-    /// The store calls, counted and timed.
+    /// The store calls, counted, timed and traced.
     let calls: MeteredStoreCalls
-    /// The manager's own operations, counted and timed.
+    /// The manager's own operations, counted, timed and traced.
     let operations: OperationMetrics<ManagerOperation>
     /// Queues this process's writers of one session so that they do not race each other.
     let writers = SessionWriteQueue()
@@ -39,6 +40,11 @@ public struct SessionManager: Sendable {
 
     /// Creates a manager.
     ///
+    /// Its operations and store calls are counted and timed through `metricsFactory`, and each is a
+    /// span of `tracer` (`cloakroom.session.<operation>`, with `cloakroom.store.<operation>` spans
+    /// under it) in the trace of the calling task's `ServiceContext`. Both default to what
+    /// `MetricsSystem` and `InstrumentationSystem` were bootstrapped with when the manager is made.
+    ///
     /// - Throws: ``CloakroomError/Code/invalidConfiguration`` when the policy's values do not fit.
     public init(
         store: any SessionStore,
@@ -47,7 +53,8 @@ public struct SessionManager: Sendable {
         clock: any SessionClock = SystemSessionClock(),
         events: any SessionEventSink = DiscardingEventSink(),
         logger: Logger = .cloakroomDisabled,
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        tracer: any Tracer = InstrumentationSystem.tracer
     ) throws(CloakroomError) {
         try policy.validate()
         self.store = store
@@ -56,8 +63,13 @@ public struct SessionManager: Sendable {
         self.clock = clock
         self.events = events
         self.logger = logger
-        calls = MeteredStoreCalls(store: store, cipher: cipher, factory: metricsFactory)
-        operations = OperationMetrics(prefix: "cloakroom_session_operations", factory: metricsFactory)
+        calls = MeteredStoreCalls(store: store, cipher: cipher, factory: metricsFactory, tracer: tracer)
+        operations = OperationMetrics(
+            prefix: "cloakroom_session_operations",
+            factory: metricsFactory,
+            spanPrefix: "cloakroom.session",
+            tracer: tracer
+        )
     }
 
     // MARK: Create

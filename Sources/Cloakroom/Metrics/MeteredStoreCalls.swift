@@ -1,9 +1,11 @@
 import Foundation
 import Metrics
+import Tracing
 
 /// The store calls a ``SessionManager`` makes, each counted and timed in
 /// `cloakroom_store_calls_total{store, operation, outcome}` and
-/// `cloakroom_store_calls_duration_seconds{store, operation}`.
+/// `cloakroom_store_calls_duration_seconds{store, operation}`, and traced as a client span
+/// `cloakroom.store.<operation>` with the attribute `cloakroom.store`.
 ///
 /// The manager keeps the store itself public and unwrapped (callers look at its type), and makes
 /// its own calls through this. With encryption keys, the records' client fields are sealed on the
@@ -22,13 +24,16 @@ struct MeteredStoreCalls: Sendable {
     let cipher: SessionCipher
     private let metrics: OperationMetrics<Operation>
 
-    init(store: any SessionStore, cipher: SessionCipher, factory: any MetricsFactory) {
+    init(store: any SessionStore, cipher: SessionCipher, factory: any MetricsFactory, tracer: any Tracer) {
         self.store = store
         self.cipher = cipher
         metrics = OperationMetrics(
             prefix: "cloakroom_store_calls",
             extraDimensions: [("store", store.name)],
-            factory: factory
+            factory: factory,
+            spanPrefix: "cloakroom.store",
+            spanKind: .client,
+            tracer: tracer
         )
     }
 

@@ -1,11 +1,21 @@
 import Metrics
+import Tracing
 
-/// Counters and a timer per operation, made once so a measured call costs no label lookups.
+/// Counters, a timer and a span name per operation, made once so a measured call costs no label
+/// lookups.
 ///
 /// Each operation counts in `<prefix>_total{operation, outcome}` (plus the `extraDimensions`),
 /// where the outcome is `ok`, `rejected` (a ``CloakroomError`` about the request: no such session,
-/// a version conflict, bad data, too many sessions) or `error` (the store or the system failed), and records its latency in `<prefix>_duration_seconds{operation}`.
-/// Labels name operations and stores only, never a session, user or token.
+/// a version conflict, bad data, too many sessions) or `error` (the store or the system failed),
+/// and records its latency in `<prefix>_duration_seconds{operation}`.
+///
+/// Each call is also a span, `<spanPrefix>.<operation>`, child of the caller's span (the task's
+/// `ServiceContext`), with the attributes `cloakroom.operation`, `cloakroom.outcome`, the
+/// `extraDimensions` as `cloakroom.<name>` and, when it failed, `cloakroom.error.code`; a failed
+/// call's span has the error status with the code as its message.
+///
+/// Labels and attributes name operations, stores and error codes only, never a session, user or
+/// token (errors are not recorded whole: their messages may name a session's handle).
 struct OperationMetrics<Operation: RawRepresentable & CaseIterable & Hashable & Sendable>: Sendable
 where Operation.RawValue == String {
     private struct Instruments: Sendable {
@@ -13,11 +23,22 @@ where Operation.RawValue == String {
         let rejected: Counter
         let failed: Counter
         let latency: Timer
+        let spanName: String
     }
 
     private let instruments: [Operation: Instruments]
+    private let tracer: any Tracer
+    private let spanKind: SpanKind
+    private let spanAttributes: [(String, String)]
 
-    init(prefix: String, extraDimensions: [(String, String)] = [], factory: any MetricsFactory) {
+    init(
+        prefix: String,
+        extraDimensions: [(String, String)] = [],
+        factory: any MetricsFactory,
+        spanPrefix: String,
+        spanKind: SpanKind = .internal,
+        tracer: any Tracer
+    ) {
         var instruments: [Operation: Instruments] = [:]
         for operation in Operation.allCases {
             let dimensions = extraDimensions + [("operation", operation.rawValue)]
@@ -42,10 +63,14 @@ where Operation.RawValue == String {
                     dimensions: dimensions,
                     preferredDisplayUnit: .seconds,
                     factory: factory
-                )
+                ),
+                spanName: spanPrefix + "." + operation.rawValue
             )
         }
         self.instruments = instruments
+        self.tracer = tracer
+        self.spanKind = spanKind
+        spanAttributes = extraDimensions.map { ("cloakroom." + $0.0, $0.1) }
     }
 
     /// Error codes that say the request was wrong, not the system.
@@ -56,25 +81,39 @@ where Operation.RawValue == String {
         ]
     }
 
-    /// Runs `body`, counting its outcome and timing it.
+    /// Runs `body` in its span, counting its outcome and timing it.
     func measure<Result>(
         _ operation: Operation,
         _ body: () async throws -> Result
     ) async throws -> Result {
         let start = ContinuousClock.now
         let instruments = instruments[operation]!
+        let span = tracer.startSpan(
+            instruments.spanName,
+            context: ServiceContext.current ?? .topLevel,
+            ofKind: spanKind
+        )
+        span.attributes["cloakroom.operation"] = operation.rawValue
+        for (name, value) in spanAttributes { span.attributes[name] = value }
+        defer { span.end() }
         do {
-            let result = try await body()
+            let result = try await ServiceContext.withValue(span.context) { try await body() }
             instruments.latency.recordInterval(since: start)
             instruments.succeeded.increment()
+            span.attributes["cloakroom.outcome"] = "ok"
             return result
         } catch {
             instruments.latency.recordInterval(since: start)
-            if let error = error as? CloakroomError, Self.rejections.contains(error.code) {
+            let code = (error as? CloakroomError)?.code
+            if let code, Self.rejections.contains(code) {
                 instruments.rejected.increment()
+                span.attributes["cloakroom.outcome"] = "rejected"
             } else {
                 instruments.failed.increment()
+                span.attributes["cloakroom.outcome"] = "error"
+                span.setStatus(SpanStatus(code: .error, message: code?.description ?? "\(type(of: error))"))
             }
+            span.attributes["cloakroom.error.code"] = code?.description ?? "\(type(of: error))"
             throw error
         }
     }
