@@ -32,6 +32,7 @@ struct ConfigurationTests {
             "CLOAKROOM_MAX_SESSIONS_PER_USER": "3",
             "CLOAKROOM_ENCRYPTION_KEYS": "new:\(key),old:\(old)",
             "CLOAKROOM_LOG_LEVEL": "debug",
+            "CLOAKROOM_OTEL_ENDPOINT": "http://collector:4318",
         ])
         #expect(configuration.host == "0.0.0.0" && configuration.port == 9000)
         #expect(configuration.store == .file(directory: "/tmp/sessions"))
@@ -41,6 +42,7 @@ struct ConfigurationTests {
         #expect(configuration.policy.maximumSessionsPerUser == 3)
         #expect(configuration.encryptionKeys.map(\.id) == ["new", "old"])
         #expect(configuration.logLevel == .debug)
+        #expect(configuration.otelEndpoint == "http://collector:4318")
     }
 
     @Test func tokenAndLimitSettings() async throws {
@@ -129,6 +131,8 @@ struct ConfigurationTests {
         ("CLOAKROOM_ENCRYPTION_KEYS", "nocolon", "CLOAKROOM_ENCRYPTION_KEYS"),
         ("CLOAKROOM_ENCRYPTION_KEYS", "k:c2hvcnQ=", "CLOAKROOM_ENCRYPTION_KEYS"),
         ("CLOAKROOM_LOG_LEVEL", "loud", "CLOAKROOM_LOG_LEVEL"),
+        ("CLOAKROOM_OTEL_ENDPOINT", "collector:4318", "CLOAKROOM_OTEL_ENDPOINT"),
+        ("CLOAKROOM_OTEL_ENDPOINT", "grpc://collector:4317", "CLOAKROOM_OTEL_ENDPOINT"),
         ("CLOAKROOM_CONFIG_FILE", "/nonexistent/cloakroom.json", "CLOAKROOM_CONFIG_FILE"),
     ])
     func invalidSettingsNameTheSetting(_ name: String, _ value: String, _ expected: String) async throws {

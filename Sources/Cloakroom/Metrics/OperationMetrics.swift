@@ -28,6 +28,8 @@ where Operation.RawValue == String {
 
     private let instruments: [Operation: Instruments]
     private let tracer: any Tracer
+    /// Whether spans are made: not for the no-op tracer.
+    private let traces: Bool
     private let spanKind: SpanKind
     private let spanAttributes: [(String, String)]
 
@@ -69,6 +71,7 @@ where Operation.RawValue == String {
         }
         self.instruments = instruments
         self.tracer = tracer
+        traces = !(tracer is NoOpTracer)
         self.spanKind = spanKind
         spanAttributes = extraDimensions.map { ("cloakroom." + $0.0, $0.1) }
     }
@@ -86,34 +89,51 @@ where Operation.RawValue == String {
         _ operation: Operation,
         _ body: () async throws -> Result
     ) async throws -> Result {
-        let start = ContinuousClock.now
         let instruments = instruments[operation]!
+        // Without a tracer (the default until one is bootstrapped) a span would cost a
+        // task-local binding and attribute dictionaries per call for nothing.
+        guard traces else { return try await counted(operation, instruments, span: nil, body) }
         let span = tracer.startSpan(
             instruments.spanName,
             context: ServiceContext.current ?? .topLevel,
             ofKind: spanKind
         )
-        span.attributes["cloakroom.operation"] = operation.rawValue
-        for (name, value) in spanAttributes { span.attributes[name] = value }
         defer { span.end() }
+        if span.isRecording {
+            span.attributes["cloakroom.operation"] = operation.rawValue
+            for (name, value) in spanAttributes { span.attributes[name] = value }
+        }
+        return try await ServiceContext.withValue(span.context) {
+            try await counted(operation, instruments, span: span, body)
+        }
+    }
+
+    private func counted<Result>(
+        _ operation: Operation,
+        _ instruments: Instruments,
+        span: (any Span)?,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        let start = ContinuousClock.now
+        let recording = span?.isRecording == true ? span : nil
         do {
-            let result = try await ServiceContext.withValue(span.context) { try await body() }
+            let result = try await body()
             instruments.latency.recordInterval(since: start)
             instruments.succeeded.increment()
-            span.attributes["cloakroom.outcome"] = "ok"
+            recording?.attributes["cloakroom.outcome"] = "ok"
             return result
         } catch {
             instruments.latency.recordInterval(since: start)
             let code = (error as? CloakroomError)?.code
             if let code, Self.rejections.contains(code) {
                 instruments.rejected.increment()
-                span.attributes["cloakroom.outcome"] = "rejected"
+                recording?.attributes["cloakroom.outcome"] = "rejected"
             } else {
                 instruments.failed.increment()
-                span.attributes["cloakroom.outcome"] = "error"
-                span.setStatus(SpanStatus(code: .error, message: code?.description ?? "\(type(of: error))"))
+                recording?.attributes["cloakroom.outcome"] = "error"
+                recording?.setStatus(SpanStatus(code: .error, message: code?.description ?? "\(type(of: error))"))
             }
-            span.attributes["cloakroom.error.code"] = code?.description ?? "\(type(of: error))"
+            recording?.attributes["cloakroom.error.code"] = code?.description ?? "\(type(of: error))"
             throw error
         }
     }

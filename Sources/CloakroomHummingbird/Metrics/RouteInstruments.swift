@@ -44,7 +44,11 @@ final class RouteInstruments: Sendable {
             )
         )
         // Two requests may make the same instrument at once; the factory hands both the same
-        // series, so keeping either is right.
-        return self.made.withLock { $0[key, default: made] }
+        // series, so keeping the first is right.
+        return self.made.withLock { instruments in
+            if let first = instruments[key] { return first }
+            instruments[key] = made
+            return made
+        }
     }
 }

@@ -26,6 +26,8 @@ public enum CloakroomApplication {
         router.middlewares.add(
             HTTPMetricsMiddleware(factory: PrometheusMetricsFactory.cloakroom(registry: metrics))
         )
+        // Continues the caller's trace (traceparent); the manager's spans go under this one.
+        router.middlewares.add(HTTPTracingMiddleware())
         if let composed = manager.store as? any ComposedSessionStore {
             router.middlewares.add(DegradedHeaderMiddleware(store: composed))
         }

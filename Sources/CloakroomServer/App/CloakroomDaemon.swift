@@ -35,6 +35,16 @@ public enum CloakroomDaemon {
             logger.warning("\(name) is not a setting and is ignored; `cloakroomd --help` lists them")
         }
 
+        // Before the manager is made: it takes the tracer bootstrapped here.
+        let traceExport: (any Service)?
+        do {
+            traceExport = try TraceExport.bootstrap(configuration, environment: environment, logger: logger)
+        } catch {
+            printError(
+                "cloakroomd: cannot start: traces cannot be exported: \(error); check \(Setting.otelEndpoint.displayName) and the OTEL_* variables"
+            )
+            return 1
+        }
         let parts: Parts
         do {
             parts = try await setUp(configuration, logger: logger)
@@ -54,7 +64,8 @@ public enum CloakroomDaemon {
                 limiter: parts.limiter,
                 apiKeys: parts.apiKeys,
                 metrics: parts.metrics,
-                services: parts.services,
+                // The exporter ahead of the rest: it stops after them, sending the last spans.
+                services: (traceExport.map { [$0] } ?? []) + parts.services,
                 logger: logger,
                 onServerRunning: { channel in
                     let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? 0)" }

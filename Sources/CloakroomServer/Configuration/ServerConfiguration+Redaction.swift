@@ -12,6 +12,7 @@ extension ServerConfiguration: CustomReflectable {
                 "jwtAlgorithm": jwtAlgorithm, "tokenOptions": tokenOptions, "limits": limits,
                 "demoSignIn": demoSignIn, "demoPassword": "***", "insecureCookies": insecureCookies,
                 "eventsFile": eventsFile as Any, "auditRetention": auditRetention, "logLevel": logLevel,
+                "otelEndpoint": otelEndpoint as Any,
             ],
             displayStyle: .struct
         )

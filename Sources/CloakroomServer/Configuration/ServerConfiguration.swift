@@ -50,6 +50,9 @@ public struct ServerConfiguration: Sendable {
     public var auditRetention: Duration = .seconds(90 * 86_400)
     /// The lowest log level printed.
     public var logLevel: Logger.Level = .info
+    /// The OpenTelemetry collector to export traces to over OTLP/HTTP (`http://host:4318`); none
+    /// by default, and then traces are exported only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+    public var otelEndpoint: String?
 
     /// A configuration with every default.
     public init() {}
@@ -202,6 +205,14 @@ public struct ServerConfiguration: Sendable {
                 throw reader.invalid(.logLevel, "trace, debug, info, notice, warning, error or critical", value)
             }
             logLevel = level
+        }
+        if let value = reader.string(.otelEndpoint), !value.isEmpty {
+            guard let url = URL(string: value), ["http", "https"].contains(url.scheme?.lowercased()),
+                url.host?.isEmpty == false
+            else {
+                throw reader.invalid(.otelEndpoint, "an http:// or https:// URL such as http://localhost:4318", value)
+            }
+            otelEndpoint = value
         }
     }
 

@@ -33,6 +33,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case eventsFile
     case auditRetention
     case logLevel
+    case otelEndpoint
     case configFile
 
     /// The configuration key (the JSON file's field name).
@@ -92,6 +93,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .eventsFile: "none"
         case .auditRetention: "90d"
         case .logLevel: "info"
+        case .otelEndpoint: "none"
         case .configFile: "none"
         }
     }
@@ -137,6 +139,8 @@ public enum Setting: String, CaseIterable, Sendable {
         case .eventsFile: "append session events to this file as JSON lines"
         case .auditRetention: "with a postgres:// store, keep events in cloakroom_events this long (0s: no audit table)"
         case .logLevel: "trace, debug, info, notice, warning, error or critical"
+        case .otelEndpoint:
+            "export traces over OTLP/HTTP to this collector, e.g. http://localhost:4318 (also on when OTEL_EXPORTER_OTLP_ENDPOINT is set; the OTEL_* variables refine it)"
         case .configFile: "JSON file with any of these settings by key"
         }
     }
