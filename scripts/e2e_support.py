@@ -281,6 +281,8 @@ class WriteLoad:
         self.phase = "before"
         self.by_phase = collections.defaultdict(collections.Counter)
         self.degraded_headers = collections.defaultdict(collections.Counter)
+        # Every answer as (time it came, status or "no answer", seconds it took), for gap measures.
+        self.timeline = []
         self.stopping = False
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self.work, args=(w,), daemon=True) for w in range(workers)]
@@ -305,6 +307,7 @@ class WriteLoad:
             # A user of its own per session: the load creates thousands, and one user's sessions
             # beyond the per-user limit (100 by default) would end the oldest.
             user_id = f"worker{worker}-{os.urandom(6).hex()}" if creating else None
+            sent = time.time()
             try:
                 if creating:
                     status, reply, headers = self.daemon.request(
@@ -322,6 +325,7 @@ class WriteLoad:
                     self.errors += 1
                     self.statuses["no answer"] += 1
                     self.by_phase[self.phase]["no answer"] += 1
+                    self.timeline.append((time.time(), "no answer", time.time() - sent))
                 time.sleep(0.01)
                 continue
             with self.lock:
@@ -337,22 +341,24 @@ class WriteLoad:
                     self.uncertain[session_id] = value
                 self.statuses[status] += 1
                 self.by_phase[self.phase][status] += 1
+                self.timeline.append((time.time(), status, time.time() - sent))
                 self.degraded_headers[self.phase][headers.get("Cloakroom-Degraded")] += 1
                 if status >= 400:
                     self.errors += 1
                     if not (isinstance(reply, dict) and "error" in reply):
                         check(False, f"error without the error shape: {status} {reply}")
 
-    def verify(self, daemon, label):
+    def verify(self, daemon, label, required=True):
         """Every acknowledged write is there: each session resumes with the counter it was last
-        acknowledged at (or the uncertain write after it)."""
+        acknowledged at (or the uncertain write after it). Answers how many were lost; a loss is
+        a failed check unless not `required`."""
         lost = []
         for session_id, value in self.acknowledged.items():
             status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": session_id})
             found = reply.get("session", {}).get("data", {}).get("n") if status == 200 else None
             if found != value and not (session_id in self.uncertain and found == self.uncertain[session_id]):
                 lost.append((status, value, found, reply if status != 200 else None))
-        check(not lost, f"{label}: {len(lost)} of {len(self.acknowledged)} acknowledged writes lost, e.g. {lost[:3]}")
+        check(not required or not lost, f"{label}: {len(lost)} of {len(self.acknowledged)} acknowledged writes lost, e.g. {lost[:3]}")
         return len(lost)
 
 
