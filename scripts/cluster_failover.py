@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-from e2e_support import Daemon, WriteLoad, check, checks, failures, redis_command, wait_for
+from e2e_support import Daemon, WriteLoad, check, checks, failures, redis_command, stop_load_and_daemon, wait_for
 
 # A node is declared failed after this long without answering; its replica then stands for election.
 NODE_TIMEOUT_MS = 1000
@@ -198,11 +198,7 @@ def failover_under_load(label, settings):
               f"{label}: every request answered after the promotion settled: {dict(after)}")
         yield load, daemon, figures
     finally:
-        if load:
-            load.stop()
-        if daemon:
-            code = daemon.stop()
-            check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
+        stop_load_and_daemon(label, load, daemon)
         cluster.close()
         shutil.rmtree(folder, ignore_errors=True)
 

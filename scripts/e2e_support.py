@@ -362,6 +362,15 @@ class WriteLoad:
         return len(lost)
 
 
+def stop_load_and_daemon(label, load, daemon):
+    """Stops the load (when it started) and then cloakroomd, checking that it exits 0."""
+    if load:
+        load.stop()
+    if daemon:
+        code = daemon.stop()
+        check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
+
+
 def wait_for(predicate, limit):
     """Seconds until predicate() held, polling every 50 ms, or None after `limit` seconds."""
     started = time.time()

@@ -18,7 +18,7 @@ import threading
 import time
 
 from e2e_support import (Daemon, PostgresInstance, RedisInstance, WriteLoad, daemon_on_own_postgres, check, checks,
-                          failures, wait_for)
+                          failures, stop_load_and_daemon, wait_for)
 
 
 def health(daemon):
@@ -86,11 +86,7 @@ def replicated_redis_kill(postgres_url):
               f"degraded {degraded or 0:.2f}s after the kill, redis in use again {recovered or 0:.2f}s after its "
               f"restart, {lost} acknowledged writes lost", flush=True)
     finally:
-        if load:
-            load.stop()
-        if daemon:
-            code = daemon.stop()
-            check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
+        stop_load_and_daemon(label, load, daemon)
         redis.kill()
         shutil.rmtree(folder, ignore_errors=True)
 
