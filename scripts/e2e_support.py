@@ -262,6 +262,87 @@ class RedisInstance:
         return redis_command(self.port, "EXISTS", key).startswith(b":1")
 
 
+class CuttableLink:
+    """A TCP relay to a server that the test can cut, as a network partition between one client
+    and that server would: cut() resets every relayed connection and refuses new ones until
+    restore(). Clients connect to 127.0.0.1:port."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.open = []
+        self.is_cut = False
+        self.closed = False
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                refused = self.is_cut
+            if refused:
+                self.reset(client)
+                continue
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+                server.settimeout(None)
+            except OSError:
+                self.reset(client)
+                continue
+            with self.lock:
+                self.open += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self.pump, args=(source, sink), daemon=True).start()
+
+    def pump(self, source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    @staticmethod
+    def reset(connection):
+        # SO_LINGER 0: close sends a reset, as a dropped route or a firewall rule would.
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        connection.close()
+
+    def cut(self):
+        with self.lock:
+            self.is_cut = True
+            connections, self.open = self.open, []
+        for connection in connections:
+            try:
+                self.reset(connection)
+            except OSError:
+                pass
+
+    def restore(self):
+        with self.lock:
+            self.is_cut = False
+
+    def close(self):
+        self.closed = True
+        self.cut()
+        self.listener.close()
+
+
 class WriteLoad:
     """Workers that create sessions and update their own sessions' counter `n`, remembering what
     was acknowledged. A write whose answer was lost may or may not have landed: it is `uncertain`."""

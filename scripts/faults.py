@@ -17,8 +17,8 @@ import tempfile
 import threading
 import time
 
-from e2e_support import (Daemon, PostgresInstance, RedisInstance, WriteLoad, daemon_on_own_postgres, check, checks,
-                          failures, stop_load_and_daemon, wait_for)
+from e2e_support import (CuttableLink, Daemon, PostgresInstance, RedisInstance, WriteLoad, daemon_on_own_postgres,
+                          check, checks, failures, stop_load_and_daemon, wait_for)
 
 
 def health(daemon):
@@ -179,6 +179,87 @@ def fallback_sequence():
               f"{label}: the session created on the fallback lives on: {status}")
         print(f"  {label}: switched {switched or 0:.1f}s after the kill "
               f"(calls to the dead primary time out after 1 s), back {back or 0:.1f}s after the restart", flush=True)
+
+
+def shared_repair_journal(postgres_url):
+    """Two cloakroomd on one Redis in front of one PostgreSQL; the first one's way to Redis is cut
+    (Redis itself stays up). What the first could not change in Redis (an end, an update, an end of
+    all of a user's sessions) the second must stop serving within about a probe interval (500 ms),
+    through the journal in PostgreSQL, even after the first was killed."""
+    label = "shared repair journal, redis+postgres, one instance cut off from redis"
+    folder = tempfile.mkdtemp(prefix="cloakroom-faults-")
+    redis = RedisInstance(folder)
+    link = None
+    first = second = None
+    schema = f"faults_{os.urandom(4).hex()}"
+    durable = f"{postgres_url}?sslmode=disable&schema={schema}"
+    try:
+        redis.start()
+        link = CuttableLink(redis.port)
+        for name in ("first", "second"):
+            os.makedirs(os.path.join(folder, name))
+        first = Daemon(os.path.join(folder, "first"), {"CLOAKROOM_STORE": f"redis://127.0.0.1:{link.port}?timeout=1s",
+                                                       "CLOAKROOM_STORE_DURABLE": durable})
+        second = Daemon(os.path.join(folder, "second"),
+                        {"CLOAKROOM_STORE": f"{redis.url}?timeout=1s", "CLOAKROOM_STORE_DURABLE": durable})
+
+        def session(user):
+            status, reply = first.call("POST", "/v1/sessions", {"user_id": user, "data": {"n": 1}})
+            check(status == 201, f"{label}: create answered {status} {reply}")
+            return reply["id"]
+
+        def resume(daemon, session_id):
+            status, reply = daemon.call("POST", "/v1/sessions/resume", {"id": session_id})
+            return status, (reply or {}).get("session", {}).get("data")
+
+        ended, updated, kept = session("alice"), session("alice"), session("alice")
+        bob_ended, bob_kept = session("bob"), session("bob")
+        every = [ended, updated, kept, bob_ended, bob_kept]
+        check(all(resume(second, each)[0] == 200 for each in every), f"{label}: the second instance serves them")
+        check(all(redis.has_session(each) for each in every), f"{label}: redis holds every copy")
+        link.cut()
+        check(first.call("POST", "/v1/sessions/end", {"id": ended})[0] == 204, f"{label}: the first ends a session")
+        check(first.call("POST", "/v1/sessions/update", {"id": updated, "set": {"n": 2}})[0] == 200,
+              f"{label}: the first updates a session")
+        status, reply = first.call("DELETE", "/v1/users/bob/sessions", {"except": bob_kept})
+        check(status == 200, f"{label}: the first ends bob's other sessions: {status} {reply}")
+        acknowledged = time.time()
+        # The first instance dies with its own journal: only the shared one is left.
+        first.kill()
+        first = None
+        check(redis.has_session(ended), f"{label}: redis still holds the ended session's copy (the case at hand)")
+        healed = wait_for(lambda: (resume(second, ended)[0], resume(second, updated), resume(second, bob_ended)[0])
+                          == (404, (200, {"n": 2}), 404), 10)
+        window = time.time() - acknowledged if healed is not None else None
+        check(window is not None and window < 2,
+              f"{label}: the second instance stopped serving the stale copies {window}s after the acknowledgements "
+              f"(limit 2 s; probe interval 500 ms)")
+        check(resume(second, kept)[0] == 200 and resume(second, bob_kept)[0] == 200,
+              f"{label}: sessions nobody ended are still served")
+        check(not redis.has_session(ended) and not redis.has_session(bob_ended),
+              f"{label}: the second instance deleted the stale copies from redis")
+        left = wait_for(lambda: psql_count(postgres_url, f"{schema}.cloakroom_repairs") == 0, 5)
+        check(left is not None, f"{label}: the applied journal entries were removed from PostgreSQL")
+        status, overall, stores, _ = health(second)
+        check((status, overall) == (200, "ok"), f"{label}: the second instance is healthy: {(status, overall, stores)}")
+        print(f"  {label}: stale copies no longer served {window or 0:.2f}s after the acknowledgements "
+              f"(first instance killed meanwhile)", flush=True)
+    finally:
+        if first:
+            first.kill()
+        if second:
+            code = second.stop()
+            check(code == 0, f"{label}: cloakroomd exits 0, got {code}")
+        if link:
+            link.close()
+        redis.kill()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def psql_count(url, table):
+    """How many rows `table` holds, read with psql over `url`."""
+    out = subprocess.run(["psql", url, "-Atc", f"SELECT count(*) FROM {table}"], capture_output=True, text=True)
+    return int(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
 
 
 def postgres_rows(postgres, table, schema="public"):
@@ -410,6 +491,8 @@ def main():
     if postgres and shutil.which("redis-server"):
         print("== faults: replicated store started while redis is down", flush=True)
         replicated_start_with_fast_store_down(postgres)
+        print("== faults: shared repair journal, one instance cut off from redis", flush=True)
+        shared_repair_journal(postgres)
     print("== faults: kill -9 cloakroomd mid-write", flush=True)
     crash_mid_write("sqlite, kill -9 cloakroomd", {"CLOAKROOM_STORE": "sqlite:./db/sessions.sqlite"}, inspect_sqlite)
     crash_mid_write("file, kill -9 cloakroomd", {"CLOAKROOM_STORE": "file:./file-store"}, inspect_files)

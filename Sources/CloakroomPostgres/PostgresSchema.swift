@@ -40,6 +40,14 @@ import PostgresNIO
 /// Rate-limit state (see ``Cloakroom/CellRate``): `key` (`bytea` primary key, SHA-256 of bucket and
 /// key) and `arrival` (`bigint`, the theoretical arrival time in µs since 1970). A row whose
 /// arrival is past means a full bucket; pruning removes those through the index on `arrival`.
+///
+/// ## Table `cloakroom_repairs`
+///
+/// The shared repair journal of a fast store in front of this one (see
+/// ``Cloakroom/RepairJournalStore``), empty unless the fast store missed a write: `sequence`
+/// (bigserial primary key; a replaced entry takes a new number), `target` (unique: `key:` and the
+/// session key's hex, or `user:` and the user ID), `session_key` for a record, and `user_id`,
+/// `except_key` and `since` for a user's "end all".
 public enum PostgresSchema {
     /// One step of the schema.
     public struct Migration: Sendable {
@@ -110,6 +118,22 @@ public enum PostgresSchema {
             statements: [
                 // How many sessions an event stands for (expired sessions pruned in one batch).
                 "ALTER TABLE cloakroom_events ADD COLUMN count integer"
+            ]
+        ),
+        Migration(
+            version: 5,
+            name: "shared repair journal",
+            statements: [
+                """
+                CREATE TABLE cloakroom_repairs (
+                    sequence bigserial PRIMARY KEY,
+                    target text NOT NULL UNIQUE,
+                    session_key bytea,
+                    user_id text,
+                    except_key bytea,
+                    since timestamptz
+                )
+                """
             ]
         ),
     ]

@@ -20,6 +20,13 @@ import GRDB
 /// - `key` BLOB primary key: SHA-256 of bucket and key.
 /// - `arrival` INTEGER: the theoretical arrival time in µs since 1970; a row whose arrival is past
 ///   means a full bucket and is pruned. Indexed for pruning.
+///
+/// Table `cloakroom_repairs` (the shared repair journal of a fast store in front of this one, see
+/// `RepairJournalStore`; empty unless the fast store missed a write):
+/// - `sequence` INTEGER primary key, `AUTOINCREMENT` so that a number is never given twice.
+/// - `target` TEXT unique: `key:` and the session key's hex, or `user:` and the user ID.
+/// - `session_key` BLOB for a record; `user_id` TEXT, `except_key` BLOB and `since` REAL
+///   (seconds since 1970) for a user's "end all".
 public enum SQLiteSchema {
     /// The migrator that brings a database up to the current schema.
     public static var migrator: DatabaseMigrator {
@@ -52,6 +59,20 @@ public enum SQLiteSchema {
                         arrival INTEGER NOT NULL
                     ) WITHOUT ROWID;
                     CREATE INDEX cloakroom_limits_by_arrival ON cloakroom_limits (arrival);
+                    """
+            )
+        }
+        migrator.registerMigration("v3: shared repair journal") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE cloakroom_repairs (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        target TEXT NOT NULL UNIQUE,
+                        session_key BLOB,
+                        user_id TEXT,
+                        except_key BLOB,
+                        since REAL
+                    );
                     """
             )
         }

@@ -24,6 +24,14 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test(arguments: RepairJournalConformance.Check.allCases)
+    func repairJournal(_ check: RepairJournalConformance.Check) async throws {
+        let folder = try TemporaryFolder()
+        try await RepairJournalConformance.run(check) {
+            try SQLiteSessionStore(path: folder.url.appendingPathComponent("sessions.sqlite").path)
+        }
+    }
+
     @Sendable static func corrupt(_ store: any SessionStore, _ key: SessionKey) async throws {
         let store = try #require(store as? SQLiteSessionStore)
         let queue = try DatabaseQueue(path: store.path)
@@ -50,7 +58,7 @@ struct SQLiteStoreTests {
         let migrations = try await second.pool.read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
         }
-        #expect(migrations == ["v1: sessions", "v2: rate limits"])
+        #expect(migrations == ["v1: sessions", "v2: rate limits", "v3: shared repair journal"])
         await second.close()
     }
 

@@ -11,6 +11,11 @@ struct StoreConformanceTests {
         try await StoreConformance.run(check) { MemorySessionStore() }
     }
 
+    @Test(arguments: RepairJournalConformance.Check.allCases)
+    func memoryRepairJournal(_ check: RepairJournalConformance.Check) async throws {
+        try await RepairJournalConformance.run(check) { MemorySessionStore() }
+    }
+
     @Test(arguments: StoreConformance.Check.allCases)
     func file(_ check: StoreConformance.Check) async throws {
         let folder = try TemporaryFolder()

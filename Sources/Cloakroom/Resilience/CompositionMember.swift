@@ -8,6 +8,11 @@ import Synchronization
 /// The composition asks it to ``call(now:_:)`` the store; it refuses at once while the breaker is
 /// open, counts outages, and emits an event, a log line and the `cloakroom_store_bypassed` gauge
 /// whenever the store is dropped or taken back.
+///
+/// With a ``RepairJournalStore`` to share its journal through, every change the store missed is
+/// also recorded there, before the write that missed it is acknowledged, and every ``repair()``
+/// first takes in what other instances recorded: so an instance that can reach the store drops
+/// copies another instance could not update, within one probe interval.
 final class CompositionMember: Sendable {
     /// The outcome of a call.
     enum Outcome<Value> {
@@ -20,20 +25,35 @@ final class CompositionMember: Sendable {
     struct State {
         var breaker: CircuitBreaker
         var journal: RepairJournal
+        /// Entries the shared journal did not take (its store failed); retried on each repair.
+        var unshared: [SharedRepair.Target] = []
     }
+
+    /// How many shared entries one repair takes in; the rest wait for the next probe.
+    static let sharedPageSize = 10_000
 
     let store: any SessionStore
     let role: String
     let clock: any SessionClock
+    /// Where the journal is shared with other instances, if anywhere.
+    let sharedJournal: (any RepairJournalStore)?
+    private let journalCapacity: Int
     private let events: any SessionEventSink
     private let logger: Logger
     private let state: Mutex<State>
     private let bypassed: Gauge
     private let bypasses: Counter
 
-    init(store: any SessionStore, role: String, options: CompositionOptions) {
+    init(
+        store: any SessionStore,
+        role: String,
+        options: CompositionOptions,
+        sharedJournal: (any RepairJournalStore)? = nil
+    ) {
         self.store = store
         self.role = role
+        self.sharedJournal = sharedJournal
+        self.journalCapacity = options.journalCapacity
         self.clock = options.clock
         self.events = options.events
         self.logger = options.logger
@@ -85,17 +105,83 @@ final class CompositionMember: Sendable {
         } catch {
             logger.debug("store change failed", metadata: ["store": "\(store.name)", "error": "\(error)"])
         }
-        missed(key)
+        await missed(key, now: now)
     }
 
-    /// Records that the store missed a change to `key`.
-    func missed(_ key: SessionKey) {
+    /// Records that the store missed a change to `key`, here and in the shared journal.
+    func missed(_ key: SessionKey, now: Date) async {
         state.withLock { $0.journal.add(key) }
+        await share(.session(key), now: now)
     }
 
-    /// Records that the store missed the end of `userID`'s sessions (except one).
-    func missed(user userID: String, except: SessionKey?, now: Date) {
+    /// Records that the store missed the end of `userID`'s sessions (except one), here and in the
+    /// shared journal.
+    func missed(user userID: String, except: SessionKey?, now: Date) async {
         state.withLock { $0.journal.add(user: userID, except: except, now: now) }
+        await share(.user(userID, except: except, since: now), now: now)
+    }
+
+    /// Records an entry in the shared journal; when that fails, keeps it to retry on the next
+    /// repair (this instance's own journal covers its own reads meanwhile).
+    private func share(_ target: SharedRepair.Target, now: Date) async {
+        guard let sharedJournal else { return }
+        do {
+            try await sharedJournal.recordRepair(target, now: now)
+        } catch {
+            logger.warning(
+                "could not share a missed change with other instances; retrying",
+                metadata: ["store": "\(sharedJournal.name)", "error": "\(error)"]
+            )
+            state.withLock { state in
+                // Past the capacity the local journal has overflowed and clears the store anyway.
+                if state.unshared.count < journalCapacity { state.unshared.append(target) }
+            }
+        }
+    }
+
+    /// Records again the entries the shared journal did not take.
+    private func shareAgain(now: Date) async {
+        guard let sharedJournal else { return }
+        let targets = state.withLock { state in
+            defer { state.unshared = [] }
+            return state.unshared
+        }
+        for (index, target) in targets.enumerated() {
+            do {
+                try await sharedJournal.recordRepair(target, now: now)
+            } catch {
+                state.withLock { $0.unshared.insert(contentsOf: targets[index...], at: 0) }
+                return
+            }
+        }
+    }
+
+    /// Takes the shared journal's entries into this instance's journal, so that its reads stop
+    /// trusting those copies at once, and answers them to be removed once applied. Only while the
+    /// store is in use: an instance that does not read the store has nothing to distrust.
+    private func adoptSharedRepairs() async -> [SharedRepair] {
+        guard let sharedJournal, isInUse else { return [] }
+        let repairs: [SharedRepair]
+        do {
+            repairs = try await sharedJournal.pendingRepairs(limit: Self.sharedPageSize)
+        } catch {
+            logger.debug(
+                "could not read the shared repair journal",
+                metadata: ["store": "\(sharedJournal.name)", "error": "\(error)"]
+            )
+            return []
+        }
+        guard !repairs.isEmpty else { return [] }
+        state.withLock { state in
+            for repair in repairs {
+                switch repair.target {
+                case .session(let key): state.journal.add(key)
+                case .user(let userID, let except, let since):
+                    state.journal.add(user: userID, except: except, now: since)
+                }
+            }
+        }
+        return repairs
     }
 
     /// Whether the store's copy of `key` may be stale.
@@ -135,13 +221,15 @@ final class CompositionMember: Sendable {
         await repair()
     }
 
-    /// Applies the journal to the store, when it is in use.
+    /// Applies the journal, with what other instances shared, to the store when it is in use.
     func repair() async {
+        let now = clock.now
+        await shareAgain(now: now)
+        let adopted = await adoptSharedRepairs()
         let pending = state.withLock { state in
             state.breaker.isClosed && !state.journal.isEmpty ? state.journal.pending : nil
         }
         guard let pending else { return }
-        let now = clock.now
         do {
             if pending.clearAll {
                 try await store.clear()
@@ -164,11 +252,15 @@ final class CompositionMember: Sendable {
                     return state.breaker.recordSuccess()
                 }
             )
+            if let sharedJournal, !adopted.isEmpty {
+                // Another instance may remove them first; that is fine, the store dropped them.
+                try? await sharedJournal.removeRepairs(adopted)
+            }
             logger.info(
                 "store repaired after an outage",
                 metadata: [
                     "store": "\(store.name)", "keys": "\(pending.keys.count)", "users": "\(pending.users.count)",
-                    "cleared": "\(pending.clearAll)",
+                    "cleared": "\(pending.clearAll)", "shared": "\(adopted.count)",
                 ]
             )
         } catch let error as CloakroomError where error.isOutage {

@@ -161,7 +161,7 @@ public final class FallbackSessionStore: ComposedSessionStore {
                 deleted = deleted || found
                 reached = true
             } else {
-                member.missed(key)
+                await member.missed(key, now: now)
             }
         }
         guard reached || members.contains(where: \.isInUse) else { throw Self.unavailable(name) }
@@ -181,7 +181,7 @@ public final class FallbackSessionStore: ComposedSessionStore {
                 ended += count
                 reached = true
             } else {
-                member.missed(user: userID, except: except, now: now)
+                await member.missed(user: userID, except: except, now: now)
             }
         }
         guard reached || members.contains(where: \.isInUse) else { throw Self.unavailable(name) }

@@ -50,7 +50,12 @@ public struct RepairJournal: Sendable {
         sequence += 1
         guard !overflowed else { return }
         guard keys.count + users.count < capacity || users[userID] != nil else { return overflow() }
-        // A later "end all" covers an earlier one; the kept session is the latest one's.
+        // A later "end all" covers an earlier one (the kept session is the latest one's), even
+        // when the earlier one arrives later, from another instance's shared journal.
+        if let latest = users[userID]?.entry, latest.since > now {
+            users[userID] = (latest, sequence)
+            return
+        }
         users[userID] = (UserEntry(since: now, except: except), sequence)
     }
 

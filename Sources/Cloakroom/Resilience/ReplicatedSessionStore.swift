@@ -23,11 +23,18 @@ import Foundation
 /// - The fast store is a cache: a copy is written only as a whole record and dropped whenever in
 ///   doubt. Its own persistence adds nothing; run Redis here without it if you like.
 ///
-/// Limits: the repair journal lives in this process. A fast store that kept its data through an
-/// outage may serve another instance a copy this instance could not update, until this instance
-/// has applied its journal (within about a second of the fast store's return), or — if this
-/// instance stopped first — until the copy expires. Run the fast store without persistence to
-/// rule this out.
+/// Several instances share the two stores. When the durable store is a ``RepairJournalStore``
+/// (memory, SQLite, PostgreSQL), the repair journal is shared through it: a change one instance
+/// could not make in the fast store is recorded in the durable one before the write is
+/// acknowledged, and every instance's ``probe()`` (every 500 ms under ``StoreProbeService``)
+/// takes such entries in, stops trusting those copies and deletes them from the fast store, even
+/// when the instance that missed the change has stopped. An instance that can reach the fast
+/// store may serve a copy another instance could not update for at most one probe interval (plus
+/// the time to apply the entries).
+///
+/// With any other durable store the journal lives in this process only: such a copy is served
+/// until this instance has applied its journal, or — if it stopped first — until the copy
+/// expires. ``sharesRepairJournal`` says which case applies.
 public final class ReplicatedSessionStore: ComposedSessionStore {
     /// The store reads come from.
     public var fast: any SessionStore { fastMember.store }
@@ -38,6 +45,10 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
 
     private let fastMember: CompositionMember
 
+    /// Whether the fast store's repair journal is kept in the durable store, for every instance
+    /// to apply (see the type's documentation).
+    public var sharesRepairJournal: Bool { fastMember.sharedJournal != nil }
+
     /// Creates a replicated store.
     ///
     /// - Parameters:
@@ -47,7 +58,12 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
     public init(fast: any SessionStore, durable: any SessionStore, options: CompositionOptions = CompositionOptions()) {
         self.durable = durable
         self.name = "\(fast.name)+\(durable.name)"
-        fastMember = CompositionMember(store: fast, role: "fast", options: options)
+        fastMember = CompositionMember(
+            store: fast,
+            role: "fast",
+            options: options,
+            sharedJournal: durable as? any RepairJournalStore
+        )
     }
 
     // MARK: Reads
@@ -168,7 +184,7 @@ public final class ReplicatedSessionStore: ComposedSessionStore {
             }
             if case .answered = outcome { return ended }
         } catch {}
-        fastMember.missed(user: userID, except: except, now: now)
+        await fastMember.missed(user: userID, except: except, now: now)
         return ended
     }
 

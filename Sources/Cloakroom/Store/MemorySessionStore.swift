@@ -49,6 +49,9 @@ public final class MemorySessionStore: SessionStoreExport {
     }
 
     private let state = Mutex(State())
+    /// The shared repair journal (see ``RepairJournalStore``): apart from the records, so that
+    /// journaling never waits for the records' lock.
+    let repairs = Mutex(RepairJournalTable())
 
     /// The most records the store holds; inserts beyond it fail with ``CloakroomError/Code/storeFull``.
     public let maximumCount: Int

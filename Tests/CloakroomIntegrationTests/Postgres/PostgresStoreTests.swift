@@ -47,6 +47,12 @@ struct PostgresStoreTests {
         try await LimitStoreConformance.run(check) { try #require(try await makePostgresStore()) }
     }
 
+    @Test(arguments: RepairJournalConformance.Check.allCases)
+    func repairJournal(_ check: RepairJournalConformance.Check) async throws {
+        guard try TestServers.postgres() != nil else { return }
+        try await RepairJournalConformance.run(check) { try #require(try await makePostgresStore()) }
+    }
+
     @Sendable static func corrupt(_ store: any SessionStore, _ key: SessionKey) async throws {
         let store = try #require(store as? PostgresSessionStore)
         try await store.client.query(
