@@ -3,8 +3,12 @@
 sampling each daemon's resident memory, open files and p99 latency every INTERVAL seconds.
 Standard library only.
 
-Usage: scripts/soak.py PATH/TO/cloakroomd [MINUTES] [INTERVAL_SECONDS] [--chart PATH.svg] [--json PATH]
+Usage: scripts/soak.py PATH/TO/cloakroomd [MINUTES] [INTERVAL_SECONDS] [--chart PATH.svg] [--json PATH] [--heap]
 Needs CLOAKROOM_TEST_POSTGRES and CLOAKROOM_TEST_REDIS (scripts/test-servers).
+
+--heap also samples the C heap at every sample (bytes the allocator holds from the system and
+bytes in use, from glibc's malloc_stats through gdb, which pauses the daemon for about a second):
+it tells a leak (in use grows) from memory the allocator keeps after a peak (in use flat).
 
 The load: four clients per daemon, each keeping up to 50 live sessions of 40 users and choosing
 per step: create, resume, update, rotate, end, list a user's sessions, or a token pair and a
@@ -19,6 +23,7 @@ import http.client
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import threading
@@ -57,8 +62,9 @@ class Connection:
 class Soak:
     """One daemon under load, with its samples."""
 
-    def __init__(self, name, settings, clients=4):
+    def __init__(self, name, settings, clients=4, heap=False):
         self.name = name
+        self.heap = heap
         self.folder = tempfile.mkdtemp(prefix=f"cloakroom-soak-{name}-")
         self.daemon = Daemon(self.folder, settings)
         self.latencies = []
@@ -134,10 +140,25 @@ class Soak:
             latencies, self.latencies = sorted(self.latencies), []
             done = sum(self.counts.values())
         p99 = latencies[int(len(latencies) * 0.99)] * 1000 if latencies else float("nan")
-        self.samples.append({"t": round(at), "rss_kib": rss, "open_files": files, "p99_ms": round(p99, 2),
-                             "requests": done})
+        sample = {"t": round(at), "rss_kib": rss, "open_files": files, "p99_ms": round(p99, 2), "requests": done}
+        heap = ""
+        if self.heap:
+            sample["heap_system_kib"], sample["heap_in_use_kib"] = self.heap_totals()
+            heap = f"  heap {sample['heap_system_kib'] / 1024:6.1f} MiB held, {sample['heap_in_use_kib'] / 1024:6.1f} in use"
+        self.samples.append(sample)
         print(f"  {self.name:15} t={at:5.0f}s  rss {rss / 1024:7.1f} MiB  open files {files:4}  "
-              f"p99 {p99:7.2f} ms  requests {done}", flush=True)
+              f"p99 {p99:7.2f} ms  requests {done}{heap}", flush=True)
+
+    def heap_totals(self):
+        """(KiB held from the system, KiB in use) over every malloc arena, from glibc's malloc_stats,
+        which the daemon prints to its log when gdb calls it."""
+        subprocess.run(["gdb", "-p", str(self.daemon.process.pid), "-batch", "-nx",
+                        "-ex", "call (void) malloc_stats()"], capture_output=True, timeout=120)
+        with open(self.daemon.output, encoding="utf-8", errors="replace") as log:
+            text = log.read()
+        total = text[text.rfind("Total (incl. mmap):"):]
+        numbers = [int(line.split("=")[1]) for line in total.splitlines()[1:3] if "=" in line]
+        return (numbers[0] // 1024, numbers[1] // 1024) if len(numbers) == 2 else (float("nan"), float("nan"))
 
     def stop(self):
         self.stopping = True
@@ -192,6 +213,13 @@ def chart(soaks, path, minutes):
             points = " ".join(f"{left + s['t'] / end * plot_w:.1f},{y0 + plot_h - s[key] * scale / ceiling * plot_h:.1f}"
                               for s in soak.samples if s[key] == s[key])
             parts.append(f'<polyline fill="none" stroke="{colours[index % 2]}" stroke-width="2" points="{points}"/>')
+            if key == "rss_kib" and any("heap_in_use_kib" in s for s in soak.samples):
+                # With --heap: the C heap in use, dashed, on the same scale.
+                heap = " ".join(f"{left + s['t'] / end * plot_w:.1f},"
+                                f"{y0 + plot_h - s['heap_in_use_kib'] * scale / ceiling * plot_h:.1f}"
+                                for s in soak.samples if s.get("heap_in_use_kib") == s.get("heap_in_use_kib"))
+                parts.append(f'<polyline fill="none" stroke="{colours[index % 2]}" stroke-width="1" '
+                             f'stroke-dasharray="4 3" points="{heap}"/>')
     for index, soak in enumerate(soaks):
         parts.append(f'<text x="{left + index * 200}" y="{height - 8}" fill="{colours[index % 2]}">{soak.name}</text>')
     parts.append(f'<text x="{left + plot_w}" y="{height - 8}" text-anchor="end">{end} s</text></svg>')
@@ -202,7 +230,9 @@ def chart(soaks, path, minutes):
 def main():
     arguments, options, words = [], {}, iter(sys.argv[1:])
     for word in words:
-        if word.startswith("--"):
+        if word == "--heap":
+            options[word] = True
+        elif word.startswith("--"):
             options[word] = next(words, "")
         else:
             arguments.append(word)
@@ -216,9 +246,10 @@ def main():
     started = time.time()
     settings = {"CLOAKROOM_LOG_LEVEL": "warning", "CLOAKROOM_EVENTS_FILE": ""}
     soaks = [
-        Soak("sqlite", dict(settings)),
+        Soak("sqlite", dict(settings), heap="--heap" in options),
         Soak("redis+postgres", dict(settings, CLOAKROOM_STORE=f"{redis}?prefix=soak{os.urandom(3).hex()}:",
-                                    CLOAKROOM_STORE_DURABLE=f"{postgres}?sslmode=disable&schema=soak_{os.urandom(3).hex()}")),
+                                    CLOAKROOM_STORE_DURABLE=f"{postgres}?sslmode=disable&schema=soak_{os.urandom(3).hex()}"),
+             heap="--heap" in options),
     ]
     print(f"soak: {minutes:g} min, a sample every {interval:g} s, on {', '.join(s.name for s in soaks)}", flush=True)
     for soak in soaks:
