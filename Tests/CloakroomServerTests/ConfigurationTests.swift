@@ -92,6 +92,13 @@ struct ConfigurationTests {
         }
     }
 
+    @Test func theHeapIsTrimmedEveryMinuteUnlessTurnedOff() async throws {
+        #expect(try await load([:]).heapTrimInterval == .seconds(60))
+        #expect(try await load(["CLOAKROOM_HEAP_TRIM_INTERVAL": "10s"]).heapTrimInterval == .seconds(10))
+        #expect(try await load(["CLOAKROOM_HEAP_TRIM_INTERVAL": "0s"]).heapTrimInterval == .zero)
+        await #expect(throws: CloakroomError.self) { try await load(["CLOAKROOM_HEAP_TRIM_INTERVAL": "often"]) }
+    }
+
     @Test func flagsWinOverEnvironmentWhichWinsOverTheFile() async throws {
         let folder = try TemporaryFolder()
         let file = folder.path("cloakroom.json")

@@ -131,6 +131,9 @@ public enum CloakroomDaemon {
         }
         let store = try await configuration.storeTopology.open(events: MultiplexEventSink(sinks), logger: logger)
         var services: [any Service] = []
+        if configuration.heapTrimInterval > .zero {
+            services.append(HeapTrimService(interval: configuration.heapTrimInterval, logger: logger))
+        }
         if let postgres = store as? PostgresSessionStore, configuration.auditRetention > .zero {
             let audit = PostgresAuditSink(store: postgres, retention: configuration.auditRetention, logger: logger)
             sinks.append(audit)

@@ -11,7 +11,8 @@ extension ServerConfiguration: CustomReflectable {
                 "apiKeysFile": apiKeysFile as Any, "jwtKeysFile": jwtKeysFile as Any,
                 "jwtAlgorithm": jwtAlgorithm, "tokenOptions": tokenOptions, "limits": limits,
                 "demoSignIn": demoSignIn, "demoPassword": "***", "insecureCookies": insecureCookies,
-                "eventsFile": eventsFile as Any, "auditRetention": auditRetention, "logLevel": logLevel,
+                "eventsFile": eventsFile as Any, "auditRetention": auditRetention,
+                "heapTrimInterval": heapTrimInterval, "logLevel": logLevel,
                 "otelEndpoint": otelEndpoint as Any,
             ],
             displayStyle: .struct

@@ -48,6 +48,9 @@ public struct ServerConfiguration: Sendable {
     /// With a PostgreSQL store, how long audit events are kept in `cloakroom_events`; zero turns
     /// the audit table off. Default: 90 days.
     public var auditRetention: Duration = .seconds(90 * 86_400)
+    /// How often memory the C allocator keeps but no longer uses is given back to the system (see
+    /// ``HeapTrimService``); zero turns it off. Default: a minute.
+    public var heapTrimInterval: Duration = .seconds(60)
     /// The lowest log level printed.
     public var logLevel: Logger.Level = .info
     /// The OpenTelemetry collector to export traces to over OTLP/HTTP (`http://host:4318`); none
@@ -199,6 +202,9 @@ public struct ServerConfiguration: Sendable {
         }
         if let value = reader.string(.auditRetention) {
             auditRetention = try reader.duration(.auditRetention, value, allowZero: true)
+        }
+        if let value = reader.string(.heapTrimInterval) {
+            heapTrimInterval = try reader.duration(.heapTrimInterval, value, allowZero: true)
         }
         if let value = reader.string(.logLevel) {
             guard let level = Logger.Level(rawValue: value.lowercased()) else {

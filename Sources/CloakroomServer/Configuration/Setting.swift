@@ -32,6 +32,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case insecureCookies
     case eventsFile
     case auditRetention
+    case heapTrimInterval
     case logLevel
     case otelEndpoint
     case configFile
@@ -92,6 +93,7 @@ public enum Setting: String, CaseIterable, Sendable {
         case .insecureCookies: "false"
         case .eventsFile: "none"
         case .auditRetention: "90d"
+        case .heapTrimInterval: "60s"
         case .logLevel: "info"
         case .otelEndpoint: "none"
         case .configFile: "none"
@@ -138,6 +140,8 @@ public enum Setting: String, CaseIterable, Sendable {
             "send page cookies without Secure and the __Host- prefix, for plain http:// other than localhost; never in production"
         case .eventsFile: "append session events to this file as JSON lines"
         case .auditRetention: "with a postgres:// store, keep events in cloakroom_events this long (0s: no audit table)"
+        case .heapTrimInterval:
+            "give memory the C allocator keeps but no longer uses back to the system this often (0s: never)"
         case .logLevel: "trace, debug, info, notice, warning, error or critical"
         case .otelEndpoint:
             "export traces over OTLP/HTTP to this collector, e.g. http://localhost:4318 (also on when OTEL_EXPORTER_OTLP_ENDPOINT is set; the OTEL_* variables refine it)"
