@@ -128,6 +128,8 @@ struct ConfigurationTests {
         ("CLOAKROOM_STORE", "redis://h?pool_size=0", "CLOAKROOM_STORE"),
         ("CLOAKROOM_STORE", "redis://a:1,b:2", "CLOAKROOM_STORE"),
         ("CLOAKROOM_STORE", "postgres://h/db", "CLOAKROOM_STORE"),
+        ("CLOAKROOM_STORE", "memory:0", "CLOAKROOM_STORE"),
+        ("CLOAKROOM_STORE", "memory:5000000000", "CLOAKROOM_STORE"),
         ("CLOAKROOM_STORE_DURABLE", "memory", "CLOAKROOM_STORE_DURABLE"),
         ("CLOAKROOM_STORE_DURABLE", "mysql://db", "CLOAKROOM_STORE_DURABLE"),
         ("CLOAKROOM_STORE_FALLBACK", "memory", "CLOAKROOM_ALLOW_VOLATILE_FALLBACK"),

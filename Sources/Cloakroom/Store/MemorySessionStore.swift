@@ -5,50 +5,8 @@ import Synchronization
 ///
 /// Use it for tests, single-instance development, or as the last link of a fallback chain.
 public final class MemorySessionStore: SessionStoreExport {
-    private struct State {
-        var sessions: [SessionKey: StoredSession] = [:]
-        var keysByUser: [String: Set<SessionKey>] = [:]
-        /// Keys by deadline: making room and pruning never scan the living.
-        var expiries = ExpiryQueue<SessionKey, Date>()
-
-        mutating func remove(_ key: SessionKey) -> StoredSession? {
-            guard let session = sessions.removeValue(forKey: key) else { return nil }
-            if let userID = session.userID {
-                keysByUser[userID]?.remove(key)
-                if keysByUser[userID]?.isEmpty == true { keysByUser[userID] = nil }
-            }
-            return session
-        }
-
-        mutating func put(_ session: StoredSession) {
-            let previous = sessions.updateValue(session, forKey: session.key)
-            if let previous, previous.userID != session.userID, let previousUser = previous.userID {
-                keysByUser[previousUser]?.remove(session.key)
-                if keysByUser[previousUser]?.isEmpty == true { keysByUser[previousUser] = nil }
-            }
-            if let userID = session.userID {
-                keysByUser[userID, default: []].insert(session.key)
-            }
-            // A later deadline is found when the earlier one comes due; only a new key or an
-            // earlier deadline needs an entry.
-            if previous.map({ session.deadline < $0.deadline }) ?? true {
-                expiries.add(session.key, dueAt: session.deadline)
-                if expiries.needsCompaction(liveCount: sessions.count) {
-                    expiries.compact(keeping: sessions.values.lazy.map { ($0.key, $0.deadline) })
-                }
-            }
-        }
-
-        /// Removes up to `limit` expired records, oldest deadline first; answers how many.
-        mutating func removeExpired(now: Date, limit: Int) -> Int {
-            let expired = expiries.takeExpired(now: now, limit: limit) { sessions[$0]?.deadline }
-            var removed = 0
-            for key in expired where remove(key) != nil { removed += 1 }
-            return removed
-        }
-    }
-
-    private let state = Mutex(State())
+    /// The records, packed (see ``SessionTable``).
+    private let state = Mutex(SessionTable())
     /// The shared repair journal (see ``RepairJournalStore``): apart from the records, so that
     /// journaling never waits for the records' lock.
     let repairs = Mutex(RepairJournalTable())
@@ -62,14 +20,16 @@ public final class MemorySessionStore: SessionStoreExport {
     /// Creates an empty store holding at most `maximumCount` records.
     public init(maximumCount: Int = 1_000_000) {
         precondition(maximumCount > 0, "maximumCount must be positive")
+        // Slots are numbered in 32 bits (see SessionTable).
+        precondition(maximumCount < Int32.max, "maximumCount must be below \(Int32.max)")
         self.maximumCount = maximumCount
     }
 
     /// The live record with this key, or `nil`.
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         state.withLock { state in
-            guard let session = state.sessions[key], session.isLive(at: now) else { return nil }
-            return session
+            guard let record = state.record(key), record.isLive(at: now) else { return nil }
+            return record.stored(key: key)
         }
     }
 
@@ -91,9 +51,7 @@ public final class MemorySessionStore: SessionStoreExport {
                 return []
             }
             try Self.refuseLiveRecord(session.key, in: state, now: now)
-            let live = (state.keysByUser[userID] ?? []).compactMap { key in
-                state.sessions[key].flatMap { $0.isLive(at: now) ? $0 : nil }
-            }
+            let live = state.records(ofUser: userID).filter { $0.isLive(at: now) }.map(\.stored)
             var ended: [SessionKey] = []
             for victim in try limit.sessionsToEnd(among: live) where state.remove(victim.key) != nil {
                 ended.append(victim.key)
@@ -103,20 +61,20 @@ public final class MemorySessionStore: SessionStoreExport {
         }
     }
 
-    private static func refuseLiveRecord(_ key: SessionKey, in state: State, now: Date) throws(CloakroomError) {
-        if let existing = state.sessions[key], existing.isLive(at: now) {
+    private static func refuseLiveRecord(_ key: SessionKey, in state: SessionTable, now: Date) throws(CloakroomError) {
+        if let existing = state.record(key), existing.isLive(at: now) {
             throw CloakroomError(.duplicateKey, "a session with handle \(key.handle) already exists")
         }
     }
 
-    private func insert(_ session: StoredSession, into state: inout State, now: Date) throws(CloakroomError) {
+    private func insert(_ session: StoredSession, into state: inout SessionTable, now: Date) throws(CloakroomError) {
         try Self.refuseLiveRecord(session.key, in: state, now: now)
-        _ = state.remove(session.key)
-        if state.sessions.count >= maximumCount {
+        state.remove(session.key)
+        if state.count >= maximumCount {
             // Make room from the dead before refusing the living.
             _ = state.removeExpired(now: now, limit: 1024)
         }
-        guard state.sessions.count < maximumCount else {
+        guard state.count < maximumCount else {
             throw CloakroomError(
                 .storeFull,
                 "the memory store holds its maximum of \(maximumCount) sessions; raise maximumCount or use a persistent store"
@@ -128,7 +86,7 @@ public final class MemorySessionStore: SessionStoreExport {
     /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         state.withLock { state in
-            guard let current = state.sessions[session.key], current.isLive(at: now), current.version == expectedVersion
+            guard let current = state.record(session.key), current.isLive(at: now), current.version == expectedVersion
             else { return false }
             state.put(session)
             return true
@@ -138,11 +96,7 @@ public final class MemorySessionStore: SessionStoreExport {
     /// Records activity on a live record without changing its version (see the protocol requirement).
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
         state.withLock { state in
-            guard var session = state.sessions[key], session.isLive(at: now) else { return false }
-            session.metadata.lastSeenAt = max(session.metadata.lastSeenAt, lastSeenAt)
-            session.idleDeadline = max(session.idleDeadline, idleDeadline)
-            state.sessions[key] = session
-            return true
+            state.touch(key, lastSeenAt: lastSeenAt, idleDeadline: idleDeadline, now: now)
         }
     }
 
@@ -157,9 +111,7 @@ public final class MemorySessionStore: SessionStoreExport {
     /// The user's live records.
     public func sessions(ofUser userID: String, now: Date) async throws -> [StoredSession] {
         state.withLock { state in
-            (state.keysByUser[userID] ?? []).compactMap { key in
-                state.sessions[key].flatMap { $0.isLive(at: now) ? $0 : nil }
-            }
+            state.records(ofUser: userID).filter { $0.isLive(at: now) }.map(\.stored)
         }
     }
 
@@ -167,8 +119,9 @@ public final class MemorySessionStore: SessionStoreExport {
     public func deleteAll(ofUser userID: String, except: SessionKey?, now: Date) async throws -> Int {
         state.withLock { state in
             var ended = 0
-            for key in state.keysByUser[userID] ?? [] where key != except {
-                if state.remove(key)?.isLive(at: now) == true { ended += 1 }
+            let except = except.map(PackedSessionKey.init)
+            for record in state.records(ofUser: userID) where record.key != except {
+                if state.remove(record.key)?.isLive(at: now) == true { ended += 1 }
             }
             return ended
         }
@@ -181,7 +134,7 @@ public final class MemorySessionStore: SessionStoreExport {
 
     /// The number of live records.
     public func count(now: Date) async throws -> Int {
-        state.withLock { state in state.sessions.values.reduce(0) { $0 + ($1.isLive(at: now) ? 1 : 0) } }
+        state.withLock { state in state.records.reduce(0) { $0 + ($1.isLive(at: now) ? 1 : 0) } }
     }
 
     /// Whether the store answers, with a detail fit for operators.
@@ -192,9 +145,11 @@ public final class MemorySessionStore: SessionStoreExport {
     /// Up to `limit` live records after `cursor`, in a stable order, and the cursor to go on from.
     public func exportRecords(after cursor: String?, limit: Int, now: Date) async throws -> ExportBatch {
         state.withLock { state in
-            let keys = state.sessions.keys.map { ($0.hex, $0) }.filter { cursor == nil || $0.0 > cursor! }
-                .sorted { $0.0 < $1.0 }.prefix(limit).map(\.1)
-            let records = keys.compactMap { state.sessions[$0] }.filter { $0.isLive(at: now) }
+            let keys = state.records.map { ($0.key.sessionKey.hex, $0.key) }.filter { cursor == nil || $0.0 > cursor! }
+                .sorted { $0.0 < $1.0 }.prefix(limit).map { $0.1.sessionKey }
+            let records = keys.compactMap { key in
+                state.record(key).flatMap { $0.isLive(at: now) ? $0.stored(key: key) : nil }
+            }
             return .orderedByKey(records, scanned: keys, limit: limit)
         }
     }

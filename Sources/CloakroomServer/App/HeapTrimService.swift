@@ -31,6 +31,15 @@ public struct HeapTrimService: Service {
     /// Whether this process's C library can trim its heap.
     public static var isAvailable: Bool { mallocTrim != nil }
 
+    /// Gives the C heap's free memory back to the system once, now; answers whether the C
+    /// library could (see ``isAvailable``).
+    @discardableResult
+    public static func trimOnce() -> Bool {
+        guard let trim = mallocTrim else { return false }
+        _ = trim(0)
+        return true
+    }
+
     /// Trims until graceful shutdown or cancellation.
     public func run() async throws {
         guard let trim = Self.mallocTrim else {

@@ -26,7 +26,13 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         let text = text.trimmingCharacters(in: .whitespaces)
         if text == "memory" {
             self = .memory(maximumCount: 1_000_000)
-        } else if text.hasPrefix("memory:"), let count = Int(text.dropFirst(7)), count > 0 {
+        } else if text.hasPrefix("memory:") {
+            guard let count = Int(text.dropFirst(7)), count > 0, count < Int32.max else {
+                throw CloakroomError(
+                    .invalidConfiguration,
+                    "\(setting): memory:MAX takes a whole number of sessions from 1 to \(Int32.max - 1), got '\(text.dropFirst(7))'"
+                )
+            }
             self = .memory(maximumCount: count)
         } else if text.hasPrefix("file:"), text.count > 5 {
             self = .file(directory: Self.path(text.dropFirst(5)))
