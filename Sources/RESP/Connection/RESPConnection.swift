@@ -194,16 +194,20 @@ public final class RESPConnection: Sendable {
             defer { outbox.requests.removeAll(keepingCapacity: true) }
             return outbox.requests
         }
+        // On the loop, an open channel hands each write to the command handler at once, which
+        // owns the request from then on (it fails it if the connection fails), so the writes need
+        // no promise of their own: one less promise and callback per request. A closed channel
+        // would fail a write before the handler saw it, so its requests are failed here.
+        guard channel.isActive else {
+            let error = RESPError(.connectionFailed, "writing to \(address) failed: the connection is closed")
+            for request in requests {
+                failAfterClose(request.promise, error, channel: channel, closeReason: closeReason)
+            }
+            return
+        }
         for request in requests {
             // The handler flushes once per event-loop turn.
-            channel.write(request).whenFailure { [address, channel, closeReason] error in
-                failAfterClose(
-                    request.promise,
-                    error as? RESPError ?? RESPError(.connectionFailed, "writing to \(address) failed: \(error)"),
-                    channel: channel,
-                    closeReason: closeReason
-                )
-            }
+            channel.write(request, promise: nil)
         }
     }
 

@@ -33,6 +33,20 @@ struct RESPConnectionTests {
         _ = try await connection.send(RESPCommand("DEL", RESPArgument(key)))
     }
 
+    @Test(.timeLimit(.minutes(1))) func aRequestOnAClosedConnectionFailsAtOnce() async throws {
+        guard let server = try testServer() else { return }
+        let connection = try await RESPConnection.connect(server)
+        _ = try await connection.send(RESPCommand("PING"))
+        await connection.close()
+        #expect(!connection.isActive)
+        // Requests are written without a promise each; a closed channel's must still be failed,
+        // not left waiting for a reply that cannot come.
+        let started = ContinuousClock.now
+        let error = await #expect(throws: RESPError.self) { try await connection.send(RESPCommand("PING")) }
+        #expect(error?.code == .connectionFailed)
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
     @Test func speaksRESP3AndFallsBackToRESP2() async throws {
         guard var server = try testServer() else { return }
         let key = "hash:\(UInt64.random(in: 0...UInt64.max))"
