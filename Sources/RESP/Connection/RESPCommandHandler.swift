@@ -1,11 +1,21 @@
 import NIOCore
 import NIOSSL
 
-/// Commands written together and the promise for their replies, in order.
+/// Commands written together and where their replies go, in order.
 struct RESPRequest: Sendable {
     var commands: [RESPCommand]
-    var promise: EventLoopPromise<[RESPValue]>
+    var replies: RESPReplySink
     var timeout: TimeAmount
+
+    init(commands: [RESPCommand], replies: RESPReplySink, timeout: TimeAmount) {
+        self.commands = commands
+        self.replies = replies
+        self.timeout = timeout
+    }
+
+    init(commands: [RESPCommand], promise: EventLoopPromise<[RESPValue]>, timeout: TimeAmount) {
+        self.init(commands: commands, replies: .promise(promise), timeout: timeout)
+    }
 }
 
 /// Pipelines requests on one connection and matches replies to them in order.
@@ -20,7 +30,7 @@ final class RESPCommandHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private let decoder: RESPDecoder
-    private var state = StateMachine<EventLoopPromise<[RESPValue]>>()
+    private var state = StateMachine<RESPReplySink>()
     private var buffer: ByteBuffer?
     private var flushScheduled = false
     private let closeReason: CloseReason
@@ -34,13 +44,13 @@ final class RESPCommandHandler: ChannelDuplexHandler {
         let request = unwrapOutboundIn(data)
         let action = state.write(
             commandCount: request.commands.count,
-            promise: request.promise,
+            promise: request.replies,
             timeout: request.timeout,
             now: context.eventLoop.now
         )
         switch action {
         case .fail(let reason):
-            request.promise.fail(reason)
+            request.replies.fail(reason)
             promise?.fail(reason)
             return
         case .send(let deadline):
@@ -104,7 +114,7 @@ final class RESPCommandHandler: ChannelDuplexHandler {
         run(state.fail(reason), context: context)
     }
 
-    private func run(_ action: StateMachine<EventLoopPromise<[RESPValue]>>.Action, context: ChannelHandlerContext) {
+    private func run(_ action: StateMachine<RESPReplySink>.Action, context: ChannelHandlerContext) {
         switch action {
         case .none:
             break

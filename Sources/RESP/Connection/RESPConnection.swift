@@ -110,7 +110,7 @@ public final class RESPConnection: Sendable {
             channel.writeAndFlush(RESPRequest(commands: [command], promise: promise, timeout: timeout))
                 .whenFailure { error in
                     failAfterClose(
-                        promise,
+                        .promise(promise),
                         RESPError(.connectionFailed, "handshake with \(configuration.address) failed: \(error)"),
                         channel: channel,
                         closeReason: closeReason
@@ -172,19 +172,21 @@ public final class RESPConnection: Sendable {
     /// Sends the commands in one write and returns their replies in order; error replies are
     /// returned as values, not thrown.
     public func replies(_ commands: [RESPCommand]) async throws -> [RESPValue] {
-        let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
-        let request = RESPRequest(commands: commands, promise: promise, timeout: commandTimeout)
-        // Requests from concurrent callers queue here and reach the event loop in one task: one
-        // wake-up of the loop thread for many requests instead of one each.
-        let wakeLoop = outbox.withLock { outbox in
-            outbox.requests.append(request)
-            defer { outbox.scheduled = true }
-            return !outbox.scheduled
+        // The handler resumes the continuation exactly once: with the replies, or with the error
+        // that failed the request or its connection.
+        try await withUnsafeThrowingContinuation { continuation in
+            let request = RESPRequest(commands: commands, replies: .continuation(continuation), timeout: commandTimeout)
+            // Requests from concurrent callers queue here and reach the event loop in one task:
+            // one wake-up of the loop thread for many requests instead of one each.
+            let wakeLoop = outbox.withLock { outbox in
+                outbox.requests.append(request)
+                defer { outbox.scheduled = true }
+                return !outbox.scheduled
+            }
+            if wakeLoop {
+                channel.eventLoop.execute { [self] in writeQueued() }
+            }
         }
-        if wakeLoop {
-            channel.eventLoop.execute { [self] in writeQueued() }
-        }
-        return try await promise.futureResult.get()
     }
 
     /// Hands every queued request to the pipeline; runs on the event loop.
@@ -201,7 +203,7 @@ public final class RESPConnection: Sendable {
         guard channel.isActive else {
             let error = RESPError(.connectionFailed, "writing to \(address) failed: the connection is closed")
             for request in requests {
-                failAfterClose(request.promise, error, channel: channel, closeReason: closeReason)
+                failAfterClose(request.replies, error, channel: channel, closeReason: closeReason)
             }
             return
         }
@@ -227,15 +229,15 @@ public final class RESPConnection: Sendable {
     }
 }
 
-/// Fails `promise` once the channel has closed, with the cause the command handler recorded if it
+/// Fails the request once the channel has closed, with the cause the command handler recorded if it
 /// saw one (a TLS or network error says more than "I/O on closed channel", which is all a failed
 /// write reports), else with `error`.
 private func failAfterClose(
-    _ promise: EventLoopPromise<[RESPValue]>,
+    _ replies: RESPReplySink,
     _ error: RESPError,
     channel: any Channel,
     closeReason: CloseReason
 ) {
     channel.close(promise: nil)
-    channel.closeFuture.whenComplete { _ in promise.fail(closeReason.error ?? error) }
+    channel.closeFuture.whenComplete { _ in replies.fail(closeReason.error ?? error) }
 }
