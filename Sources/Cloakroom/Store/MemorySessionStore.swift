@@ -85,12 +85,7 @@ public final class MemorySessionStore: SessionStoreExport {
 
     /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
-        state.withLock { state in
-            guard let current = state.record(session.key), current.isLive(at: now), current.version == expectedVersion
-            else { return false }
-            state.put(session)
-            return true
-        }
+        state.withLock { state in state.replace(session, expectedVersion: expectedVersion, now: now) }
     }
 
     /// Records activity on a live record without changing its version (see the protocol requirement).
@@ -145,12 +140,12 @@ public final class MemorySessionStore: SessionStoreExport {
     /// Up to `limit` live records after `cursor`, in a stable order, and the cursor to go on from.
     public func exportRecords(after cursor: String?, limit: Int, now: Date) async throws -> ExportBatch {
         state.withLock { state in
-            let keys = state.records.map { ($0.key.sessionKey.hex, $0.key) }.filter { cursor == nil || $0.0 > cursor! }
-                .sorted { $0.0 < $1.0 }.prefix(limit).map { $0.1.sessionKey }
-            let records = keys.compactMap { key in
-                state.record(key).flatMap { $0.isLive(at: now) ? $0.stored(key: key) : nil }
-            }
-            return .orderedByKey(records, scanned: keys, limit: limit)
+            let page = state.records.map { record in
+                let key = record.key.sessionKey
+                return (hex: key.hex, key: key, record: record)
+            }.filter { cursor == nil || $0.hex > cursor! }.sorted { $0.hex < $1.hex }.prefix(limit)
+            let records = page.compactMap { $0.record.isLive(at: now) ? $0.record.stored(key: $0.key) : nil }
+            return .orderedByKey(records, scanned: page.map(\.key), limit: limit)
         }
     }
 

@@ -41,24 +41,21 @@ struct SessionTable: Sendable {
         return records
     }
 
+    /// Replaces the live record with the session's key if its version is `expectedVersion`;
+    /// answers whether it did. One look-up for the check and the write.
+    mutating func replace(_ session: StoredSession, expectedVersion: UInt64, now: Date) -> Bool {
+        guard let slot = index.slot(of: PackedSessionKey(session.key), keyOf: { slots[$0]?.key }),
+            slots[slot]!.isLive(at: now), slots[slot]!.version == expectedVersion
+        else { return false }
+        replace(slot: slot, with: session)
+        return true
+    }
+
     /// Adds the record, or replaces the one with its key.
     mutating func put(_ session: StoredSession) {
         let key = PackedSessionKey(session.key)
         if let slot = index.slot(of: key, keyOf: { slots[$0]?.key }) {
-            let previous = slots[slot]!
-            var record = SessionSlot(session, reusing: previous.extras)
-            if record.userID == previous.userID {
-                record.previousOfUser = previous.previousOfUser
-                record.nextOfUser = previous.nextOfUser
-                slots[slot] = record
-            } else {
-                unlink(slot)
-                slots[slot] = record
-                link(slot)
-            }
-            // A later deadline is found when the earlier one comes due; only an earlier one
-            // needs an entry.
-            if record.deadline < previous.deadline { expiries.add(Int32(slot), dueAt: record.deadline) }
+            replace(slot: slot, with: session)
             return
         }
         let slot: Int
@@ -78,6 +75,24 @@ struct SessionTable: Sendable {
                 keeping: current.indices.lazy.compactMap { slot in current[slot].map { (Int32(slot), $0.deadline) } }
             )
         }
+    }
+
+    /// Puts `session` in the place of the record in `slot`, which has its key.
+    private mutating func replace(slot: Int, with session: StoredSession) {
+        let previous = slots[slot]!
+        var record = SessionSlot(session, reusing: previous.extras)
+        if record.userID == previous.userID {
+            record.previousOfUser = previous.previousOfUser
+            record.nextOfUser = previous.nextOfUser
+            slots[slot] = record
+        } else {
+            unlink(slot)
+            slots[slot] = record
+            link(slot)
+        }
+        // A later deadline is found when the earlier one comes due; only an earlier one needs an
+        // entry.
+        if record.deadline < previous.deadline { expiries.add(Int32(slot), dueAt: record.deadline) }
     }
 
     /// Moves a record's last use and idle deadline later (never earlier); answers whether a live
