@@ -1,5 +1,4 @@
 import NIOCore
-import NIOPosix
 import Synchronization
 
 /// Runs `body` and gives up after `timeout`, even when `body` does not react to cancellation.
@@ -9,10 +8,10 @@ import Synchronization
 /// task of its own: on timeout it is cancelled and left to end in the background while the caller
 /// gets `onTimeout()` at once.
 ///
-/// The timer is an event-loop timer, removed as soon as the body answers. A `Task.sleep` that is
-/// cancelled instead keeps its task and its dispatch timer until the deadline passes: at a few
-/// thousand calls a second with a 5 s timeout, that was most of the heap of `cloakroomd` on Redis
-/// in front of PostgreSQL (a heap profile in BENCHMARKS.md).
+/// The deadline is kept by the shared ``DeadlineWatch``, which forgets it as soon as the body
+/// answers. A `Task.sleep` that is cancelled instead keeps its task and its dispatch timer until
+/// the deadline passes: at a few thousand calls a second with a 5 s timeout, that was most of the
+/// heap of `cloakroomd` on Redis in front of PostgreSQL (a heap profile in BENCHMARKS.md).
 func withDeadline<T: Sendable>(
     _ timeout: Duration,
     onTimeout: @escaping @Sendable () -> any Error,
@@ -31,11 +30,11 @@ func withDeadline<T: Sendable>(
                 }
                 waiter.resume(with: result)
             }
-            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(timeout)) {
+            let watched = DeadlineWatch.shared.watch(until: .now() + TimeAmount(timeout)) {
                 work.cancel()
                 waiter.resume(with: .failure(onTimeout()))
             }
-            waiter.arm(timer, work: work)
+            waiter.arm(watched, work: work)
         }
     } onCancel: {
         waiter.cancelWork()
@@ -47,7 +46,8 @@ func withDeadline<T: Sendable>(
 private final class Waiter<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, any Error>?
-        var timer: Scheduled<Void>?
+        /// The call's number in ``DeadlineWatch/shared``.
+        var watched: UInt64?
         var work: Task<Void, Never>?
         var resumed = false
         var cancelled = false
@@ -59,28 +59,29 @@ private final class Waiter<T: Sendable>: Sendable {
         state.withLock { $0.continuation = continuation }
     }
 
-    /// Keeps the timer and the body's task, unless the body has already answered (then the timer
-    /// goes at once) or the caller was cancelled meanwhile (then the body is cancelled).
-    func arm(_ timer: Scheduled<Void>, work: Task<Void, Never>) {
-        let (cancelTimer, cancelWork) = state.withLock { state in
-            state.timer = timer
+    /// Keeps the watched deadline and the body's task, unless the body has already answered (then
+    /// the deadline is forgotten at once) or the caller was cancelled meanwhile (then the body is
+    /// cancelled).
+    func arm(_ watched: UInt64, work: Task<Void, Never>) {
+        let (forget, cancelWork) = state.withLock { state in
+            state.watched = watched
             state.work = work
             return (state.resumed, state.cancelled)
         }
-        if cancelTimer { timer.cancel() }
+        if forget { DeadlineWatch.shared.forget(watched) }
         if cancelWork { work.cancel() }
     }
 
     func resume(with result: Result<T, any Error>) {
-        let (waiting, timer) = state.withLock { state in
+        let (waiting, watched) = state.withLock { state in
             defer {
                 state.continuation = nil
-                state.timer = nil
+                state.watched = nil
                 state.resumed = true
             }
-            return (state.continuation, state.timer)
+            return (state.continuation, state.watched)
         }
-        timer?.cancel()
+        if let watched { DeadlineWatch.shared.forget(watched) }
         waiting?.resume(with: result)
     }
 

@@ -142,11 +142,9 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
     /// The live record with this key, or `nil`.
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         try await bounded("load") { [client, logger] in
-            let rows = try await client.query(
-                "SELECT \(unescaped: Self.columns) FROM cloakroom_sessions WHERE key = \(Self.bytes(key)) AND deadline > \(now)",
-                logger: logger
-            )
-            for try await row in rows { return try Self.session(from: row) }
+            for try await session in try await client.execute(LoadStatement(key: key, now: now), logger: logger) {
+                return session
+            }
             return nil
         }
     }
