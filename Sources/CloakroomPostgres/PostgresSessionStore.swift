@@ -151,9 +151,9 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
 
     /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
-        let query = try Self.insertQuery(session, now: now)
+        let statement = try InsertStatement(session, now: now)
         let inserted = try await bounded("insert") { [client, logger] in
-            try await Self.count(client.query(query, logger: logger)) == 1
+            try await Self.count(client.execute(statement, logger: logger)) == 1
         }
         guard inserted else { throw Self.duplicate(session.key) }
     }
@@ -168,7 +168,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
             try await insert(session, now: now)
             return []
         }
-        let insert = try Self.insertQuery(session, now: now)
+        let insert = try InsertStatement(session, now: now)
         return try await bounded("insert") { [client, logger] in
             try await client.withTransaction(logger: logger) { connection in
                 _ = try await Self.count(
@@ -194,7 +194,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
                     )
                 }
                 // Thrown inside the transaction, so the sessions ended above come back.
-                guard try await Self.count(connection.query(insert, logger: logger)) == 1 else {
+                guard try await Self.count(connection.execute(insert, logger: logger)) == 1 else {
                     throw Self.duplicate(session.key)
                 }
                 return ended
@@ -208,26 +208,6 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
 
     private static func duplicate(_ key: SessionKey) -> CloakroomError {
         CloakroomError(.duplicateKey, "a session with handle \(key.handle) already exists")
-    }
-
-    /// Inserts a row, replacing a dead one with the same key and leaving a live one alone (no
-    /// row returned).
-    private static func insertQuery(_ session: StoredSession, now: Date) throws(CloakroomError) -> PostgresQuery {
-        let metadata = try json(session.metadata)
-        return """
-            INSERT INTO cloakroom_sessions
-                (key, user_id, payload, metadata, last_seen_at, idle_deadline, absolute_deadline, deadline, version)
-            VALUES (\(bytes(session.key)), \(session.userID), \(bytes(session.payload)), \(metadata)::jsonb,
-                \(session.metadata.lastSeenAt), \(session.idleDeadline), \(session.absoluteDeadline),
-                \(session.deadline), \(Int64(bitPattern: session.version)))
-            ON CONFLICT (key) DO UPDATE SET
-                user_id = excluded.user_id, payload = excluded.payload, metadata = excluded.metadata,
-                last_seen_at = excluded.last_seen_at, idle_deadline = excluded.idle_deadline,
-                absolute_deadline = excluded.absolute_deadline, deadline = excluded.deadline,
-                version = excluded.version
-            WHERE cloakroom_sessions.deadline <= \(now)
-            RETURNING 1
-            """
     }
 
     /// One statement for the whole batch: a multi-row insert that, like ``insert(_:now:)``,
@@ -305,39 +285,22 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
     /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
         let metadata = try Self.json(session.metadata)
+        let statement = CompareAndSetStatement(
+            session: session,
+            metadata: metadata,
+            expectedVersion: expectedVersion,
+            now: now
+        )
         return try await bounded("compare-and-set") { [client, logger] in
-            let rows = try await client.query(
-                """
-                UPDATE cloakroom_sessions SET
-                    user_id = \(session.userID), payload = \(Self.bytes(session.payload)), metadata = \(metadata)::jsonb,
-                    last_seen_at = \(session.metadata.lastSeenAt), idle_deadline = \(session.idleDeadline),
-                    absolute_deadline = \(session.absoluteDeadline), deadline = \(session.deadline),
-                    version = \(Int64(bitPattern: session.version))
-                WHERE key = \(Self.bytes(session.key)) AND version = \(Int64(bitPattern: expectedVersion))
-                    AND deadline > \(now)
-                RETURNING 1
-                """,
-                logger: logger
-            )
-            return try await Self.count(rows) == 1
+            try await Self.count(client.execute(statement, logger: logger)) == 1
         }
     }
 
     /// Records activity on a live record without changing its version (see the protocol requirement).
     public func touch(_ key: SessionKey, lastSeenAt: Date, idleDeadline: Date, now: Date) async throws -> Bool {
-        try await bounded("touch") { [client, logger] in
-            let rows = try await client.query(
-                """
-                UPDATE cloakroom_sessions SET
-                    last_seen_at = GREATEST(last_seen_at, \(lastSeenAt)),
-                    idle_deadline = GREATEST(idle_deadline, \(idleDeadline)),
-                    deadline = LEAST(GREATEST(idle_deadline, \(idleDeadline)), absolute_deadline)
-                WHERE key = \(Self.bytes(key)) AND deadline > \(now)
-                RETURNING 1
-                """,
-                logger: logger
-            )
-            return try await Self.count(rows) == 1
+        let statement = TouchStatement(key: key, lastSeenAt: lastSeenAt, idleDeadline: idleDeadline, now: now)
+        return try await bounded("touch") { [client, logger] in
+            try await Self.count(client.execute(statement, logger: logger)) == 1
         }
     }
 
@@ -502,7 +465,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         String(decoding: try metadata.jsonBytes(), as: UTF8.self)
     }
 
-    static func count(_ rows: PostgresRowSequence) async throws -> Int {
+    static func count<Rows: AsyncSequence>(_ rows: Rows) async throws -> Int {
         var count = 0
         for try await _ in rows { count += 1 }
         return count
