@@ -54,6 +54,20 @@ enum RedisRecordLayout {
     /// The fields a load reads, in the order `HMGET` returns them.
     static let loadFields: [RESPArgument] = ["v", "u", "a", "i", "l", "c", "t", "ip", "ua", "dv", "p", "k"]
 
+    /// `HMGET` and ``loadFields`` as bytes, made once.
+    private static let loadCommandParts: [[UInt8]] = [Array("HMGET".utf8)] + loadFields.map(\.bytes)
+
+    /// The `HMGET` of ``loadFields`` from the record at `redisKey`, built with one allocation (the
+    /// argument list) instead of one per field.
+    static func loadCommand(_ redisKey: [UInt8]) -> RESPCommand {
+        var arguments: [[UInt8]] = []
+        arguments.reserveCapacity(loadCommandParts.count + 1)
+        arguments.append(loadCommandParts[0])
+        arguments.append(redisKey)
+        arguments.append(contentsOf: loadCommandParts.dropFirst())
+        return RESPCommand(arguments: arguments)
+    }
+
     /// The record from an `HMGET` of ``loadFields``; `nil` when the key does not exist.
     ///
     /// - Throws: ``Cloakroom/CloakroomError/Code/corruptRecord`` naming the field that cannot be

@@ -109,10 +109,7 @@ public final class RedisSessionStore: SessionStoreExport {
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         let redisKey = sessionKey(key)
         let reply = try await call("load") {
-            try await client.send(
-                RESPCommand("HMGET", [RESPArgument(bytes: redisKey)] + RedisRecordLayout.loadFields),
-                key: redisKey
-            )
+            try await client.send(RedisRecordLayout.loadCommand(redisKey), key: redisKey)
         }
         guard let session = try RedisRecordLayout.record(key: key, from: reply, store: name), session.isLive(at: now)
         else { return nil }
@@ -415,10 +412,7 @@ public final class RedisSessionStore: SessionStoreExport {
             for key in keys {
                 group.addTask {
                     let redisKey = self.sessionKey(key)
-                    let fields = try await primary.send(
-                        RESPCommand("HMGET", [RESPArgument(bytes: redisKey)] + RedisRecordLayout.loadFields),
-                        key: redisKey
-                    )
+                    let fields = try await primary.send(RedisRecordLayout.loadCommand(redisKey), key: redisKey)
                     return try RedisRecordLayout.record(key: key, from: fields, store: self.name).flatMap {
                         $0.isLive(at: now) ? $0 : nil
                     }

@@ -133,6 +133,24 @@ struct RESPDecoderTests {
         #expect(RESPCommand("AUTH", "user", "secret").description == "AUTH")
     }
 
+    @Test(arguments: [0, 1, 9, 10, 99, 100, 12_345])
+    func encodesEveryLengthExactly(length: Int) {
+        // Many arguments (a two-digit count), an empty one, and one of `length` bytes, after bytes
+        // already in the buffer: what a decoder reads back is the command, with nothing left over.
+        let long = (0..<length).map { UInt8(truncatingIfNeeded: $0) }
+        let arguments =
+            (0..<11).map { RESPArgument("field\($0)") } + [RESPArgument(bytes: []), RESPArgument(bytes: long)]
+        var buffer = ByteBuffer(string: "+OK\r\n")
+        RESPCommand("HMGET", arguments).encode(into: &buffer)
+        var expected = "+OK\r\n*14\r\n$5\r\nHMGET\r\n"
+        for index in 0..<11 { expected += "$\(6 + (index >= 10 ? 1 : 0))\r\nfield\(index)\r\n" }
+        expected += "$0\r\n\r\n$\(length)\r\n"
+        #expect(buffer.readableBytesView.prefix(expected.utf8.count).elementsEqual(expected.utf8))
+        #expect(buffer.readableBytes == expected.utf8.count + length + 2)
+        #expect(buffer.readableBytesView.dropFirst(expected.utf8.count).prefix(length).elementsEqual(long))
+        #expect(buffer.readableBytesView.suffix(2).elementsEqual("\r\n".utf8))
+    }
+
     @Test func clusterSlotsMatchRedis() {
         // Values from the Redis Cluster specification and `CLUSTER KEYSLOT`.
         #expect(ClusterSlot.crc16(Array("123456789".utf8)[...]) == 0x31C3)

@@ -36,8 +36,7 @@ public struct RESPDecoder: Sendable {
         case UInt8(ascii: "-"):
             return try line(&buffer).map { .simpleError(String(decoding: $0, as: UTF8.self)) }
         case UInt8(ascii: ":"):
-            guard let line = try line(&buffer) else { return nil }
-            return .integer(try integer(line, what: "integer"))
+            return try integerLine(&buffer, what: "integer").map(RESPValue.integer)
         case UInt8(ascii: "$"):
             return try blob(&buffer).map { $0.map(RESPValue.bulkString) ?? .null }
         case UInt8(ascii: "!"):
@@ -132,8 +131,7 @@ public struct RESPDecoder: Sendable {
 
     /// An aggregate's element count: `nil` when incomplete, `.some(nil)` for `-1`.
     private func count(_ buffer: inout ByteBuffer, pairs: Bool) throws(RESPError) -> Int?? {
-        guard let line = try line(&buffer) else { return nil }
-        let count = try integer(line, what: "element count")
+        guard let count = try integerLine(&buffer, what: "element count") else { return nil }
         if count == -1 { return .some(nil) }
         guard count >= 0 else { throw RESPError(.malformedReply, "negative element count \(count)") }
         guard count <= limits.maxElements / (pairs ? 2 : 1) else {
@@ -144,8 +142,7 @@ public struct RESPDecoder: Sendable {
 
     /// A length-prefixed string: `nil` when incomplete, `.some(nil)` for `$-1`.
     private func blob(_ buffer: inout ByteBuffer) throws(RESPError) -> [UInt8]?? {
-        guard let line = try line(&buffer) else { return nil }
-        let length = try integer(line, what: "length")
+        guard let length = try integerLine(&buffer, what: "length") else { return nil }
         if length == -1 { return .some(nil) }
         guard length >= 0 else { throw RESPError(.malformedReply, "negative length \(length)") }
         guard length <= limits.maxBulkLength else {
@@ -161,6 +158,24 @@ public struct RESPDecoder: Sendable {
 
     /// The bytes before the next CRLF, consumed with it; `nil` when no CRLF has arrived yet.
     private func line(_ buffer: inout ByteBuffer) throws(RESPError) -> [UInt8]? {
+        guard let length = try lineLength(buffer) else { return nil }
+        let bytes = buffer.readBytes(length: length)!
+        buffer.moveReaderIndex(forwardBy: 2)
+        return bytes
+    }
+
+    /// The integer on the next line, read where it lies instead of copied out first: every
+    /// length and count of a reply is one of these.
+    private func integerLine(_ buffer: inout ByteBuffer, what: String) throws(RESPError) -> Int64? {
+        guard let length = try lineLength(buffer) else { return nil }
+        let view = buffer.readableBytesView
+        let value = try integer(view[view.startIndex..<view.startIndex + length], what: what)
+        buffer.moveReaderIndex(forwardBy: length + 2)
+        return value
+    }
+
+    /// The length of the next line without its CRLF; `nil` while the line is incomplete.
+    private func lineLength(_ buffer: ByteBuffer) throws(RESPError) -> Int? {
         let view = buffer.readableBytesView
         guard let cr = view.firstIndex(of: 0x0D) else {
             if view.count > limits.maxLineLength {
@@ -174,12 +189,10 @@ public struct RESPDecoder: Sendable {
         }
         guard view.count > length + 1 else { return nil }
         guard view[cr + 1] == 0x0A else { throw RESPError(.malformedReply, "CR not followed by LF") }
-        let bytes = buffer.readBytes(length: length)!
-        buffer.moveReaderIndex(forwardBy: 2)
-        return bytes
+        return length
     }
 
-    private func integer(_ line: [UInt8], what: String) throws(RESPError) -> Int64 {
+    private func integer<Line: Collection<UInt8>>(_ line: Line, what: String) throws(RESPError) -> Int64 {
         let negative = line.first == UInt8(ascii: "-")
         let digits = negative ? line.dropFirst() : line[...]
         guard !digits.isEmpty, digits.count <= 19 else {
