@@ -31,7 +31,7 @@ public struct LimitKey: Sendable, Hashable, CustomStringConvertible {
         var input = Array(bucket.utf8)
         input.append(0)
         input.append(contentsOf: key.utf8)
-        bytes = Array(SHA256.hash(data: input))
+        bytes = SHA256.hash(data: input).withUnsafeBytes { Array($0) }
     }
 
     /// Lowercase hex.
