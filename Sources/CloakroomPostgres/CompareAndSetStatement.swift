@@ -33,6 +33,13 @@ struct CompareAndSetStatement: PostgresPreparedStatement {
     /// Records whose deadline is at or before this are not live and are left alone.
     var now: Date
 
+    init(_ session: StoredSession, expectedVersion: UInt64, now: Date) throws(CloakroomError) {
+        self.session = session
+        self.metadata = try PostgresSessionStore.json(session.metadata)
+        self.expectedVersion = expectedVersion
+        self.now = now
+    }
+
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 11)
         bindings.appendColumns(of: session, metadata: metadata)

@@ -284,13 +284,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
 
     /// Replaces the live record if its version is `expectedVersion`; answers whether it did.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
-        let metadata = try Self.json(session.metadata)
-        let statement = CompareAndSetStatement(
-            session: session,
-            metadata: metadata,
-            expectedVersion: expectedVersion,
-            now: now
-        )
+        let statement = try CompareAndSetStatement(session, expectedVersion: expectedVersion, now: now)
         return try await bounded("compare-and-set") { [client, logger] in
             try await Self.count(client.execute(statement, logger: logger)) == 1
         }
