@@ -212,6 +212,28 @@ struct ConfigurationTests {
         #expect(again.key(forSecret: newSecret + "x") == nil)
     }
 
+    @Test func bearerHeadersNameTheirKeyInAnyCaseOfTheSchemeAndNothingElse() {
+        let (secret, key) = APIKey.generate(name: "app", scopes: [.sessions])
+        let (otherSecret, other) = APIKey.generate(name: "other", scopes: [.tokens])
+        let upper = APIKey(name: "upper", scopes: [.admin], sha256: key.sha256.uppercased())
+        let ring = APIKeyRing(keys: [upper, key, other])
+        for scheme in ["Bearer ", "bearer ", "BEARER ", "bEaReR "] {
+            #expect(ring.key(forAuthorization: scheme + secret)?.name == "app")
+            #expect(ring.key(forAuthorization: scheme + otherSecret)?.name == "other")
+        }
+        for refused in [
+            "Bearer\t" + secret, "Bearer  " + secret, "Basic " + secret, "Bearer " + secret + " ", "Bearer",
+            "Bearer ", "Bearer " + String(secret.dropLast()), "Bearer" + secret, "Bearerx" + secret,
+            "Bearer\0" + secret,
+        ] {
+            #expect(ring.key(forAuthorization: refused) == nil, "\(refused.prefix(8))")
+        }
+        #expect(ring.key(forAuthorization: nil) == nil)
+        // An entry whose hash is not lowercase hex matches nothing, not even its own secret.
+        #expect(ring.key(forSecret: secret)?.name == "app")
+        #expect(APIKeyRing(keys: [upper]).key(forSecret: secret) == nil)
+    }
+
     @Test(arguments: [
         "not json", "{}", #"[{"name": "a", "scopes": ["sessions"], "sha256": "XYZ"}]"#,
         #"[{"name": "a", "scopes": ["root"], "sha256": "00"}]"#,

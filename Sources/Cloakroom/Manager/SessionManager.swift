@@ -17,23 +17,70 @@ public struct SessionManager: Sendable {
         public var session: Session
     }
 
+    /// The manager's parts, behind one reference: a request copies the manager several times
+    /// (into its session handle and the closures that handle makes), and each copy is then one
+    /// retain instead of one per part.
+    private final class Parts: Sendable {
+        let store: any SessionStore
+        let policy: SessionPolicy
+        let cipher: SessionCipher
+        let clock: any SessionClock
+        let events: any SessionEventSink
+        /// Whether events are made at all: not for the discarding sink (the default).
+        let recordsEvents: Bool
+        let logger: Logger
+        let calls: MeteredStoreCalls
+        let operations: OperationMetrics<ManagerOperation>
+        let writers = SessionWriteQueue()
+
+        init(
+            store: any SessionStore,
+            policy: SessionPolicy,
+            cipher: SessionCipher,
+            clock: any SessionClock,
+            events: any SessionEventSink,
+            logger: Logger,
+            calls: MeteredStoreCalls,
+            operations: OperationMetrics<ManagerOperation>
+        ) {
+            self.store = store
+            self.policy = policy
+            self.cipher = cipher
+            self.clock = clock
+            self.events = events
+            recordsEvents = !(events is DiscardingEventSink)
+            self.logger = logger
+            self.calls = calls
+            self.operations = operations
+        }
+    }
+
+    private let parts: Parts
+
     /// The store the manager keeps sessions in.
-    public let store: any SessionStore
+    public var store: any SessionStore { parts.store }
     /// The rules applied to every session.
-    public let policy: SessionPolicy
+    public var policy: SessionPolicy { parts.policy }
     /// Seals data at rest.
-    public let cipher: SessionCipher
+    public var cipher: SessionCipher { parts.cipher }
     /// Where the manager reads the time.
-    public let clock: any SessionClock
+    public var clock: any SessionClock { parts.clock }
     /// Where events go.
-    public let events: any SessionEventSink
-    let logger: Logger
+    public var events: any SessionEventSink { parts.events }
+    var logger: Logger { parts.logger }
     /// The store calls, counted, timed and traced.
-    let calls: MeteredStoreCalls
+    var calls: MeteredStoreCalls { parts.calls }
     /// The manager's own operations, counted, timed and traced.
-    let operations: OperationMetrics<ManagerOperation>
+    var operations: OperationMetrics<ManagerOperation> { parts.operations }
     /// Queues this process's writers of one session so that they do not race each other.
-    let writers = SessionWriteQueue()
+    var writers: SessionWriteQueue { parts.writers }
+
+    /// Sends an event to ``events``. With the discarding sink (the default) the event is never
+    /// made: its handle is a string built per event, on every touch and write.
+    private func record(_ event: @autoclosure () -> SessionEvent) {
+        guard parts.recordsEvents else { return }
+        events.record(event())
+    }
 
     /// How often an update is retried after losing a compare-and-set race before it gives up.
     static let maximumUpdateAttempts = 1000
@@ -57,18 +104,20 @@ public struct SessionManager: Sendable {
         tracer: any Tracer = InstrumentationSystem.tracer
     ) throws(CloakroomError) {
         try policy.validate()
-        self.store = store
-        self.policy = policy
-        self.cipher = cipher
-        self.clock = clock
-        self.events = events
-        self.logger = logger
-        calls = MeteredStoreCalls(store: store, cipher: cipher, factory: metricsFactory, tracer: tracer)
-        operations = OperationMetrics(
-            prefix: "cloakroom_session_operations",
-            factory: metricsFactory,
-            spanPrefix: "cloakroom.session",
-            tracer: tracer
+        parts = Parts(
+            store: store,
+            policy: policy,
+            cipher: cipher,
+            clock: clock,
+            events: events,
+            logger: logger,
+            calls: MeteredStoreCalls(store: store, cipher: cipher, factory: metricsFactory, tracer: tracer),
+            operations: OperationMetrics(
+                prefix: "cloakroom_session_operations",
+                factory: metricsFactory,
+                spanPrefix: "cloakroom.session",
+                tracer: tracer
+            )
         )
     }
 
@@ -107,7 +156,7 @@ public struct SessionManager: Sendable {
                 version: 1
             )
             try await insert(stored, now: now)
-            events.record(SessionEvent(kind: .created, time: now, handle: id.key.handle, userID: userID, ip: client.ip))
+            record(SessionEvent(kind: .created, time: now, handle: id.key.handle, userID: userID, ip: client.ip))
             return IssuedSession(id: id, session: Session(header: stored.header, data: data))
         }
     }
@@ -120,7 +169,7 @@ public struct SessionManager: Sendable {
             return
         }
         for key in try await calls.insert(stored, within: limit, now: now) {
-            events.record(SessionEvent(kind: .ended, time: now, handle: key.handle, userID: userID, reason: .evicted))
+            record(SessionEvent(kind: .ended, time: now, handle: key.handle, userID: userID, reason: .evicted))
         }
     }
 
@@ -163,7 +212,7 @@ public struct SessionManager: Sendable {
                 stored.metadata.lastSeenAt = now
                 stored.idleDeadline = max(stored.idleDeadline, idleDeadline)
                 touched = true
-                events.record(SessionEvent(kind: .resumed, time: now, handle: stored.key.handle, userID: stored.userID))
+                record(SessionEvent(kind: .resumed, time: now, handle: stored.key.handle, userID: stored.userID))
             }
             return (Session(header: stored.header, data: data), touched)
         }
@@ -182,11 +231,11 @@ public struct SessionManager: Sendable {
         let reaction = change.reaction
         if reaction >= .notify {
             let ip = change.ip ?? stored.metadata.ip
-            events.record(SessionEvent(kind: .clientChanged, time: now, handle: handle, userID: stored.userID, ip: ip))
+            record(SessionEvent(kind: .clientChanged, time: now, handle: handle, userID: stored.userID, ip: ip))
         }
         if reaction == .end {
             if try await calls.delete(stored.key, now: now) {
-                events.record(
+                record(
                     SessionEvent(kind: .ended, time: now, handle: handle, userID: stored.userID, reason: .clientChanged)
                 )
             }
@@ -275,7 +324,7 @@ public struct SessionManager: Sendable {
                     next.metadata.lastSeenAt = now
                     next.idleDeadline = policy.idleDeadline(usedAt: now, absoluteDeadline: stored.absoluteDeadline)
                     if try await calls.compareAndSet(next, expectedVersion: stored.version, now: now) {
-                        events.record(
+                        record(
                             SessionEvent(kind: .updated, time: now, handle: key.handle, userID: stored.userID)
                         )
                         return .done(Session(header: next.header, data: data))
@@ -385,7 +434,7 @@ public struct SessionManager: Sendable {
                     }
                     // The tombstone is already dead to every reader; deleting it only reclaims space.
                     _ = try? await calls.delete(stored.key, now: now)
-                    events.record(
+                    record(
                         SessionEvent(
                             kind: .ended,
                             time: now,
@@ -394,7 +443,7 @@ public struct SessionManager: Sendable {
                             reason: .replaced
                         )
                     )
-                    events.record(SessionEvent(kind: .rotated, time: now, handle: next.key.handle, userID: next.userID))
+                    record(SessionEvent(kind: .rotated, time: now, handle: next.key.handle, userID: next.userID))
                     return .done(IssuedSession(id: newID, session: Session(header: next.header, data: data)))
                 }
             }
@@ -498,7 +547,7 @@ public struct SessionManager: Sendable {
             let userID = try await calls.load(id.key, now: now)?.userID
             let ended = try await calls.delete(id.key, now: now)
             if ended {
-                events.record(
+                record(
                     SessionEvent(kind: .ended, time: now, handle: id.key.handle, userID: userID, reason: reason)
                 )
             }
@@ -515,7 +564,7 @@ public struct SessionManager: Sendable {
             let now = clock.now
             let match = try await calls.sessions(ofUser: userID, now: now).first { $0.key.handle == handle }
             guard let match, try await calls.delete(match.key, now: now) else { return false }
-            events.record(SessionEvent(kind: .ended, time: now, handle: handle, userID: userID, reason: .revoked))
+            record(SessionEvent(kind: .ended, time: now, handle: handle, userID: userID, reason: .revoked))
             return true
         }
     }
@@ -530,13 +579,13 @@ public struct SessionManager: Sendable {
             let listed = try await calls.sessions(ofUser: userID, now: now).filter { $0.key != except?.key }
             let ended = try await calls.deleteAll(ofUser: userID, except: except?.key, now: now)
             for session in listed.prefix(ended) {
-                events.record(
+                record(
                     SessionEvent(kind: .ended, time: now, handle: session.key.handle, userID: userID, reason: .revoked)
                 )
             }
             if ended > listed.count {
                 // Created between the listing and the delete: known only by number.
-                events.record(
+                record(
                     SessionEvent(kind: .ended, time: now, userID: userID, reason: .revoked, count: ended - listed.count)
                 )
             }

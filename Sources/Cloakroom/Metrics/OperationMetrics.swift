@@ -30,6 +30,10 @@ where Operation.RawValue == String {
     private let tracer: any Tracer
     /// Whether spans are made: not for the no-op tracer.
     private let traces: Bool
+    /// Whether outcomes are counted and timed: not for swift-metrics' no-op factory (the default
+    /// until one is bootstrapped), whose instruments stay no-ops for good, so two clock reads
+    /// and four calls into them per operation would buy nothing.
+    private let counts: Bool
     private let spanKind: SpanKind
     private let spanAttributes: [(String, String)]
 
@@ -72,6 +76,7 @@ where Operation.RawValue == String {
         self.instruments = instruments
         self.tracer = tracer
         traces = !(tracer is NoOpTracer)
+        counts = !(factory is NOOPMetricsHandler)
         self.spanKind = spanKind
         spanAttributes = extraDimensions.map { ("cloakroom." + $0.0, $0.1) }
     }
@@ -89,10 +94,13 @@ where Operation.RawValue == String {
         _ operation: Operation,
         _ body: () async throws -> Result
     ) async throws -> Result {
-        let instruments = instruments[operation]!
         // Without a tracer (the default until one is bootstrapped) a span would cost a
         // task-local binding and attribute dictionaries per call for nothing.
-        guard traces else { return try await counted(operation, instruments, span: nil, body) }
+        guard traces else {
+            guard counts else { return try await body() }
+            return try await counted(operation, instruments[operation]!, span: nil, body)
+        }
+        let instruments = instruments[operation]!
         let span = tracer.startSpan(
             instruments.spanName,
             context: ServiceContext.current ?? .topLevel,

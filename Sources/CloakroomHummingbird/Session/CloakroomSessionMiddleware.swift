@@ -24,10 +24,17 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
 
         /// The peer address of the connection (when the context knows it). The default.
         public static var peer: Self {
-            Self { _, context in
-                guard let address = (context as? any RemoteAddressRequestContext)?.remoteAddress else { return nil }
-                return address.ipAddress
+            guard let remoteAddressContext = Context.self as? any RemoteAddressRequestContext.Type else {
+                return Self { _, _ in nil }
             }
+            return peer(as: remoteAddressContext)
+        }
+
+        /// The peer address read through `Known`, the context's own type: the cast to it finds the
+        /// same type and costs nothing, where a cast to `any RemoteAddressRequestContext` on every
+        /// request would look the conformance up.
+        private static func peer<Known: RemoteAddressRequestContext>(as _: Known.Type) -> Self {
+            Self { _, context in (context as? Known)?.remoteAddress?.ipAddress }
         }
 
         /// The first address of `X-Forwarded-For`, falling back to the peer. Only behind a proxy

@@ -6,12 +6,14 @@ import Foundation
 public struct APIKeyRing: Sendable {
     /// The keys.
     public let keys: [APIKey]
+    /// Each key's SHA-256 as its 32 bytes (empty for an entry whose `sha256` is not 64 lowercase
+    /// hex digits, which matches nothing), so a presented secret is compared without making hex.
     private let digests: [[UInt8]]
 
     /// Creates a ring from key entries.
     public init(keys: [APIKey]) {
         self.keys = keys
-        self.digests = keys.map { Array($0.sha256.utf8) }
+        self.digests = keys.map { Self.bytes(ofLowercaseHex: $0.sha256) ?? [] }
     }
 
     /// The key whose secret this is, or `nil`.
@@ -19,7 +21,11 @@ public struct APIKeyRing: Sendable {
     /// Every entry is compared in constant time and the loop never stops early, so timing tells
     /// nothing about which bytes matched.
     public func key(forSecret secret: some StringProtocol) -> APIKey? {
-        let digest = Array(APIKey.digest(of: secret).utf8)
+        // Every authenticated request comes here: the secret is hashed where its bytes lie.
+        let hash =
+            secret.utf8.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+            ?? SHA256.hash(data: Array(secret.utf8))
+        let digest = hash.withUnsafeBytes { Array($0) }
         var match: Int?
         for (index, candidate) in digests.enumerated() where ConstantTime.equal(candidate, digest) {
             match = index
@@ -30,8 +36,38 @@ public struct APIKeyRing: Sendable {
     /// The key an `Authorization: Bearer <key>` header value names, or `nil` when the header is
     /// missing, of another scheme or names no key.
     public func key(forAuthorization header: String?) -> APIKey? {
-        guard let header, header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
-        return key(forSecret: header.dropFirst(7))
+        guard let header else { return nil }
+        let scheme = "bearer ".utf8
+        let utf8 = header.utf8
+        // The scheme's letters in any case, then exactly one space; compared as bytes, since
+        // lowercasing text per request costs more than the rest of the check.
+        guard
+            utf8.count > scheme.count,
+            zip(utf8, scheme).allSatisfy({ sent, expected in
+                sent == expected || (expected != UInt8(ascii: " ") && sent | 0x20 == expected)
+            })
+        else { return nil }
+        return key(forSecret: Substring(utf8.dropFirst(scheme.count)))
+    }
+
+    /// The bytes 64 lowercase hex digits spell, or `nil` for anything else.
+    private static func bytes(ofLowercaseHex hex: String) -> [UInt8]? {
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        let digits = Array(hex.utf8)
+        guard digits.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        for index in stride(from: 0, to: 64, by: 2) {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
     }
 
     /// Loads the keys file at `path`.
