@@ -2,6 +2,7 @@ import Cloakroom
 import CloakroomTesting
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @testable import CloakroomSQLite
@@ -96,13 +97,14 @@ struct SQLiteSharedStoreTests {
         let store = try SQLiteSessionStore(path: path)
         let manager = try SessionManager(store: store)
         let issued = try await manager.create(userID: "u", data: ["n": 1])
-        let holding = try await Self.holdWriteLock(of: path, for: .milliseconds(500))
-        let readStarted = ContinuousClock.now
+        let lock = try await WriteLockHolder.take(of: path)
         #expect(try await manager.resume(issued.id)?.data["n"] == 1)
-        #expect(ContinuousClock.now - readStarted < .milliseconds(300), "a read waited for the writer")
-        let updated = try await manager.update(issued.id, changes: SessionChanges(set: ["n": 2]))
-        #expect(updated.data["n"] == 2)
-        try await holding.value
+        #expect(lock.isHeld, "the read waited until the other connection let go of the write lock")
+        let update = Task { try await manager.update(issued.id, changes: SessionChanges(set: ["n": 2])) }
+        // Longer than any busy timeout the in-place path might wrongly keep.
+        try await Task.sleep(for: .milliseconds(300))
+        try await lock.release()
+        #expect(try await update.value.data["n"] == 2)
         #expect(try await manager.resume(issued.id)?.data["n"] == 2)
         await store.close()
     }
@@ -114,30 +116,16 @@ struct SQLiteSharedStoreTests {
         let store = try SQLiteSessionStore(path: path, busyTimeout: .milliseconds(100))
         let manager = try SessionManager(store: store)
         let issued = try await manager.create(data: ["n": 1])
-        let holding = try await Self.holdWriteLock(of: path, for: .milliseconds(1000))
+        let lock = try await WriteLockHolder.take(of: path)
         let error = await #expect(throws: CloakroomError.self) {
             try await manager.update(issued.id, changes: SessionChanges(set: ["n": 2]))
         }
         #expect(error?.code == .storeUnavailable)
         #expect(error?.message.contains("locked") == true)
-        try await holding.value
+        #expect(lock.isHeld)
+        try await lock.release()
         #expect(try await manager.resume(issued.id)?.data["n"] == 1)
         await store.close()
-    }
-
-    /// Another connection (as another process would) takes the write lock and holds it for
-    /// `duration`; answers once it has had time to take it.
-    static func holdWriteLock(of path: String, for duration: Duration) async throws -> Task<Void, any Error> {
-        let other = try DatabaseQueue(path: path)
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        let holding = Task {
-            try await other.write { db in
-                try db.execute(sql: "UPDATE cloakroom_sessions SET version = version")
-                Thread.sleep(forTimeInterval: seconds)
-            }
-        }
-        try await Task.sleep(for: .milliseconds(100))
-        return holding
     }
 
     /// The writer checkpoints the log itself (off the cooperative pool): without it the WAL file
@@ -166,5 +154,49 @@ struct SQLiteSharedStoreTests {
         await store.close()
         let error = await #expect(throws: CloakroomError.self) { try await store.load(issued.id.key, now: Date()) }
         #expect(error?.code == .storeUnavailable)
+    }
+}
+
+/// Another connection (as another process would) holding the write lock of a store's file, from
+/// the moment `take` returns until `release()`: the lock tests depend on no timing but their own.
+private final class WriteLockHolder: Sendable {
+    private let released = DispatchSemaphore(value: 0)
+    private let held = Mutex(false)
+    private let holding = Mutex<Task<Void, any Error>?>(nil)
+
+    /// Whether the other connection still holds the lock.
+    var isHeld: Bool { held.withLock { $0 } }
+
+    /// Answers once the other connection has taken the lock; it lets go after `release()`, or
+    /// after `limitSeconds` so that a failing test ends instead of hanging.
+    static func take(of path: String, limitSeconds: Int = 30) async throws -> WriteLockHolder {
+        let holder = WriteLockHolder()
+        let other = try DatabaseQueue(path: path)
+        let (taken, signal) = AsyncStream.makeStream(of: Void.self)
+        let task = Task {
+            defer { signal.finish() }
+            try await other.write { db in
+                try db.execute(sql: "UPDATE cloakroom_sessions SET version = version")
+                holder.held.withLock { $0 = true }
+                signal.yield()
+                _ = holder.released.wait(timeout: .now() + .seconds(limitSeconds))
+                holder.held.withLock { $0 = false }
+            }
+        }
+        holder.holding.withLock { $0 = task }
+        for await _ in taken { return holder }
+        // The stream ended without the lock taken: the task's error says why.
+        try await task.value
+        throw LockNotTaken()
+    }
+
+    private struct LockNotTaken: Error, CustomStringConvertible {
+        var description: String { "the other connection ended without taking the write lock" }
+    }
+
+    /// Lets go of the lock and waits until the other connection has committed.
+    func release() async throws {
+        released.signal()
+        try await holding.withLock { $0 }?.value
     }
 }

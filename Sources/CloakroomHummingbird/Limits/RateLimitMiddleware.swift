@@ -27,15 +27,19 @@ public struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         limiter: RateLimiter,
         bucket: String,
         whenStoreFails: LimitStoreFailurePolicy = .refuse,
-        key: @escaping @Sendable (Request, Context) -> String? = { _, context in
-            (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
-        }
+        key: @escaping @Sendable (Request, Context) -> String? = peerAddress
     ) throws {
         _ = try limiter.limit(of: bucket)
         self.limiter = limiter
         self.bucket = bucket
         self.key = key
         self.whenStoreFails = whenStoreFails
+    }
+
+    /// The default key: the peer address, when the context knows it.
+    @usableFromInline static var peerAddress: @Sendable (Request, Context) -> String? {
+        let read = PeerAddress.reader(for: Context.self)
+        return { _, context in read(context) }
     }
 
     /// Checks the request's key, then runs the handler.

@@ -24,29 +24,21 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
 
         /// The peer address of the connection (when the context knows it). The default.
         public static var peer: Self {
-            guard let remoteAddressContext = Context.self as? any RemoteAddressRequestContext.Type else {
-                return Self { _, _ in nil }
-            }
-            return peer(as: remoteAddressContext)
-        }
-
-        /// The peer address read through `Known`, the context's own type: the cast to it finds the
-        /// same type and costs nothing, where a cast to `any RemoteAddressRequestContext` on every
-        /// request would look the conformance up.
-        private static func peer<Known: RemoteAddressRequestContext>(as _: Known.Type) -> Self {
-            Self { _, context in (context as? Known)?.remoteAddress?.ipAddress }
+            let read = PeerAddress.reader(for: Context.self)
+            return Self { _, context in read(context) }
         }
 
         /// The first address of `X-Forwarded-For`, falling back to the peer. Only behind a proxy
         /// that sets the header itself: otherwise any client can claim any address.
         public static var forwardedFor: Self {
-            Self { request, context in
+            let peer = PeerAddress.reader(for: Context.self)
+            return Self { request, context in
                 if let header = request.headers[HTTPFields.Element.Name("X-Forwarded-For")!],
                     let first = ForwardedFor.firstAddress(inHeader: header)
                 {
                     return first
                 }
-                return peer.resolve(request, context)
+                return peer(context)
             }
         }
 
