@@ -29,12 +29,23 @@ let package = Package(
             path: "Benchmarks/SessionBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // The Hummingbird app scripts/bench loads with wrk: /login, /me, /incr through the
-        // Cloakroom middleware (or hummingbird-auth's, to compare), /hello and /json without it
-        // as ceilings.
+        // The load contract: /login, /me, /incr through the Cloakroom middleware (or
+        // hummingbird-auth's, to compare), /hello and /json without it as ceilings.
+        .target(
+            name: "BenchContract",
+            dependencies: [
+                .product(name: "Cloakroom", package: "cloakroom"),
+                .product(name: "CloakroomHummingbird", package: "cloakroom"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+            ],
+            path: "BenchContract"
+        ),
+        // The contract over TCP, loaded with wrk by scripts/bench.
         .executableTarget(
             name: "BenchApp",
             dependencies: [
+                "BenchContract",
                 .product(name: "Cloakroom", package: "cloakroom"),
                 .product(name: "CloakroomHummingbird", package: "cloakroom"),
                 .product(name: "CloakroomServer", package: "cloakroom"),
@@ -42,6 +53,20 @@ let package = Package(
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             ],
             path: "BenchApp"
+        ),
+        // The contract in process, and the manager's calls, for callgrind to count the
+        // instructions of (scripts/bench-instructions).
+        .executableTarget(
+            name: "InstructionCounts",
+            dependencies: [
+                "BenchContract",
+                .product(name: "Cloakroom", package: "cloakroom"),
+                .product(name: "CloakroomServer", package: "cloakroom"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "InstructionCounts"
         ),
         // The same contract on Vapor: Cloakroom's driver and handle against Vapor's own .memory
         // and .fluent drivers and a bare route (scripts/bench-vapor).

@@ -90,46 +90,57 @@ public struct SessionCipher: Sendable {
     ///   ring or the payload was altered or moved; ``CloakroomError/Code/corruptRecord`` when the
     ///   bytes are not a payload at all.
     public func open(_ payload: [UInt8], for key: SessionKey) throws(CloakroomError) -> [UInt8] {
+        Array(try openedBytes(payload, for: key))
+    }
+
+    /// ``open(_:for:)`` without copying a payload stored in clear: every read of a session's data
+    /// passes here.
+    func openedBytes(_ payload: [UInt8], for key: SessionKey) throws(CloakroomError) -> ArraySlice<UInt8> {
         try open(payload, authenticating: key.bytes, what: "stored session \(key.handle)")
     }
 
-    /// Opens what ``seal(_:authenticating:)`` sealed for `context`; `what` names it in errors.
-    func open(_ payload: [UInt8], authenticating context: [UInt8], what: String) throws(CloakroomError) -> [UInt8] {
+    /// Opens what ``seal(_:authenticating:)`` sealed for `context`; `what` names it in errors,
+    /// and is made only for one.
+    func open(
+        _ payload: [UInt8],
+        authenticating context: [UInt8],
+        what: @autoclosure () -> String
+    ) throws(CloakroomError) -> ArraySlice<UInt8> {
         guard let first = payload.first, let format = Format(rawValue: first) else {
-            throw CloakroomError(.corruptRecord, "\(what) has an unknown payload format")
+            throw CloakroomError(.corruptRecord, "\(what()) has an unknown payload format")
         }
         switch format {
         case .plain:
             guard keys.isEmpty || acceptsPlaintextRecords else {
                 throw CloakroomError(
                     .corruptRecord,
-                    "\(what) is not encrypted although encryption keys are configured; it was written before encryption was turned on (seal such records with `cloakroom reseal`) or planted by someone without the key"
+                    "\(what()) is not encrypted although encryption keys are configured; it was written before encryption was turned on (seal such records with `cloakroom reseal`) or planted by someone without the key"
                 )
             }
-            return Array(payload.dropFirst())
+            return payload.dropFirst()
         case .sealed:
             guard payload.count >= 2 else {
-                throw CloakroomError(.corruptRecord, "\(what) has a truncated payload")
+                throw CloakroomError(.corruptRecord, "\(what()) has a truncated payload")
             }
             let idLength = Int(payload[1])
             let idEnd = 2 + idLength
             guard payload.count >= idEnd + 12 + 16 else {
-                throw CloakroomError(.corruptRecord, "\(what) has a truncated payload")
+                throw CloakroomError(.corruptRecord, "\(what()) has a truncated payload")
             }
             let id = String(decoding: payload[2..<idEnd], as: UTF8.self)
             guard let sealingKey = keys.first(where: { $0.id == id }) else {
                 throw CloakroomError(
                     .decryptionFailed,
-                    "\(what) was sealed with encryption key '\(id)', which is not configured; add it back to CLOAKROOM_ENCRYPTION_KEYS (after the current key)"
+                    "\(what()) was sealed with encryption key '\(id)', which is not configured; add it back to CLOAKROOM_ENCRYPTION_KEYS (after the current key)"
                 )
             }
             do {
                 let box = try AES.GCM.SealedBox(combined: payload[idEnd...])
-                return Array(try AES.GCM.open(box, using: sealingKey.key, authenticating: context))
+                return ArraySlice(try AES.GCM.open(box, using: sealingKey.key, authenticating: context))
             } catch {
                 throw CloakroomError(
                     .decryptionFailed,
-                    "\(what) failed authentication with key '\(id)': it was altered or belongs to another record"
+                    "\(what()) failed authentication with key '\(id)': it was altered or belongs to another record"
                 )
             }
         }

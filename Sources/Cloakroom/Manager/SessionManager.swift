@@ -659,7 +659,7 @@ public struct SessionManager: Sendable {
     }
 
     private func decode(_ stored: StoredSession) throws(CloakroomError) -> SessionData {
-        let json = try cipher.open(stored.payload, for: stored.key)
+        let json = try cipher.openedBytes(stored.payload, for: stored.key)
         do {
             return try SessionData.decode(json: json)
         } catch {

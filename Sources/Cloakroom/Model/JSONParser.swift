@@ -68,6 +68,9 @@ package struct JSONParser {
             index += 1
             return .object(members)
         }
+        // Room for a few members at once: grown one by one, a session's two or three keys cost
+        // two allocations on every read.
+        members.reserveCapacity(4)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Failure() }

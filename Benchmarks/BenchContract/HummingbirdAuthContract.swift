@@ -2,19 +2,21 @@ import Hummingbird
 import HummingbirdAuth
 
 /// What a hummingbird-auth session holds for the load contract: the user and the counter.
-struct ContractSession: Codable, Sendable {
-    var user: String
-    var n: Int
+public struct ContractSession: Codable, Sendable {
+    /// The signed-in user.
+    public var user: String
+    /// The counter `POST /incr` raises.
+    public var n: Int
 }
 
 /// The request context of the hummingbird-auth variant (session and identity types alike).
-typealias HummingbirdAuthContext = BasicSessionRequestContext<ContractSession, ContractSession>
+public typealias HummingbirdAuthContext = BasicSessionRequestContext<ContractSession, ContractSession>
 
 /// The load contract on hummingbird-auth's `SessionMiddleware` with Hummingbird's
 /// `MemoryPersistDriver`: the second implementation that Cloakroom's memory store is compared
-/// with in the same run and the same binary (`BENCH_SESSIONS=hummingbird-auth`). It does less than
+/// with in the same run and the same build (`BENCH_SESSIONS=hummingbird-auth`). It does less than
 /// Cloakroom: no hashing of IDs, no idle or absolute expiry of its own, no per-key changes.
-func hummingbirdAuthRouter(storage: MemoryPersistDriver<ContinuousClock>) -> Router<HummingbirdAuthContext> {
+public func hummingbirdAuthRouter(storage: MemoryPersistDriver<ContinuousClock>) -> Router<HummingbirdAuthContext> {
     let router = Router(context: HummingbirdAuthContext.self)
     router.get("hello") { _, _ in "Hello, world!" }
     let sessions = router.group().add(middleware: SessionMiddleware(storage: storage))
