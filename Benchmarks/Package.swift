@@ -47,10 +47,8 @@ let package = Package(
             dependencies: [
                 "BenchContract",
                 .product(name: "Cloakroom", package: "cloakroom"),
-                .product(name: "CloakroomHummingbird", package: "cloakroom"),
                 .product(name: "CloakroomServer", package: "cloakroom"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             ],
             path: "BenchApp"
         ),

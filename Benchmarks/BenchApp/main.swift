@@ -1,10 +1,8 @@
 import BenchContract
 import Cloakroom
-import CloakroomHummingbird
 import CloakroomServer
 import Foundation
 import Hummingbird
-import HummingbirdAuth
 
 // The benchmark app: the load contract (BenchContract/CloakroomContract.swift) over TCP, with
 // the Cloakroom middleware or hummingbird-auth's.

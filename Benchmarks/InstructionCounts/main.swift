@@ -14,8 +14,9 @@ import HummingbirdTesting
 //   InstructionCounts SCENARIO COUNT
 //
 // The HTTP scenarios drive the load contract (BenchContract) through Hummingbird's in-process
-// test client: routing, middleware, handler and response, no sockets. CLOAKROOM_STORE picks
-// Cloakroom's store (memory, sqlite:PATH), as for BenchApp.
+// test client (routing, middleware, handler and response, no sockets) or, with TRANSPORT=live,
+// over loopback to a server in this process. CLOAKROOM_STORE picks Cloakroom's store (memory,
+// sqlite:PATH), as for BenchApp.
 //
 // The main thread only waits: an `async` main would park it in `dispatch_main`, whose
 // `sigsuspend` valgrind 3.19 cannot follow (it crashes), so the work runs in a detached task
@@ -65,26 +66,34 @@ enum Scenario: String, CaseIterable {
     }
 
     /// Hummingbird's in-process client by default; with `TRANSPORT=live`, a server on a loopback
-    /// port and an HTTP client in this process, one connection for every request.
+    /// port and an HTTP client in this process, every request on one kept-alive connection.
     static var testing: TestingSetup {
         ProcessInfo.processInfo.environment["TRANSPORT"] == "live" ? .live : .router
     }
 
     static func cloakroom(_ method: HTTPRequest.Method, _ uri: String, _ total: Int) async throws {
         let router = try cloakroomRouter(manager: try manager(), json: ByteBuffer(string: #"{"ok":true}"#))
-        try await Application(router: router).test(testing) { client in
-            try await signInAndRepeat(client, method, uri, total)
-        }
+        try await drive(router, method, uri, total)
     }
 
     static func hummingbirdAuth(_ method: HTTPRequest.Method, _ uri: String, _ total: Int) async throws {
-        let router = hummingbirdAuthRouter(storage: MemoryPersistDriver())
+        try await drive(hummingbirdAuthRouter(storage: MemoryPersistDriver()), method, uri, total)
+    }
+
+    /// Serves `router` as ``testing`` says, signs in as a browser would, then sends `total`
+    /// requests with the session's cookie.
+    static func drive<Context: RequestContext>(
+        _ router: Router<Context>,
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        _ total: Int
+    ) async throws where Context.Source == ApplicationRequestContextSource {
         try await Application(router: router).test(testing) { client in
             try await signInAndRepeat(client, method, uri, total)
         }
     }
 
-    /// Signs in as a browser would, then sends `total` requests with the session's cookie.
+    /// Signs in, then sends `total` requests with the session's cookie.
     static func signInAndRepeat(
         _ client: some TestClientProtocol,
         _ method: HTTPRequest.Method,
