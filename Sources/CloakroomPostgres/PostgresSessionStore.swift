@@ -452,7 +452,7 @@ public final class PostgresSessionStore: SessionStoreStatistics, SessionStoreExp
         }
     }
 
-    static func bytes(_ key: SessionKey) -> ByteBuffer { ByteBuffer(bytes: key.bytes) }
+    static func bytes(_ key: SessionKey) -> ByteBuffer { key.withUnsafeBytes { ByteBuffer(bytes: $0) } }
     static func bytes(_ payload: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: payload) }
 
     static func json(_ metadata: SessionMetadata) throws(CloakroomError) -> String {

@@ -168,21 +168,23 @@ final class SQLiteConnection: @unchecked Sendable {
             case .integer(let value): status = sqlite3_bind_int64(statement, index, value)
             case .real(let value): status = sqlite3_bind_double(statement, index, value)
             case .text(let value): status = sqlite3_bind_text(statement, index, value, -1, transient)
-            case .blob(let bytes):
-                status = bytes.withUnsafeBytes {
-                    // A zero-length blob still binds as a blob, not as NULL.
-                    sqlite3_bind_blob(
-                        statement,
-                        index,
-                        $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
-                        Int32($0.count),
-                        transient
-                    )
-                }
+            case .blob(let bytes): status = bytes.withUnsafeBytes { bindBlob($0, to: statement, at: index) }
+            case .key(let key): status = key.withUnsafeBytes { bindBlob($0, to: statement, at: index) }
             }
             guard status == SQLITE_OK else { throw failure(status) }
         }
         return statement
+    }
+
+    private func bindBlob(_ bytes: UnsafeRawBufferPointer, to statement: OpaquePointer, at index: Int32) -> Int32 {
+        // A zero-length blob still binds as a blob, not as NULL.
+        sqlite3_bind_blob(
+            statement,
+            index,
+            bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+            Int32(bytes.count),
+            transient
+        )
     }
 
     private func failure(_ status: Int32) -> SQLiteFailure {
@@ -200,6 +202,8 @@ enum SQLiteValue {
     case real(Double)
     case text(String)
     case blob([UInt8])
+    /// A session key's 32 bytes as a blob, bound from where they lie (no array per call).
+    case key(SessionKey)
 }
 
 /// The columns of the current row of a query, read by position.

@@ -76,7 +76,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
             var found: Result<StoredSession, CloakroomError>?
             try connection.query(
                 "SELECT \(SQLiteRow.columnList) FROM cloakroom_sessions WHERE key = ? AND deadline > ?",
-                [.blob(key.bytes), .real(now.timeIntervalSince1970)]
+                [.key(key), .real(now.timeIntervalSince1970)]
             ) { columns in
                 found = Result { () throws(CloakroomError) in try SQLiteRow.session(from: columns) }
             }
@@ -138,7 +138,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
                     return .failure(error)
                 }
                 for key in ended {
-                    try connection.run("DELETE FROM cloakroom_sessions WHERE key = ?", [.blob(key.bytes)])
+                    try connection.run("DELETE FROM cloakroom_sessions WHERE key = ?", [.key(key)])
                 }
                 guard try connection.run(Self.insertSQL, columns.values) == 1 else {
                     // A failure rolls the transaction back, so the sessions ended above come back.
@@ -224,7 +224,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
                 """,
                 [
                     .real(lastSeenAt.timeIntervalSince1970), .real(idleDeadline.timeIntervalSince1970),
-                    .blob(key.bytes), .real(now.timeIntervalSince1970),
+                    .key(key), .real(now.timeIntervalSince1970),
                 ]
             )
             return changed == 1
@@ -239,9 +239,9 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
                 var live = false
                 try connection.query(
                     "SELECT deadline > ? FROM cloakroom_sessions WHERE key = ?",
-                    [.real(now.timeIntervalSince1970), .blob(key.bytes)]
+                    [.real(now.timeIntervalSince1970), .key(key)]
                 ) { columns in live = columns.integer(0) == 1 }
-                try connection.run("DELETE FROM cloakroom_sessions WHERE key = ?", [.blob(key.bytes)])
+                try connection.run("DELETE FROM cloakroom_sessions WHERE key = ?", [.key(key)])
                 return live
             }
         }

@@ -38,4 +38,46 @@ struct SessionIDTests {
         #expect(SessionKey(hex: id.key.hex) == id.key)
         #expect(SessionKey(hex: "XYZ") == nil)
     }
+
+    @Test func bytesComeBackInTheirOrder() throws {
+        // IDs and keys keep their bytes as machine words; the bytes must still read in order.
+        let id = try SessionID(parsing: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")
+        #expect(id.bytes == Array(0..<32))
+        #expect(id.encoded == "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")
+        #expect(id.key.hex == "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd")
+        #expect(id.key.handle == "630dcd2966c43366")
+        #expect(SessionKey(bytes: id.key.bytes) == id.key)
+        id.key.withUnsafeBytes { #expect(Array($0) == id.key.bytes) }
+    }
+
+    @Test func keysFromAnyCollectionOfExactly32Bytes() {
+        let bytes = (0..<32).map { UInt8($0 * 7 & 0xFF) }
+        let fromArray = SessionKey(bytes: bytes)
+        // A lazy collection has no contiguous storage: the key is copied another way.
+        let fromLazy = SessionKey(bytes: (0..<32).lazy.map { UInt8($0 * 7 & 0xFF) })
+        #expect(fromArray != nil)
+        #expect(fromArray == fromLazy)
+        #expect(fromArray?.bytes == bytes)
+        #expect(SessionKey(bytes: bytes.dropLast()) == nil)
+        #expect(SessionKey(bytes: bytes + [0]) == nil)
+        #expect(Set([fromArray, fromLazy, SessionKey(hex: fromArray!.hex)]).count == 1)
+        #expect(SessionKey(hex: String(repeating: "a", count: 62)) == nil)
+    }
+
+    @Test func theInlineDecoderIsAsStrictAsTheGeneralOne() {
+        // Random spellings over the alphabet and a few foreign characters: the 32-byte decoder
+        // behind IDs must accept exactly what the general one accepts, with the same bytes.
+        var generator = SystemRandomNumberGenerator()
+        let characters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ ")
+        var accepted = 0
+        for _ in 0..<2_000 {
+            let length = [42, 43, 43, 43, 44].randomElement(using: &generator)!
+            let text = String((0..<length).map { _ in characters.randomElement(using: &generator)! })
+            let general = Base64URL.decode(text, expectedByteCount: 32)
+            #expect(Base64URL.decode32(text)?.array == general, "\(text)")
+            if general != nil { accepted += 1 }
+        }
+        // About 2 % of these spellings are valid; none at all would mean the check proved nothing.
+        #expect(accepted > 0)
+    }
 }

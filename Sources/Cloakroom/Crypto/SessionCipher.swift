@@ -62,11 +62,11 @@ public struct SessionCipher: Sendable {
 
     /// Seals JSON bytes for the record keyed `key`.
     public func seal(_ plaintext: [UInt8], for key: SessionKey) throws(CloakroomError) -> [UInt8] {
-        try seal(plaintext, authenticating: key.bytes)
+        try key.withUnsafeBytes { context throws(CloakroomError) in try seal(plaintext, authenticating: context) }
     }
 
     /// Seals `plaintext` bound to `context` (the associated data); in clear without keys.
-    func seal(_ plaintext: [UInt8], authenticating context: [UInt8]) throws(CloakroomError) -> [UInt8] {
+    func seal(_ plaintext: [UInt8], authenticating context: some DataProtocol) throws(CloakroomError) -> [UInt8] {
         guard let current = keys.first else {
             return [Format.plain.rawValue] + plaintext
         }
@@ -96,14 +96,16 @@ public struct SessionCipher: Sendable {
     /// ``open(_:for:)`` without copying a payload stored in clear: every read of a session's data
     /// passes here.
     func openedBytes(_ payload: [UInt8], for key: SessionKey) throws(CloakroomError) -> ArraySlice<UInt8> {
-        try open(payload, authenticating: key.bytes, what: "stored session \(key.handle)")
+        try key.withUnsafeBytes { context throws(CloakroomError) in
+            try open(payload, authenticating: context, what: "stored session \(key.handle)")
+        }
     }
 
     /// Opens what ``seal(_:authenticating:)`` sealed for `context`; `what` names it in errors,
     /// and is made only for one.
     func open(
         _ payload: [UInt8],
-        authenticating context: [UInt8],
+        authenticating context: some DataProtocol,
         what: @autoclosure () -> String
     ) throws(CloakroomError) -> ArraySlice<UInt8> {
         guard let first = payload.first, let format = Format(rawValue: first) else {

@@ -11,20 +11,24 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
     /// Number of characters in an encoded ID.
     public static let encodedLength = 43
 
-    /// The raw random bytes.
-    public let bytes: [UInt8]
+    /// The 32 bytes, inline: parsing an ID allocates nothing.
+    let storage: Bytes32
+
+    /// The raw random bytes, as a new array.
+    public var bytes: [UInt8] { storage.array }
 
     /// Creates a new ID from the system's CSPRNG.
     public static func generate() -> SessionID {
-        var bytes = [UInt8](repeating: 0, count: byteCount)
         // Four 64-bit draws: the system generator makes one system call per draw, whatever its size.
         var generator = SystemRandomNumberGenerator()
-        for chunk in 0..<(byteCount / 8) {
-            withUnsafeBytes(of: generator.next() as UInt64) { word in
-                bytes.replaceSubrange((chunk * 8)..<(chunk * 8 + 8), with: word)
+        let storage = Bytes32 { raw in
+            for chunk in 0..<(byteCount / 8) {
+                raw.storeBytes(of: generator.next() as UInt64, toByteOffset: chunk * 8, as: UInt64.self)
             }
+            return true
         }
-        return SessionID(validatedBytes: bytes)
+        // The closure always fills all 32 bytes.
+        return SessionID(storage: storage!)
     }
 
     /// Parses an ID from its 43-character base64url form.
@@ -32,25 +36,24 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
     /// Anything else (other length, padding, characters outside base64url, non-canonical trailing
     /// bits) throws ``CloakroomError/Code/invalidSessionID`` before any store is asked.
     public init(parsing text: some StringProtocol) throws(CloakroomError) {
-        guard let bytes = Base64URL.decode(text, expectedByteCount: Self.byteCount) else {
+        guard let storage = Base64URL.decode32(text) else {
             throw CloakroomError(
                 .invalidSessionID,
                 "a session ID must be \(Self.encodedLength) base64url characters; the value given is not one"
             )
         }
-        self.bytes = bytes
+        self.storage = storage
     }
 
-    init(validatedBytes bytes: [UInt8]) {
-        precondition(bytes.count == Self.byteCount)
-        self.bytes = bytes
+    init(storage: Bytes32) {
+        self.storage = storage
     }
 
     /// The 43-character base64url form, to give to the client. Treat it as a secret.
-    public var encoded: String { Base64URL.encode(bytes) }
+    public var encoded: String { storage.withUnsafeBytes { Base64URL.encode($0) } }
 
     /// The key stores know this session by.
-    public var key: SessionKey { SessionKey(hashing: bytes) }
+    public var key: SessionKey { SessionKey(hashing: storage) }
 
     /// Redacted: an ID must never reach a log.
     public var description: String { "SessionID(redacted)" }

@@ -10,33 +10,51 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
     /// Number of hex characters in a handle.
     public static let handleLength = 16
 
-    /// The 32 bytes of the digest.
-    public let bytes: [UInt8]
+    /// The 32 bytes, inline: hashing an ID into its key allocates no array.
+    let storage: Bytes32
+
+    /// The 32 bytes of the digest, as a new array; ``withUnsafeBytes(_:)`` reads them without one.
+    public var bytes: [UInt8] { storage.array }
 
     /// Creates the key of the given ID bytes.
-    init(hashing idBytes: [UInt8]) {
+    init(hashing id: Bytes32) {
         // Copied through its bytes: `Array(digest)` walks the digest's iterator byte by byte (490
         // against 304 ns and 5 against 2 mallocs per key, BENCHMARKS.md), on every request with a cookie.
-        self.bytes = SHA256.hash(data: idBytes).withUnsafeBytes { Array($0) }
+        var hash = SHA256()
+        id.withUnsafeBytes { hash.update(bufferPointer: $0) }
+        self.storage = hash.finalize().withUnsafeBytes { Bytes32(copying: $0) }
+    }
+
+    init(storage: Bytes32) {
+        self.storage = storage
     }
 
     /// Wraps bytes read back from a store; `nil` unless there are exactly 32.
     public init?(bytes: some Collection<UInt8>) {
-        guard bytes.count == Self.byteCount else { return nil }
-        self.bytes = Array(bytes)
+        guard let storage = Bytes32(bytes) else { return nil }
+        self.storage = storage
     }
 
     /// Parses the 64-character lowercase hex form; `nil` for anything else.
     public init?(hex: some StringProtocol) {
-        guard hex.utf8.count == Self.byteCount * 2, let bytes = Hex.decode(hex) else { return nil }
-        self.bytes = bytes
+        guard hex.utf8.count == Self.byteCount * 2, let bytes = Hex.decode(hex), let storage = Bytes32(bytes) else {
+            return nil
+        }
+        self.storage = storage
+    }
+
+    /// Calls `body` with the 32 bytes, without copying them into an array.
+    public func withUnsafeBytes<Result, Failure: Error>(
+        _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try storage.withUnsafeBytes(body)
     }
 
     /// The 64-character lowercase hex form.
-    public var hex: String { Hex.encode(bytes) }
+    public var hex: String { storage.withUnsafeBytes { Hex.encode($0) } }
 
     /// A short public name for the session: the first 16 hex characters of the key.
-    public var handle: String { Hex.encode(bytes.prefix(Self.handleLength / 2)) }
+    public var handle: String { storage.withUnsafeBytes { Hex.encode($0.prefix(Self.handleLength / 2)) } }
 
     /// The handle, so that logging a key never prints more than needed.
     public var description: String { handle }

@@ -1,24 +1,16 @@
-/// A ``SessionKey`` as four machine words: compared, hashed and kept inline, with no heap array
-/// of its own (the memory store's records and index hold millions of them).
+/// A ``SessionKey`` as the memory store's tables hold it: four machine words, hashed by one of
+/// them (the tables hold millions, and look one up on every request).
 struct PackedSessionKey: Hashable, Sendable {
     private var words: (UInt64, UInt64, UInt64, UInt64)
 
     /// Packs the key's 32 bytes.
     init(_ key: SessionKey) {
-        words = key.bytes.withUnsafeBytes { raw in
-            (
-                raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
-                raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
-                raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
-            )
-        }
+        words = key.storage.words
     }
 
     /// The key again, as the stores' public type.
     var sessionKey: SessionKey {
-        // Loaded and stored in the same byte order, so the bytes come back as they were.
-        withUnsafeBytes(of: words) { SessionKey(bytes: $0)! }
+        SessionKey(storage: Bytes32(words: words))
     }
 
     static func == (lhs: Self, rhs: Self) -> Bool {
