@@ -100,6 +100,22 @@ struct JSONWriterTests {
         #expect(throws: JSONWriter.Failure.self) { try JSONWriter.write(.number(.infinity)) }
         #expect(String(decoding: try JSONWriter.write(.number(1e21)), as: UTF8.self) == "1e+21")
     }
+
+    @Test("objects of any size come out sorted: empty, one member, and more than fit in stack space")
+    func objectSizes() throws {
+        #expect(String(decoding: try JSONWriter.write(.object([:])), as: UTF8.self) == "{}")
+        #expect(String(decoding: try JSONWriter.write(.object(["k": .null])), as: UTF8.self) == #"{"k":null}"#)
+        // 5,000 keys take 80 KB of temporary space: more than the stack holds, so it is heap.
+        let keys = (0..<5_000).map { "key\($0)" }
+        let object = Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.string($0)) })
+        let expected = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            .map { #""\#($0)":"\#($0)""# }.joined(separator: ",")
+        #expect(String(decoding: try JSONWriter.write(.object(object)), as: UTF8.self) == "{\(expected)}")
+        // A failure half-way through an object leaves nothing behind that could crash or leak.
+        #expect(throws: JSONWriter.Failure.self) {
+            try JSONWriter.write(.object(["a": .number(1), "b": .number(.nan), "c": .number(3)]))
+        }
+    }
 }
 
 /// Random JSON values: every kind, nested, with escapes and non-ASCII text.

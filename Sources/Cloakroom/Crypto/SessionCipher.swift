@@ -68,7 +68,12 @@ public struct SessionCipher: Sendable {
     /// Seals `plaintext` bound to `context` (the associated data); in clear without keys.
     func seal(_ plaintext: [UInt8], authenticating context: some DataProtocol) throws(CloakroomError) -> [UInt8] {
         guard let current = keys.first else {
-            return [Format.plain.rawValue] + plaintext
+            // One allocation: `[format] + plaintext` would make the one-byte array first.
+            var payload = [UInt8]()
+            payload.reserveCapacity(1 + plaintext.count)
+            payload.append(Format.plain.rawValue)
+            payload.append(contentsOf: plaintext)
+            return payload
         }
         do {
             let box = try AES.GCM.seal(plaintext, using: current.key, authenticating: context)

@@ -49,11 +49,19 @@ package enum JSONWriter {
         case .object(let members):
             output.append(UInt8(ascii: "{"))
             // Sorted by UTF-8 bytes, which is code-point order: stable output for equal objects.
-            for (index, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                append(key, to: &output)
-                output.append(UInt8(ascii: ":"))
-                try append(members[key]!, to: &output)
+            // The keys are sorted in temporary space, on the stack for the small objects session
+            // data usually is, instead of in an array made on every write.
+            try withUnsafeTemporaryAllocation(of: String.self, capacity: members.count) {
+                (space) throws(Failure) in
+                var keys = space.prefix(upTo: space.initialize(fromContentsOf: members.keys))
+                defer { keys.deinitialize() }
+                keys.sort(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+                for (index, key) in keys.enumerated() {
+                    if index > 0 { output.append(UInt8(ascii: ",")) }
+                    append(key, to: &output)
+                    output.append(UInt8(ascii: ":"))
+                    try append(members[key]!, to: &output)
+                }
             }
             output.append(UInt8(ascii: "}"))
         }

@@ -14,6 +14,10 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
     /// The 32 bytes, inline: parsing an ID allocates nothing.
     let storage: Bytes32
 
+    /// The key stores know this session by, hashed once when the ID is made: a request that
+    /// resumes and then saves its session asks for it more than once.
+    public let key: SessionKey
+
     /// The raw random bytes, as a new array.
     public var bytes: [UInt8] { storage.array }
 
@@ -42,19 +46,27 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
                 "a session ID must be \(Self.encodedLength) base64url characters; the value given is not one"
             )
         }
-        self.storage = storage
+        self.init(storage: storage)
     }
 
     init(storage: Bytes32) {
         self.storage = storage
+        self.key = SessionKey(hashing: storage)
     }
 
     /// The 43-character base64url form, to give to the client. Treat it as a secret.
     public var encoded: String { storage.withUnsafeBytes { Base64URL.encode($0) } }
 
-    /// The key stores know this session by.
-    public var key: SessionKey { SessionKey(hashing: storage) }
-
     /// Redacted: an ID must never reach a log.
     public var description: String { "SessionID(redacted)" }
+
+    /// IDs are equal when their bytes are; the key follows from them.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.storage == rhs.storage
+    }
+
+    /// Hashes the ID's bytes; the key follows from them.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage)
+    }
 }

@@ -47,7 +47,8 @@ public final class SessionHandle: Sendable {
         /// The client sent a session cookie.
         var sentCookie = false
         /// Stored values this request read (`nil`: absent), first read of each key: what a
-        /// strict save expects to find still stored.
+        /// strict save expects to find still stored. Kept only under
+        /// ``SessionConflictPolicy/refuseStaleReads``; merging saves never look at them.
         var readValues: [String: JSONValue?] = [:]
     }
 
@@ -149,9 +150,11 @@ public final class SessionHandle: Sendable {
         }
         if state.withLock({ $0.changes.unset.contains(key) }) { return nil }
         guard let session = try await current() else { return nil }
-        let stored = session.data[key]
-        state.withLock { state in
-            if state.readValues[key] == nil { state.readValues[key] = .some(stored) }
+        if conflicts == .refuseStaleReads {
+            let stored = session.data[key]
+            state.withLock { state in
+                if state.readValues[key] == nil { state.readValues[key] = .some(stored) }
+            }
         }
         return try session.data.decode(T.self, forKey: key)
     }
