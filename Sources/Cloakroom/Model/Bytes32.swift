@@ -8,12 +8,7 @@ struct Bytes32: Hashable, Sendable {
     static let count = 32
 
     /// The bytes in memory order: loaded and stored the same way, so they come back as they were.
-    private(set) var words: (UInt64, UInt64, UInt64, UInt64)
-
-    /// Wraps words taken from another `Bytes32`.
-    init(words: (UInt64, UInt64, UInt64, UInt64)) {
-        self.words = words
-    }
+    let words: (UInt64, UInt64, UInt64, UInt64)
 
     /// Copies exactly 32 bytes; the caller has checked the count.
     init(copying raw: UnsafeRawBufferPointer) {

@@ -18,8 +18,8 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
 
     /// Creates the key of the given ID bytes.
     init(hashing id: Bytes32) {
-        // Copied through its bytes: `Array(digest)` walks the digest's iterator byte by byte (490
-        // against 304 ns and 5 against 2 mallocs per key, BENCHMARKS.md), on every request with a cookie.
+        // The digest is copied into the key in one load, not walked byte by byte through its
+        // iterator: this runs on every request with a cookie.
         var hash = SHA256()
         id.withUnsafeBytes { hash.update(bufferPointer: $0) }
         self.storage = hash.finalize().withUnsafeBytes { Bytes32(copying: $0) }
