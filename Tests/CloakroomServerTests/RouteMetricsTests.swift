@@ -19,7 +19,7 @@ struct RouteMetricsTests {
         let harness = try await APITestHarness()
         try await harness.run { client in
             let ada = try await client.create(["user_id": "ada@example.com"])
-            try await client.create(["user_id": "ada@example.com"])
+            _ = try await client.create(["user_id": "ada@example.com"])
             #expect(try await client.call(.post, "/v1/sessions/resume", json: ["id": ada.id]).status == .ok)
             let unknown = String(repeating: "A", count: 43)
             let missing = try await client.call(.post, "/v1/sessions/resume", json: ["id": unknown])
