@@ -82,18 +82,22 @@ final class SQLiteConnection: @unchecked Sendable {
         guard status == SQLITE_OK else { throw failure(status) }
     }
 
+    /// Whether no transaction is open (SQLite's autocommit mode).
+    var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+
     /// Runs `body` inside `BEGIN IMMEDIATE` … `COMMIT`, rolled back if it throws.
     ///
     /// `IMMEDIATE` takes the write lock first, so a busy database fails at the start, before
-    /// anything was done, and the whole transaction can be run again elsewhere.
+    /// anything was done, and the whole transaction can be run again elsewhere. Inside a
+    /// transaction already (``SQLiteGroupCommit``'s batch) it is a savepoint instead.
     func transaction<T>(_ body: () throws(SQLiteFailure) -> T) throws(SQLiteFailure) -> T {
-        try execute("BEGIN IMMEDIATE")
+        let scope = try TransactionScope(on: self)
         do {
             let result = try body()
-            try execute("COMMIT")
+            try scope.commit()
             return result
         } catch {
-            try? execute("ROLLBACK")
+            scope.rollBack()
             throw error
         }
     }
@@ -103,17 +107,17 @@ final class SQLiteConnection: @unchecked Sendable {
     func transaction<T, Failure: Error>(
         _ body: () throws(SQLiteFailure) -> Result<T, Failure>
     ) throws(SQLiteFailure) -> Result<T, Failure> {
-        try execute("BEGIN IMMEDIATE")
+        let scope = try TransactionScope(on: self)
         let outcome: Result<T, Failure>
         do {
             outcome = try body()
         } catch {
-            try? execute("ROLLBACK")
+            scope.rollBack()
             throw error
         }
         switch outcome {
-        case .success: try execute("COMMIT")
-        case .failure: try execute("ROLLBACK")
+        case .success: try scope.commit()
+        case .failure: scope.rollBack()
         }
         return outcome
     }
@@ -194,6 +198,33 @@ final class SQLiteConnection: @unchecked Sendable {
 
 /// Tells SQLite to copy bound text and blobs, which the caller's buffers outlive only briefly.
 private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+/// A transaction begun by ``SQLiteConnection/transaction(_:)``: its own, or a savepoint inside
+/// one already open. Its statements are prepared once and kept, as the queries are.
+private struct TransactionScope {
+    let connection: SQLiteConnection
+    let isNested: Bool
+
+    init(on connection: SQLiteConnection) throws(SQLiteFailure) {
+        self.connection = connection
+        isNested = !connection.isAutocommit
+        try connection.run(isNested ? "SAVEPOINT cloakroom_transaction" : "BEGIN IMMEDIATE", [])
+    }
+
+    func commit() throws(SQLiteFailure) {
+        try connection.run(isNested ? "RELEASE cloakroom_transaction" : "COMMIT", [])
+    }
+
+    /// Undoes what the transaction did; a failure here leaves SQLite's own rollback to finish it.
+    func rollBack() {
+        if isNested {
+            _ = try? connection.run("ROLLBACK TO cloakroom_transaction", [])
+            _ = try? connection.run("RELEASE cloakroom_transaction", [])
+        } else if !connection.isAutocommit {
+            _ = try? connection.run("ROLLBACK", [])
+        }
+    }
+}
 
 /// A value bound to a statement's parameter.
 enum SQLiteValue {

@@ -19,8 +19,9 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
     let pool: DatabasePool
     /// Connections for the per-request reads, used in place (``SQLiteConnectionPool``).
     private let readers: SQLiteConnectionPool
-    /// The connection for the per-request writes; SQLite lets one write at a time anyway.
-    private let writer: SQLiteConnectionPool
+    /// The connection for the per-request writes, many to a commit under load
+    /// (``SQLiteGroupCommit``); SQLite lets one write at a time anyway.
+    private let writer: SQLiteGroupCommit
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     ///
@@ -32,7 +33,9 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         self.path = path
         self.busyTimeout = busyTimeout
         readers = SQLiteConnectionPool(path: path, readOnly: true, maximumCount: 4, busyTimeout: busyTimeout)
-        writer = SQLiteConnectionPool(path: path, readOnly: false, maximumCount: 1, busyTimeout: busyTimeout)
+        writer = SQLiteGroupCommit(
+            connections: SQLiteConnectionPool(path: path, readOnly: false, maximumCount: 1, busyTimeout: busyTimeout)
+        )
         let folder = (path as NSString).deletingLastPathComponent
         // A failure shows when SQLite opens the file, with SQLite's own words.
         if !folder.isEmpty { try? PrivateFile.createFolder(folder) }
@@ -371,23 +374,22 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
     func readingInPlace<T: Sendable>(
         _ body: @escaping @Sendable (SQLiteConnection) throws(SQLiteFailure) -> T
     ) async throws(CloakroomError) -> T {
-        try await inPlace(on: readers, "read", body)
+        try await inPlace("read") { () throws(SQLiteFailure) in try await readers.withConnection(body) }
     }
 
     func writingInPlace<T: Sendable>(
         _ body: @escaping @Sendable (SQLiteConnection) throws(SQLiteFailure) -> T
     ) async throws(CloakroomError) -> T {
-        try await inPlace(on: writer, "write", body)
+        try await inPlace("write") { () throws(SQLiteFailure) in try await writer.write(body) }
     }
 
-    /// Runs `body` on one of `connections`, reporting SQLite's failure as the store being unavailable.
+    /// Runs `call`, reporting SQLite's failure as the store being unavailable.
     private func inPlace<T: Sendable>(
-        on connections: SQLiteConnectionPool,
         _ what: String,
-        _ body: @escaping @Sendable (SQLiteConnection) throws(SQLiteFailure) -> T
+        _ call: () async throws(SQLiteFailure) -> T
     ) async throws(CloakroomError) -> T {
         do {
-            return try await connections.withConnection(body)
+            return try await call()
         } catch {
             throw CloakroomError(.storeUnavailable, "SQLite \(what) of '\(path)' failed: \(error)")
         }

@@ -159,7 +159,7 @@ struct SQLiteSharedStoreTests {
 
 /// Another connection (as another process would) holding the write lock of a store's file, from
 /// the moment `take` returns until `release()`: the lock tests depend on no timing but their own.
-private final class WriteLockHolder: Sendable {
+final class WriteLockHolder: Sendable {
     private let released = DispatchSemaphore(value: 0)
     private let held = Mutex(false)
     private let holding = Mutex<Task<Void, any Error>?>(nil)
