@@ -71,6 +71,61 @@ struct JSONParserTests {
         }
     }
 
+    @Test("decimals read without text conversion are the Doubles Double(String) reads")
+    func exactDecimals() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts = [
+            "0", "-0", "0.5", "-0.0", "9007199254740992", "9007199254740993", "0.1", "0.3", "1.7976931348623157",
+            "786739946.1234567", "786739946.12345672", "123456789012345678.5", "0.0000000000000000000001",
+            "1234567890123456789", "12345678901234567890", "4.9406564584124654", "-786739946.000001",
+        ]
+        for _ in 0..<5000 {
+            // Stored times (seconds since 2001, sub-microsecond parts), then any magnitude.
+            texts.append(Double.random(in: 0..<2e9, using: &generator).description)
+            let digits = (0..<Int.random(in: 1...20, using: &generator)).map { _ in
+                String(Int.random(in: 0...9, using: &generator))
+            }
+            let point = Int.random(in: 1...digits.count, using: &generator)
+            let fraction = digits[point...].joined()
+            texts.append(digits[..<point].joined() + (fraction.isEmpty ? "" : "." + fraction))
+        }
+        for text in texts where !(text.count > 1 && text.hasPrefix("0") && !text.hasPrefix("0.")) {
+            let parsed = fast(Array(text.utf8))
+            let expected = Double(text).map(JSONValue.number)
+            #expect(parsed == expected, "\(text)")
+            if case .number(let number)? = parsed, case .number(let reference)? = expected {
+                #expect(number.sign == reference.sign, "\(text)")
+            }
+        }
+    }
+
+    @Test("members are visited in order, duplicates too; a refusal from the visitor refuses the document")
+    func members() throws {
+        let text = Array(#" {"b":1,"a":[true],"b":"x"} "#.utf8)
+        var keys: [String] = []
+        var values: [JSONValue] = []
+        try text.withUnsafeBufferPointer { bytes throws(JSONParser.Failure) in
+            try JSONParser.parseMembers(bytes) { key, value throws(JSONParser.Failure) in
+                keys.append(key)
+                values.append(value)
+            }
+        }
+        #expect(keys == ["b", "a", "b"])
+        #expect(values == [.number(1), .array([.bool(true)]), .string("x")])
+        for refused in ["[]", "{", #"{"a":1}x"#, #"{"a":1,}"#, "1"] {
+            #expect(throws: JSONParser.Failure.self, "\(refused)") {
+                try Array(refused.utf8).withUnsafeBufferPointer { bytes throws(JSONParser.Failure) in
+                    try JSONParser.parseMembers(bytes) { _, _ in }
+                }
+            }
+        }
+        #expect(throws: JSONParser.Failure.self) {
+            try text.withUnsafeBufferPointer { bytes throws(JSONParser.Failure) in
+                try JSONParser.parseMembers(bytes) { _, _ throws(JSONParser.Failure) in throw JSONParser.Failure() }
+            }
+        }
+    }
+
     @Test("nesting deeper than the limit is refused, not a crash")
     func deepNesting() {
         let deep =

@@ -41,6 +41,31 @@ struct SessionMetadataJSONTests {
         #expect(SessionMetadata(jsonBytes: bytes) == metadata)
     }
 
+    /// Token state goes through `JSONEncoder`, which keeps its own member order.
+    @Test(arguments: examples.filter { $0.tokens == nil })
+    func theFastWriterWritesKeysSortedAsTheGeneralWriterDoes(_ metadata: SessionMetadata) throws {
+        let bytes = try metadata.jsonBytes()
+        let parsed = try bytes.withUnsafeBufferPointer { bytes throws(JSONParser.Failure) in try JSONParser.parse(bytes)
+        }
+        #expect(try JSONWriter.write(parsed) == bytes)
+    }
+
+    @Test func theFirstOfDuplicateKeysCountsAndUnknownKeysAreIgnored() throws {
+        let metadata = SessionMetadata(jsonBytes: Array(#"{"c":1,"l":2,"c":"x","i":"a","i":null,"z":[1]}"#.utf8))
+        #expect(
+            metadata
+                == SessionMetadata(
+                    createdAt: Date(timeIntervalSinceReferenceDate: 1),
+                    lastSeenAt: Date(timeIntervalSinceReferenceDate: 2),
+                    ip: "a"
+                )
+        )
+        #expect(
+            try JSONDecoder().decode(SessionMetadata.self, from: Data(#"{"c":1,"l":2,"i":"a","z":[1]}"#.utf8))
+                == metadata
+        )
+    }
+
     @Test(arguments: examples)
     func whatJSONEncoderWroteTheFastReaderReads(_ metadata: SessionMetadata) throws {
         let bytes = try JSONEncoder().encode(metadata)

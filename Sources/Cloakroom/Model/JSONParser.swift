@@ -5,7 +5,10 @@
 /// `JSONDecoder`, which keeps the final word on what is valid.
 package struct JSONParser {
     /// The input is not JSON this parser accepts.
-    package struct Failure: Error {}
+    package struct Failure: Error {
+        /// A refusal; ``parseMembers(_:_:)``'s visitor throws one to refuse a document.
+        package init() {}
+    }
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
@@ -25,6 +28,22 @@ package struct JSONParser {
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw Failure() }
         return value
+    }
+
+    /// The members of a whole document that is an object, handed to `visit` one by one in the
+    /// order they appear (duplicates too), without the dictionary ``parse(_:)`` builds: a reader
+    /// of one fixed shape (session metadata, read on every SQL load) skips its allocation and
+    /// hashing. `visit` throws to refuse the document.
+    package static func parseMembers(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ visit: (String, JSONValue) throws(Failure) -> Void
+    ) throws(Failure) {
+        var parser = JSONParser(bytes)
+        parser.skipWhitespace()
+        guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else { throw Failure() }
+        try parser.forEachMember(visit)
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw Failure() }
     }
 
     private mutating func skipWhitespace() {
@@ -58,19 +77,28 @@ package struct JSONParser {
     }
 
     private mutating func object() throws(Failure) -> JSONValue {
+        var members: [String: JSONValue] = [:]
+        try forEachMember { (key, member) throws(Failure) in
+            // Room for a few members at once: grown one by one, a session's two or three keys
+            // cost two allocations on every read.
+            if members.isEmpty { members.reserveCapacity(4) }
+            // JSONDecoder keeps the first of duplicate keys; so do we.
+            if members[key] == nil { members[key] = member }
+        }
+        return .object(members)
+    }
+
+    /// The members of the object whose opening brace `index` is at, each handed to `visit`.
+    private mutating func forEachMember(_ visit: (String, JSONValue) throws(Failure) -> Void) throws(Failure) {
         depth += 1
         guard depth <= Self.maximumDepth else { throw Failure() }
         defer { depth -= 1 }
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return
         }
-        // Room for a few members at once: grown one by one, a session's two or three keys cost
-        // two allocations on every read.
-        members.reserveCapacity(4)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Failure() }
@@ -78,16 +106,14 @@ package struct JSONParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Failure() }
             index += 1
-            let member = try value()
-            // JSONDecoder keeps the first of duplicate keys; so do we.
-            if members[key] == nil { members[key] = member }
+            try visit(key, try value())
             skipWhitespace()
             guard index < bytes.count else { throw Failure() }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"):
                 index += 1
-                return .object(members)
+                return
             default: throw Failure()
             }
         }
@@ -224,19 +250,46 @@ package struct JSONParser {
             }
             guard try digits() > 0 else { throw Failure() }
         }
-        // Whole numbers of up to 15 digits are exact in a Double: no text conversion needed.
-        let negative = bytes[start] == UInt8(ascii: "-")
-        let firstDigit = negative ? start + 1 : start
-        if index - firstDigit <= 15,
-            !bytes[firstDigit..<index].contains(where: { $0 < UInt8(ascii: "0") || $0 > UInt8(ascii: "9") })
-        {
-            var whole = 0
-            for byte in bytes[firstDigit..<index] { whole = whole * 10 + Int(byte - UInt8(ascii: "0")) }
-            return negative ? -Double(whole) : Double(whole)
-        }
+        if let exact = Self.exactDecimal(UnsafeBufferPointer(rebasing: bytes[start..<index])) { return exact }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let number = Double(text), number.isFinite else { throw Failure() }
         return number
+    }
+
+    /// Powers of ten a Double holds exactly.
+    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        (0..<exponent).reduce(1.0) { power, _ in power * 10 }
+    }
+
+    /// The value of a number already checked against the grammar, without text conversion, when
+    /// it has no exponent and its digits read as a whole number of at most 2^53 with at most 22
+    /// after the point; `nil` otherwise.
+    ///
+    /// Both the digits, read as a whole number, and the power of ten are exact in a Double, so
+    /// one division rounds correctly: the same value `Double(String)` gives (Clinger's fast
+    /// path). Stored times ("786739946.1234567") always take it, so reading a record makes no
+    /// string.
+    private static func exactDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        var significand: UInt64 = 0
+        var digitCount = 0
+        var fractionDigits = 0
+        var inFraction = false
+        for byte in text {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                // Nineteen digits cannot overflow 64 bits; longer numbers take the slow path.
+                digitCount += 1
+                guard digitCount <= 19 else { return nil }
+                significand = significand * 10 + UInt64(byte - UInt8(ascii: "0"))
+                if inFraction { fractionDigits += 1 }
+            case UInt8(ascii: "."): inFraction = true
+            case UInt8(ascii: "-"): continue
+            default: return nil
+            }
+        }
+        guard significand <= 1 << 53, fractionDigits < exactPowersOfTen.count else { return nil }
+        let magnitude = Double(significand) / exactPowersOfTen[fractionDigits]
+        return text.first == UInt8(ascii: "-") ? -magnitude : magnitude
     }
 
     private mutating func digits() throws(Failure) -> Int {
