@@ -254,6 +254,18 @@ struct SQLiteColumns {
         return Array(UnsafeRawBufferPointer(start: start, count: count))
     }
 
+    /// `body` applied to the column's bytes where SQLite keeps them (valid only during the call,
+    /// so nothing is copied for a value read once, such as a key or metadata); `nil` unless the
+    /// column holds a blob.
+    func withBlob<T>(_ index: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T? {
+        guard sqlite3_column_type(statement, index) == SQLITE_BLOB else { return nil }
+        let count = Int(sqlite3_column_bytes(statement, index))
+        guard count > 0, let start = sqlite3_column_blob(statement, index) else {
+            return body(UnsafeBufferPointer(start: nil, count: 0))
+        }
+        return body(UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: count))
+    }
+
     /// The column as text, `nil` unless it holds text.
     func text(_ index: Int32) -> String? {
         guard sqlite3_column_type(statement, index) == SQLITE_TEXT else { return nil }

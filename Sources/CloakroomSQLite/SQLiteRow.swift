@@ -51,11 +51,12 @@ struct SQLiteRow: Sendable {
 
     /// The record a row read through a ``SQLiteConnection`` holds (columns as ``columnList``).
     static func session(from columns: SQLiteColumns) throws(CloakroomError) -> StoredSession {
+        // The key and the metadata are read where SQLite keeps them: no array each.
         try session(
-            key: columns.blob(0),
+            key: columns.withBlob(0) { SessionKey(bytes: $0) } ?? nil,
             userID: columns.text(1),
             payload: columns.blob(2),
-            metadata: columns.blob(3),
+            metadata: columns.withBlob(3) { SessionMetadata(jsonBytes: $0) } ?? nil,
             lastSeenAt: columns.double(4),
             idleDeadline: columns.double(5),
             absoluteDeadline: columns.double(6),
@@ -66,10 +67,10 @@ struct SQLiteRow: Sendable {
     /// The record a row read through GRDB holds.
     static func session(from row: Row) throws(CloakroomError) -> StoredSession {
         try session(
-            key: (row["key"] as Data?).map(Array.init),
+            key: (row["key"] as Data?).flatMap { SessionKey(bytes: $0) },
             userID: row["user_id"],
             payload: (row["payload"] as Data?).map(Array.init),
-            metadata: (row["metadata"] as Data?).map(Array.init),
+            metadata: (row["metadata"] as Data?).flatMap { SessionMetadata(jsonBytes: $0) },
             lastSeenAt: row["last_seen_at"],
             idleDeadline: row["idle_deadline"],
             absoluteDeadline: row["absolute_deadline"],
@@ -77,22 +78,22 @@ struct SQLiteRow: Sendable {
         )
     }
 
-    /// The record of a row's columns; a row that cannot be read is a corrupt record, never a crash.
+    /// The record of a row's columns (key and metadata decoded, `nil` where they could not
+    /// be); a row that cannot be read is a corrupt record, never a crash.
     private static func session(
-        key keyBytes: [UInt8]?,
+        key: SessionKey?,
         userID: String?,
         payload: [UInt8]?,
-        metadata metadataBytes: [UInt8]?,
+        metadata: SessionMetadata?,
         lastSeenAt: Double?,
         idleDeadline: Double?,
         absoluteDeadline: Double?,
         version: Int64?
     ) throws(CloakroomError) -> StoredSession {
-        guard let keyBytes, let key = SessionKey(bytes: keyBytes) else {
+        guard let key else {
             throw CloakroomError(.corruptRecord, "SQLite store holds a row with a malformed key; delete it")
         }
-        guard let payload, let metadataBytes, var metadata = SessionMetadata(jsonBytes: metadataBytes),
-            let lastSeenAt, let idleDeadline, let absoluteDeadline, let version
+        guard let payload, var metadata, let lastSeenAt, let idleDeadline, let absoluteDeadline, let version
         else {
             throw CloakroomError(
                 .corruptRecord,
