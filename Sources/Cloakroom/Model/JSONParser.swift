@@ -267,8 +267,8 @@ package struct JSONParser {
     ///
     /// Both the digits, read as a whole number, and the power of ten are exact in a Double, so
     /// one division rounds correctly: the same value `Double(String)` gives (Clinger's fast
-    /// path). Stored times ("786739946.1234567") always take it, so reading a record makes no
-    /// string.
+    /// path). Stored times ("786739946.1234567", seconds since 2001 to seven places) take it
+    /// until mid-2029, when their 16 digits pass 2^53; from then on they make a string again.
     private static func exactDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
         var significand: UInt64 = 0
         var digitCount = 0
