@@ -256,19 +256,21 @@ package struct JSONParser {
         return number
     }
 
-    /// Powers of ten a Double holds exactly.
-    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
-        (0..<exponent).reduce(1.0) { power, _ in power * 10 }
+    /// 10^0 … 10^19, the powers of ten a `UInt64` holds.
+    private static let powersOfTen: [UInt64] = (0...19).map { exponent in
+        (0..<exponent).reduce(1) { power, _ in power * 10 }
     }
 
     /// The value of a number already checked against the grammar, without text conversion, when
-    /// it has no exponent and its digits read as a whole number of at most 2^53 with at most 22
-    /// after the point; `nil` otherwise.
+    /// it has no exponent and at most 19 digits; `nil` otherwise (then `Double(String)` reads it).
     ///
-    /// Both the digits, read as a whole number, and the power of ten are exact in a Double, so
-    /// one division rounds correctly: the same value `Double(String)` gives (Clinger's fast
-    /// path). Stored times ("786739946.1234567", seconds since 2001 to seven places) take it
-    /// until mid-2029, when their 16 digits pass 2^53; from then on they make a string again.
+    /// The digits read as a whole number S, and the value is S / 10^f for f digits after the
+    /// point. S, shifted left by k bits so that the quotient has 63 or 64 bits, is divided by
+    /// 10^f in 128-bit integer arithmetic; a nonzero remainder is kept as the quotient's lowest
+    /// bit (a sticky bit, below the ten or more bits that rounding to 53 drops), so converting the
+    /// quotient to a Double rounds as the exact value would, and scaling by 2^-k is exact: the
+    /// correctly rounded value, the one `Double(String)` gives. Stored times
+    /// ("786739946.1234567") are such numbers, so reading a record makes no string.
     private static func exactDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
         var significand: UInt64 = 0
         var digitCount = 0
@@ -287,9 +289,16 @@ package struct JSONParser {
             default: return nil
             }
         }
-        guard significand <= 1 << 53, fractionDigits < exactPowersOfTen.count else { return nil }
-        let magnitude = Double(significand) / exactPowersOfTen[fractionDigits]
-        return text.first == UInt8(ascii: "-") ? -magnitude : magnitude
+        let negative = text.first == UInt8(ascii: "-")
+        guard significand > 0 else { return negative ? -0.0 : 0 }
+        let divisor = powersOfTen[fractionDigits]
+        // The shifted significand is 63 bits longer than the divisor, so the quotient lies in
+        // (2^62, 2^64): it fits the division's 64-bit result and keeps ten bits below the 53.
+        let shift = (64 - divisor.leadingZeroBitCount) + 63 - (64 - significand.leadingZeroBitCount)
+        // Swift's shifts take any amount: past the width they give zero, negative ones reverse.
+        let (quotient, remainder) = divisor.dividingFullWidth((significand >> (64 - shift), significand << shift))
+        let magnitude = Double(sign: .plus, exponent: -shift, significand: Double(quotient | (remainder == 0 ? 0 : 1)))
+        return negative ? -magnitude : magnitude
     }
 
     private mutating func digits() throws(Failure) -> Int {
