@@ -248,10 +248,7 @@ struct SQLiteColumns {
 
     /// The column as bytes, `nil` unless it holds a blob.
     func blob(_ index: Int32) -> [UInt8]? {
-        guard sqlite3_column_type(statement, index) == SQLITE_BLOB else { return nil }
-        let count = Int(sqlite3_column_bytes(statement, index))
-        guard count > 0, let start = sqlite3_column_blob(statement, index) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: start, count: count))
+        withBlob(index) { Array($0) }
     }
 
     /// `body` applied to the column's bytes where SQLite keeps them (valid only during the call,
