@@ -243,6 +243,7 @@ package struct JSONParser {
             index += 1
             guard try digits() > 0 else { throw Failure() }
         }
+        let mantissa = bytes[start..<index]
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
@@ -253,6 +254,10 @@ package struct JSONParser {
         if let exact = Self.exactDecimal(UnsafeBufferPointer(rebasing: bytes[start..<index])) { return exact }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let number = Double(text), number.isFinite else { throw Failure() }
+        // Nonzero digits too small for a Double read as zero; JSONDecoder refuses them, so do we.
+        if number == 0, mantissa.contains(where: { (UInt8(ascii: "1")...UInt8(ascii: "9")).contains($0) }) {
+            throw Failure()
+        }
         return number
     }
 
