@@ -23,7 +23,10 @@ struct CookieParsingTests {
 
     @Test(
         "never mistakes another cookie for it",
-        arguments: ["", "session=abc", "x__Host-session=abc", "__Host-session2=abc", "__Host-session", ";;;", "=abc"]
+        arguments: [
+            "", "session=abc", "x__Host-session=abc", "__Host-session2=abc", "__Host-session", ";;;", "=abc",
+            "__Host-sessiom=abc", "__host-session=abc", "theme=dark; __Host-Session=abc",
+        ]
     )
     func ignoresOtherCookies(_ header: String) {
         #expect(CookieHeader.value(named: "__Host-session", inHeader: header) == nil)

@@ -80,10 +80,12 @@ package struct JSONParser {
         var members: [String: JSONValue] = [:]
         try forEachMember { (key, member) throws(Failure) in
             // Room for a few members at once: grown one by one, a session's two or three keys
-            // cost two allocations on every read.
-            if members.isEmpty { members.reserveCapacity(4) }
-            // JSONDecoder keeps the first of duplicate keys; so do we.
-            if members[key] == nil { members[key] = member }
+            // cost two allocations on every read. (`reserveCapacity` would do the same through
+            // an unspecialized call that looks up the storage's generic type each time.)
+            if members.isEmpty { members = Dictionary(minimumCapacity: 4) }
+            // JSONDecoder keeps the first of duplicate keys; so do we (putting it back after a
+            // duplicate, so the usual object without one hashes each key once).
+            if let first = members.updateValue(member, forKey: key) { members[key] = first }
         }
         return .object(members)
     }

@@ -49,18 +49,20 @@ package enum JSONWriter {
         case .object(let members):
             output.append(UInt8(ascii: "{"))
             // Sorted by UTF-8 bytes, which is code-point order: stable output for equal objects.
-            // The keys are sorted in temporary space, on the stack for the small objects session
-            // data usually is, instead of in an array made on every write.
-            try withUnsafeTemporaryAllocation(of: String.self, capacity: members.count) {
+            // The members' positions are sorted in temporary space, on the stack for the small
+            // objects session data usually is, instead of in an array made on every write; a
+            // position reaches its key and value without hashing the key again.
+            try withUnsafeTemporaryAllocation(of: [String: JSONValue].Index.self, capacity: members.count) {
                 (space) throws(Failure) in
-                var keys = space.prefix(upTo: space.initialize(fromContentsOf: members.keys))
-                defer { keys.deinitialize() }
-                keys.sort(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
-                for (index, key) in keys.enumerated() {
+                var positions = space.prefix(upTo: space.initialize(fromContentsOf: members.indices))
+                defer { positions.deinitialize() }
+                positions.sort(by: { members[$0].key.utf8.lexicographicallyPrecedes(members[$1].key.utf8) })
+                for (index, position) in positions.enumerated() {
                     if index > 0 { output.append(UInt8(ascii: ",")) }
-                    append(key, to: &output)
+                    let member = members[position]
+                    append(member.key, to: &output)
                     output.append(UInt8(ascii: ":"))
-                    try append(members[key]!, to: &output)
+                    try append(member.value, to: &output)
                 }
             }
             output.append(UInt8(ascii: "}"))

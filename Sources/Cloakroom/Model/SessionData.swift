@@ -34,10 +34,8 @@ public struct SessionData: Sendable, Hashable, Codable {
     /// `T.migrate(_:from:)`, and is `nil` when that drops it.
     public func decode<T: Decodable>(_ type: T.Type, forKey key: String) throws -> T? {
         guard let value = values[key] else { return nil }
-        if let versioned = T.self as? any VersionedSessionValue.Type {
-            return try versioned.fromVersionedJSON(value) as? T
-        }
-        // Strings, whole numbers and booleans, the common session values, skip the JSON round trip.
+        // Strings, whole numbers and booleans, the common session values, skip the JSON round trip
+        // and, being none of them versioned, the conformance look-up below.
         switch value {
         case .string(let string) where T.self == String.self: return string as? T
         case .bool(let bool) where T.self == Bool.self: return bool as? T
@@ -46,16 +44,18 @@ public struct SessionData: Sendable, Hashable, Codable {
             return Int(number) as? T
         default: break
         }
+        if let versioned = T.self as? any VersionedSessionValue.Type {
+            return try versioned.fromVersionedJSON(value) as? T
+        }
         let bytes = try JSONEncoder().encode(value)
         return try JSONDecoder().decode(T.self, from: bytes)
     }
 
     /// Encodes `value` and stores it under `key`; a ``VersionedSessionValue`` with its version.
     public mutating func set(_ value: some Encodable, forKey key: String) throws {
+        // The plain types first: a cast to the versioned protocol looks up a conformance, which
+        // costs more than the rest of a `set` of a string or a number.
         switch value {
-        case let versioned as any VersionedSessionValue:
-            values[key] = try versioned.versionedJSON()
-            return
         case let string as String:
             values[key] = .string(string)
             return
@@ -64,6 +64,9 @@ public struct SessionData: Sendable, Hashable, Codable {
             return
         case let int as Int where int.magnitude <= 1 << 53:  // exact as a Double
             values[key] = .number(Double(int))
+            return
+        case let versioned as any VersionedSessionValue:
+            values[key] = try versioned.versionedJSON()
             return
         default: break
         }

@@ -34,15 +34,19 @@ public enum CookieHeader {
     /// The byte offsets of the value of `name` in `bytes` (`a=1; b=2` pairs).
     private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, for name: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        // A plain loop: `elementsEqual` on a rebased slice goes through iterators, several times
+        // the instructions for a cookie name on every request.
+        func nameIsAt(_ offset: Int) -> Bool {
+            for index in 0..<name.count where bytes[offset + index] != name[index] { return false }
+            return true
+        }
         var start = 0
         while start < bytes.count {
             var end = start
             while end < bytes.count, bytes[end] != UInt8(ascii: ";") { end += 1 }
             var pairStart = start
             while pairStart < end, isBlank(bytes[pairStart]) { pairStart += 1 }
-            if end - pairStart > name.count, bytes[pairStart + name.count] == UInt8(ascii: "="),
-                UnsafeBufferPointer(rebasing: bytes[pairStart..<pairStart + name.count]).elementsEqual(name)
-            {
+            if end - pairStart > name.count, bytes[pairStart + name.count] == UInt8(ascii: "="), nameIsAt(pairStart) {
                 var valueStart = pairStart + name.count + 1
                 var valueEnd = end
                 while valueEnd > valueStart, isBlank(bytes[valueEnd - 1]) { valueEnd -= 1 }
