@@ -12,8 +12,9 @@
         /// Cloakroom's values as strings: a JSON string as itself, any other value as its JSON text.
         /// Reserved keys (`cloakroom:`) are Cloakroom's own and stay out of Vapor's sight.
         static func strings(_ data: Cloakroom.SessionData) -> [String: String] {
-            var values: [String: String] = [:]
-            values.reserveCapacity(data.values.count)
+            // Sized at creation: `reserveCapacity` is an unspecialized call that looks up the
+            // storage's generic type on every request (as in `JSONParser.object()`).
+            var values = [String: String](minimumCapacity: data.values.count)
             for (key, value) in data.values where !Cloakroom.SessionData.isReserved(key) {
                 if case .string(let text) = value {
                     values[key] = text
