@@ -14,7 +14,11 @@ import GRDBSQLite
 /// `@unchecked Sendable` only so that the pool can hand it from one holder to the next.
 final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
-    private var statements: [String: OpaquePointer] = [:]
+    /// The statements prepared so far, a few dozen at most, looked up by comparing their text:
+    /// the per-request SQL is a literal or a `static let`, so the same text comes in the same
+    /// storage on every call and compares equal at once, where a dictionary hashed all of its
+    /// few hundred bytes on every call.
+    private var statements: [(sql: String, statement: OpaquePointer)] = []
     /// Pages in the write-ahead log after this connection's last commit (SQLite's WAL hook).
     private(set) var walPages: Int32 = 0
 
@@ -66,7 +70,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     deinit {
-        for statement in statements.values { sqlite3_finalize(statement) }
+        for (_, statement) in statements { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
     }
 
@@ -154,13 +158,13 @@ final class SQLiteConnection: @unchecked Sendable {
     /// The cached statement for `sql` with `arguments` bound.
     private func prepared(_ sql: String, _ arguments: [SQLiteValue]) throws(SQLiteFailure) -> OpaquePointer {
         let statement: OpaquePointer
-        if let cached = statements[sql] {
-            statement = cached
+        if let cached = statements.first(where: { $0.sql == sql }) {
+            statement = cached.statement
         } else {
             var made: OpaquePointer?
             let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &made, nil)
             guard status == SQLITE_OK, let made else { throw failure(status) }
-            statements[sql] = made
+            statements.append((sql, made))
             statement = made
         }
         sqlite3_clear_bindings(statement)

@@ -73,12 +73,20 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
         ON CONFLICT (key) DO NOTHING
         """
 
+    /// The live record with a key; built once, so that the connection finds its statement at once.
+    private static let loadSQL =
+        "SELECT \(SQLiteRow.columnList) FROM cloakroom_sessions WHERE key = ? AND deadline > ?"
+
+    /// A user's live records.
+    private static let userSessionsSQL =
+        "SELECT \(SQLiteRow.columnList) FROM cloakroom_sessions WHERE user_id = ? AND deadline > ?"
+
     /// The live record with this key, or `nil`.
     public func load(_ key: SessionKey, now: Date) async throws -> StoredSession? {
         let found = try await readingInPlace { connection throws(SQLiteFailure) in
             var found: Result<StoredSession, CloakroomError>?
             try connection.query(
-                "SELECT \(SQLiteRow.columnList) FROM cloakroom_sessions WHERE key = ? AND deadline > ?",
+                Self.loadSQL,
                 [.key(key), .real(now.timeIntervalSince1970)]
             ) { columns in
                 found = Result { () throws(CloakroomError) in try SQLiteRow.session(from: columns) }
@@ -124,7 +132,7 @@ public final class SQLiteSessionStore: SessionStoreStatistics, SessionStoreExpor
                 var live: [StoredSession] = []
                 var unreadable: CloakroomError?
                 try connection.query(
-                    "SELECT \(SQLiteRow.columnList) FROM cloakroom_sessions WHERE user_id = ? AND deadline > ?",
+                    Self.userSessionsSQL,
                     [.text(userID), .real(now.timeIntervalSince1970)]
                 ) { columns in
                     do throws(CloakroomError) {
