@@ -60,6 +60,7 @@ let package = Package(
                 "BenchContract",
                 .product(name: "Cloakroom", package: "cloakroom"),
                 .product(name: "CloakroomServer", package: "cloakroom"),
+                .product(name: "CloakroomTokens", package: "cloakroom"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

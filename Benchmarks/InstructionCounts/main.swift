@@ -1,6 +1,7 @@
 import BenchContract
 import Cloakroom
 import CloakroomServer
+import CloakroomTokens
 import Dispatch
 import Foundation
 import Hummingbird
@@ -16,7 +17,10 @@ import HummingbirdTesting
 // The HTTP scenarios drive the load contract (BenchContract) through Hummingbird's in-process
 // test client (routing, middleware, handler and response, no sockets) or, with TRANSPORT=live,
 // over loopback to a server in this process. CLOAKROOM_STORE picks Cloakroom's store (memory,
-// sqlite:PATH), as for BenchApp.
+// sqlite:PATH), as for BenchApp. The `daemon-` scenarios drive cloakroomd's own router (its
+// middleware and API key check included) on a memory store: a resume or an update of one of 64
+// sessions per request, against `daemon-json`, a bare route answering the bytes of a resume, as
+// scripts/bench measures cloakroomd against its ceiling.
 //
 // The main thread only waits: an `async` main would park it in `dispatch_main`, whose
 // `sigsuspend` valgrind 3.19 cannot follow (it crashes), so the work runs in a detached task
@@ -32,6 +36,9 @@ enum Scenario: String, CaseIterable {
     case authIncr = "auth-incr"
     case resume
     case update
+    case daemonJSON = "daemon-json"
+    case daemonResume = "daemon-resume"
+    case daemonUpdate = "daemon-update"
 
     /// Requests or calls made before the counted ones, in every run alike.
     static let warmUp = 200
@@ -57,6 +64,8 @@ enum Scenario: String, CaseIterable {
             for n in 0..<total {
                 _ = try await manager.update(issued.id, changes: SessionChanges(set: ["n": .number(Double(n))]))
             }
+        case .daemonJSON, .daemonResume, .daemonUpdate:
+            try await Daemon.run(self, total)
         }
     }
 
@@ -108,6 +117,63 @@ enum Scenario: String, CaseIterable {
         for _ in 0..<total {
             let response = try await client.execute(uri: uri, method: method, headers: headers)
             guard response.status == .ok else { throw Failure("\(method) \(uri) answered \(response.status)") }
+        }
+    }
+}
+
+/// cloakroomd's router in process, with an API key, for the `daemon-` scenarios.
+enum Daemon {
+    static let sessions = 64
+
+    static func run(_ scenario: Scenario, _ total: Int) async throws {
+        let key = APIKey.generate(name: "bench", scopes: [.sessions])
+        let manager = try Scenario.manager()
+        let router = try CloakroomApplication.buildRouter(
+            manager: manager,
+            tokens: await TokenService(manager: manager, keys: SigningKeySet(keys: [SigningKey.generate()])),
+            limiter: try RateLimiter(store: MemoryLimitStore(), buckets: [:]),
+            apiKeys: APIKeyRing(keys: [key.key]),
+            maximumBodySize: ServerConfiguration().maximumBodySize
+        )
+        let headers: HTTPFields = [.authorization: "Bearer \(key.secret)", .contentType: "application/json"]
+        let answer = try await Application(router: router).test(Scenario.testing) { client in
+            var ids: [String] = []
+            for index in 0..<sessions {
+                let body = ByteBuffer(string: #"{"user_id":"bench\#(index)","data":{"n":0}}"#)
+                let created = try await client.execute(uri: "/v1/sessions", method: .post, headers: headers, body: body)
+                guard created.status == .created || created.status == .ok,
+                    let object = try JSONSerialization.jsonObject(with: Data(created.body.readableBytesView))
+                        as? [String: Any],
+                    let id = object["id"] as? String
+                else { throw Failure("POST /v1/sessions answered \(created.status)") }
+                ids.append(id)
+            }
+            var answer = ByteBuffer()
+            for index in 0..<(scenario == .daemonJSON ? 1 : total) {
+                let id = ids[index % sessions]
+                let (uri, body) =
+                    scenario == .daemonUpdate
+                    ? ("/v1/sessions/update", #"{"id":"\#(id)","set":{"n":\#(index)}}"#)
+                    : ("/v1/sessions/resume", #"{"id":"\#(id)"}"#)
+                let response = try await client.execute(
+                    uri: uri,
+                    method: .post,
+                    headers: headers,
+                    body: ByteBuffer(string: body)
+                )
+                guard response.status == .ok else { throw Failure("POST \(uri) answered \(response.status)") }
+                answer = response.body
+            }
+            return answer
+        }
+        guard scenario == .daemonJSON else { return }
+        // The ceiling: a bare route answering a resume's bytes.
+        let ceiling = try cloakroomRouter(manager: try Scenario.manager(), json: answer)
+        try await Application(router: ceiling).test(Scenario.testing) { client in
+            for _ in 0..<total {
+                let response = try await client.execute(uri: "/json", method: .get)
+                guard response.status == .ok else { throw Failure("GET /json answered \(response.status)") }
+            }
         }
     }
 }
