@@ -156,6 +156,10 @@ struct JSONWriterTests {
         #expect(String(decoding: written, as: UTF8.self) == #"{"a":1.5,"b":2,"é":"x\u0001\n\""}"#)
         #expect(throws: JSONWriter.Failure.self) { try JSONWriter.write(.number(.infinity)) }
         #expect(String(decoding: try JSONWriter.write(.number(1e21)), as: UTF8.self) == "1e+21")
+        // Escapes first, last, side by side and between plain runs; every control character form.
+        let escapes = try JSONWriter.write(.string("\"a\\\t\r\u{1F}é b\u{0}\u{7F}\""))
+        #expect(String(decoding: escapes, as: UTF8.self) == #""\"a\\\t\r\u001fé b\u0000\#u{7F}\"""#)
+        #expect(String(decoding: try JSONWriter.write(.string("")), as: UTF8.self) == #""""#)
     }
 
     @Test("objects of any size come out sorted: empty, one member, and more than fit in stack space")

@@ -16,8 +16,12 @@ package enum JSONWriter {
 
     /// Appends an object whose members are already in the order they should be written (callers
     /// that build the same object on every request skip the dictionary and the sort).
+    ///
+    /// An array, not `some Sequence`: callers in other modules cannot specialize a generic here,
+    /// and unspecialized, every member's tuple was copied and iterated through run-time type
+    /// metadata, ~10,000 instructions per `cloakroomd` resume (BENCHMARKS.md, issue 18).
     package static func append(
-        members: some Sequence<(key: String, value: JSONValue)>,
+        members: [(key: String, value: JSONValue)],
         to output: inout [UInt8]
     ) throws(Failure) {
         output.append(UInt8(ascii: "{"))
@@ -83,22 +87,39 @@ package enum JSONWriter {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Appends `string` as a JSON string, escaped, to `output`.
+    ///
+    /// The runs of bytes that need no escape (nearly always the whole string) are copied at
+    /// once: appending byte by byte checked the array's capacity and uniqueness for every byte,
+    /// ~2 % of a `cloakroomd` resume (BENCHMARKS.md, issue 18).
     package static func append(_ string: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                output.append(contentsOf: "\\u00".utf8)
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
-            default: output.append(byte)
+        var string = string
+        string.withUTF8 { bytes in
+            var runStart = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                appendEscaped(byte, to: &output)
+                runStart = index + 1
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends the escape of a quote, a backslash or a control character.
+    private static func appendEscaped(_ byte: UInt8, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
+        case 0x0A: output.append(UInt8(ascii: "n"))
+        case 0x0D: output.append(UInt8(ascii: "r"))
+        case 0x09: output.append(UInt8(ascii: "t"))
+        default:
+            output.append(contentsOf: "u00".utf8)
+            output.append(hexDigits[Int(byte >> 4)])
+            output.append(hexDigits[Int(byte & 0x0F)])
+        }
     }
 }

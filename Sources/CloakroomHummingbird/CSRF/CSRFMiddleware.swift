@@ -66,8 +66,8 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
         var request = request
         let refusal = try await csrf.check(
             method: request.method.rawValue,
-            secFetchSite: request.headers[.secFetchSite],
-            origin: request.headers[.origin],
+            secFetchSite: request.headers.value(of: .secFetchSite),
+            origin: request.headers.value(of: .origin),
             host: request.head.authority,
             expectedToken: { try await context.session.storedCSRFToken() },
             hasSession: { try await context.session.current() != nil },

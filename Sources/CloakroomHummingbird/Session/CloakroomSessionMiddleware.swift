@@ -84,7 +84,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
             client: { [context] in
                 ClientInfo(
                     ip: clientAddress.resolve(request, context),
-                    userAgentHeader: request.headers[.userAgent]
+                    userAgentHeader: request.headers.value(of: .userAgent)
                 )
             }
         )

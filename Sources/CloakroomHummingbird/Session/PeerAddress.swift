@@ -6,9 +6,9 @@ enum PeerAddress {
     /// request when the type does not know the address.
     ///
     /// The context's `RemoteAddressRequestContext` conformance is looked up once, here. Per
-    /// request the reader casts to that concrete type, which finds the same type and costs
-    /// nothing, where a cast to `any RemoteAddressRequestContext` would look the conformance up
-    /// every time.
+    /// request the reader only reinterprets the context as the type the look-up opened, which is
+    /// `Context` itself: a cast (`as?`), even to that same type, went through the runtime's
+    /// dynamic cast on every request.
     static func reader<Context: RequestContext>(for _: Context.Type) -> @Sendable (Context) -> String? {
         guard let known = Context.self as? any RemoteAddressRequestContext.Type else {
             return { _ in nil }
@@ -20,6 +20,7 @@ enum PeerAddress {
         as _: Known.Type,
         for _: Context.Type
     ) -> @Sendable (Context) -> String? {
-        { context in (context as? Known)?.remoteAddress?.ipAddress }
+        // `Known` is `Context`: the metatype cast above opened `Context.self`.
+        { context in unsafeBitCast(context, to: Known.self).remoteAddress?.ipAddress }
     }
 }

@@ -1,4 +1,5 @@
 import Cloakroom
+import CloakroomHummingbird
 import Hummingbird
 
 /// `GET /health`: whether the store answers, and for a composition, each of its stores.
@@ -36,7 +37,7 @@ struct HealthRoutes: Sendable {
     /// Whether the request carries an API key with the admin scope; a missing or wrong key is no
     /// error here, only less detail.
     private func isAdmin(_ request: Request) -> Bool {
-        apiKeys.key(forAuthorization: request.headers[.authorization])?.allows(.admin) == true
+        apiKeys.key(forAuthorization: request.headers.value(of: .authorization))?.allows(.admin) == true
     }
 
     /// Asks every store once; also whether sessions can be served at all.

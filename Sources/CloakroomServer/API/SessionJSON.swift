@@ -72,30 +72,36 @@ struct SessionJSON {
         guard (1...9999).contains(year) else {
             return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         }
-        var text: [UInt8] = []
-        text.reserveCapacity(24)
-        func digits(_ value: Int, _ count: Int) {
-            var divisor = 1
-            for _ in 1..<count { divisor *= 10 }
-            while divisor > 0 {
-                text.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-                divisor /= 10
+        // `YYYY-MM-DDTHH:MM:SS.mmmZ`, 24 bytes written straight into the string's storage.
+        return String(unsafeUninitializedCapacity: 24) { text in
+            var count = 0
+            func put(_ byte: UInt8) {
+                text[count] = byte
+                count += 1
             }
+            func digits(_ value: Int, _ width: Int) {
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                while divisor > 0 {
+                    put(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                    divisor /= 10
+                }
+            }
+            digits(year, 4)
+            put(UInt8(ascii: "-"))
+            digits(month, 2)
+            put(UInt8(ascii: "-"))
+            digits(day, 2)
+            put(UInt8(ascii: "T"))
+            digits(secondOfDay / 3600, 2)
+            put(UInt8(ascii: ":"))
+            digits(secondOfDay / 60 % 60, 2)
+            put(UInt8(ascii: ":"))
+            digits(secondOfDay % 60, 2)
+            put(UInt8(ascii: "."))
+            digits(milliseconds, 3)
+            put(UInt8(ascii: "Z"))
+            return count
         }
-        digits(year, 4)
-        text.append(UInt8(ascii: "-"))
-        digits(month, 2)
-        text.append(UInt8(ascii: "-"))
-        digits(day, 2)
-        text.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3600, 2)
-        text.append(UInt8(ascii: ":"))
-        digits(secondOfDay / 60 % 60, 2)
-        text.append(UInt8(ascii: ":"))
-        digits(secondOfDay % 60, 2)
-        text.append(UInt8(ascii: "."))
-        digits(milliseconds, 3)
-        text.append(UInt8(ascii: "Z"))
-        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+import CloakroomHummingbird
 import Hummingbird
 
 /// Requires `Authorization: Bearer <API key>` with a scope on every request it guards.
@@ -10,7 +11,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let key = keys.key(forAuthorization: request.headers[.authorization]) else {
+        guard let key = keys.key(forAuthorization: request.headers.value(of: .authorization)) else {
             throw APIError(
                 .unauthorized,
                 code: .unauthorized,

@@ -4,13 +4,40 @@ import Hummingbird
 
 /// Reads request bodies as JSON with precise, safe error messages.
 enum JSONBody {
-    /// Decodes the body as `T`; an empty body decodes as `{}` when `allowEmpty`.
+    /// Decodes the body as `T` with `JSONDecoder`; an empty body decodes as `{}` when `allowEmpty`.
     static func decode<T: Decodable>(
         _ type: T.Type,
         from request: Request,
         limit: Int,
         allowEmpty: Bool = false
     ) async throws -> T {
+        let buffer = try await body(of: request, limit: limit, allowEmpty: allowEmpty)
+        return try decoded(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// Reads the body of a hot call straight from ``JSONParser``'s output when it has its usual
+    /// shape, and with `JSONDecoder` otherwise (which then words the error).
+    ///
+    /// An overload rather than a cast to `any ParsedJSONBody.Type` inside the one above: that
+    /// cast looked the conformance up at run time on every request.
+    static func decode<T: ParsedJSONBody>(
+        _ type: T.Type,
+        from request: Request,
+        limit: Int,
+        allowEmpty: Bool = false
+    ) async throws -> T {
+        let buffer = try await body(of: request, limit: limit, allowEmpty: allowEmpty)
+        let parsed = buffer.withUnsafeReadableBytes { bytes in
+            try? JSONParser.parse(bytes.bindMemory(to: UInt8.self))
+        }
+        if case .object(let members)? = parsed, let body = T(members: members) {
+            return body
+        }
+        return try decoded(T.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// The body, at most `limit` bytes; one of blanks only is `{}` when `allowEmpty`.
+    private static func body(of request: Request, limit: Int, allowEmpty: Bool) async throws -> ByteBuffer {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -18,17 +45,15 @@ enum JSONBody {
         } catch {
             throw APIError(.contentTooLarge, code: .bodyTooLarge, message: "the request body exceeds \(limit) bytes")
         }
-        var bytes = Data(buffer.readableBytesView)
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+        if buffer.readableBytesView.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             guard allowEmpty else { throw APIError.badRequest("the request body must be a JSON object") }
-            bytes = Data("{}".utf8)
+            return ByteBuffer(string: "{}")
         }
-        if let parsed = T.self as? any ParsedJSONBody.Type,
-            case .object(let members)? = bytes.withUnsafeBytes({ try? JSONParser.parse($0.bindMemory(to: UInt8.self)) }),
-            let body = parsed.init(members: members) as? T
-        {
-            return body
-        }
+        return buffer
+    }
+
+    /// `bytes` decoded by `JSONDecoder`, its failure worded without echoing values.
+    private static func decoded<T: Decodable>(_ type: T.Type, from bytes: Data) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: bytes)
         } catch let error as DecodingError {
