@@ -22,6 +22,11 @@ struct SessionDataTests {
         #expect(data["i"] == (try viaJSON(42)))
         #expect(data["edge"] == (try viaJSON(-(1 << 53))))
         #expect(data["big"] == (try viaJSON(Int.max)))
+        // Optionals are not the plain types: they take the general path, to the same values.
+        try data.set(String?.some("o"), forKey: "some")
+        try data.set(Int?.none, forKey: "none")
+        #expect(data["some"] == .string("o"))
+        #expect(data["none"] == .null)
     }
 
     @Test("reading back gives the value, and a value of another type is an error, not a guess")

@@ -36,12 +36,14 @@ public struct SessionData: Sendable, Hashable, Codable {
         guard let value = values[key] else { return nil }
         // Strings, whole numbers and booleans, the common session values, skip the JSON round trip
         // and, being none of them versioned, the conformance look-up below.
+        // `T` is the type compared, so the value is handed over as it is: `as? T` would go
+        // through the runtime's dynamic cast, unspecialized in an app's module.
         switch value {
-        case .string(let string) where T.self == String.self: return string as? T
-        case .bool(let bool) where T.self == Bool.self: return bool as? T
-        case .number(let number) where T.self == Double.self: return number as? T
+        case .string(let string) where T.self == String.self: return unsafeBitCast(string, to: T.self)
+        case .bool(let bool) where T.self == Bool.self: return unsafeBitCast(bool, to: T.self)
+        case .number(let number) where T.self == Double.self: return unsafeBitCast(number, to: T.self)
         case .number(let number) where T.self == Int.self && number.rounded() == number && abs(number) <= 0x1p53:
-            return Int(number) as? T
+            return unsafeBitCast(Int(number), to: T.self)
         default: break
         }
         if let versioned = T.self as? any VersionedSessionValue.Type {
@@ -52,19 +54,23 @@ public struct SessionData: Sendable, Hashable, Codable {
     }
 
     /// Encodes `value` and stores it under `key`; a ``VersionedSessionValue`` with its version.
-    public mutating func set(_ value: some Encodable, forKey key: String) throws {
-        // The plain types first: a cast to the versioned protocol looks up a conformance, which
-        // costs more than the rest of a `set` of a string or a number.
+    public mutating func set<Value: Encodable>(_ value: Value, forKey key: String) throws {
+        // The plain types first, by comparing the type (a dynamic cast goes through the runtime,
+        // unspecialized in an app's module): a cast to the versioned protocol looks up a
+        // conformance, which costs more than the rest of a `set` of a string or a number.
+        if Value.self == String.self {
+            values[key] = .string(unsafeBitCast(value, to: String.self))
+            return
+        }
+        if Value.self == Bool.self {
+            values[key] = .bool(unsafeBitCast(value, to: Bool.self))
+            return
+        }
+        if Value.self == Int.self, unsafeBitCast(value, to: Int.self).magnitude <= 1 << 53 {  // exact as a Double
+            values[key] = .number(Double(unsafeBitCast(value, to: Int.self)))
+            return
+        }
         switch value {
-        case let string as String:
-            values[key] = .string(string)
-            return
-        case let bool as Bool:
-            values[key] = .bool(bool)
-            return
-        case let int as Int where int.magnitude <= 1 << 53:  // exact as a Double
-            values[key] = .number(Double(int))
-            return
         case let versioned as any VersionedSessionValue:
             values[key] = try versioned.versionedJSON()
             return
