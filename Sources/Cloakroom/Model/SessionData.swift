@@ -66,9 +66,12 @@ public struct SessionData: Sendable, Hashable, Codable {
             values[key] = .bool(unsafeBitCast(value, to: Bool.self))
             return
         }
-        if Value.self == Int.self, unsafeBitCast(value, to: Int.self).magnitude <= 1 << 53 {  // exact as a Double
-            values[key] = .number(Double(unsafeBitCast(value, to: Int.self)))
-            return
+        if Value.self == Int.self {
+            let int = unsafeBitCast(value, to: Int.self)
+            if int.magnitude <= 1 << 53 {  // exact as a Double
+                values[key] = .number(Double(int))
+                return
+            }
         }
         switch value {
         case let versioned as any VersionedSessionValue:

@@ -82,7 +82,7 @@ public struct CSRFMiddleware<Context: CloakroomRequestContext>: RouterMiddleware
 
     /// Reads the token from a URL-encoded form body, leaving the body readable for the handler.
     private func formToken(_ request: inout Request) async throws -> String? {
-        guard let type = request.headers[.contentType],
+        guard let type = request.headers.value(of: .contentType),
             type.lowercased().hasPrefix("application/x-www-form-urlencoded")
         else { return nil }
         let body: ByteBuffer

@@ -32,8 +32,9 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
         /// that sets the header itself: otherwise any client can claim any address.
         public static var forwardedFor: Self {
             let peer = PeerAddress.reader(for: Context.self)
+            let forwardedFor = HTTPFields.Element.Name("X-Forwarded-For")!
             return Self { request, context in
-                if let header = request.headers[HTTPFields.Element.Name("X-Forwarded-For")!],
+                if let header = request.headers.value(of: forwardedFor),
                     let first = ForwardedFor.firstAddress(inHeader: header)
                 {
                     return first
@@ -107,7 +108,7 @@ public struct CloakroomSessionMiddleware<Context: CloakroomRequestContext>: Rout
         }
         if let setCookie {
             response.headers[values: .setCookie].append(setCookie.value)
-            if setCookie.forbidsCaching, response.headers[.cacheControl] == nil {
+            if setCookie.forbidsCaching, response.headers.value(of: .cacheControl) == nil {
                 response.headers[.cacheControl] = "no-store"
             }
         }

@@ -12,7 +12,7 @@ public struct FormOrJSONDecoder: RequestDecoder {
     public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws
         -> T
     {
-        if let contentType = request.headers[.contentType],
+        if let contentType = request.headers.value(of: .contentType),
             contentType.lowercased().hasPrefix("application/x-www-form-urlencoded")
         {
             return try await URLEncodedFormDecoder().decode(type, from: request, context: context)
