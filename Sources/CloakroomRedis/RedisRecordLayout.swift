@@ -20,25 +20,32 @@ enum RedisRecordLayout {
     }
 
     /// The record as hash field-value pairs, `v`, `u` and `a` first (the compare-and-set script
-    /// reads them by position). An empty value means "no such field"; optional text is stored
-    /// behind a `=` so that an empty string stays distinct from none.
-    static func fields(_ session: StoredSession) throws -> [RESPArgument] {
+    /// reads them by position), appended to a script's `arguments`. An empty value means "no
+    /// such field"; optional text is stored behind a `=` so that an empty string stays distinct
+    /// from none.
+    static func appendFields(of session: StoredSession, to arguments: inout [RESPArgument]) throws {
         func optional(_ text: String?) -> RESPArgument { RESPArgument(text.map { "=" + $0 } ?? "") }
         let metadata = session.metadata
-        return [
-            "v", RESPArgument(String(session.version)),
-            "u", RESPArgument(session.userID ?? ""),
-            "a", RESPArgument(Self.microseconds(session.absoluteDeadline)),
-            "i", RESPArgument(Self.microseconds(session.idleDeadline)),
-            "l", RESPArgument(Self.microseconds(metadata.lastSeenAt)),
-            "c", RESPArgument(Self.microseconds(metadata.createdAt)),
-            "t", RESPArgument(metadata.authenticatedAt.map { String(Self.microseconds($0)) } ?? ""),
-            "ip", optional(metadata.ip),
-            "ua", optional(metadata.userAgent),
-            "dv", optional(metadata.device),
-            "p", RESPArgument(bytes: session.payload),
-            "k", RESPArgument(bytes: try Self.tokenStateJSON(metadata.tokens)),
+        let values = [
+            RESPArgument(session.version),
+            RESPArgument(session.userID ?? ""),
+            RESPArgument(Self.microseconds(session.absoluteDeadline)),
+            RESPArgument(Self.microseconds(session.idleDeadline)),
+            RESPArgument(Self.microseconds(metadata.lastSeenAt)),
+            RESPArgument(Self.microseconds(metadata.createdAt)),
+            metadata.authenticatedAt.map { RESPArgument(Self.microseconds($0)) } ?? "",
+            optional(metadata.ip),
+            optional(metadata.userAgent),
+            optional(metadata.device),
+            RESPArgument(bytes: session.payload),
+            RESPArgument(bytes: try Self.tokenStateJSON(metadata.tokens)),
         ]
+        arguments.reserveCapacity(arguments.count + 2 * values.count)
+        // Written in the order a load reads them back.
+        for (name, value) in zip(loadFields, values) {
+            arguments.append(name)
+            arguments.append(value)
+        }
     }
 
     /// The token state as JSON, or nothing (which removes the field) when there is none.

@@ -77,7 +77,16 @@ public final class RedisSessionStore: SessionStoreExport {
 
     // MARK: Keys and values
 
-    func sessionKey(_ key: SessionKey) -> [UInt8] { prefix + Array("s:".utf8) + Array(key.hex.utf8) }
+    func sessionKey(_ key: SessionKey) -> [UInt8] {
+        // One array written once: every store call names its record, and the concatenation of a
+        // hex string made four allocations.
+        var name: [UInt8] = []
+        name.reserveCapacity(prefix.count + 2 + SessionKey.byteCount * 2)
+        name += prefix
+        name += [UInt8(ascii: "s"), UInt8(ascii: ":")]
+        key.appendHex(to: &name)
+        return name
+    }
     func userKey(_ userID: String) -> [UInt8] { prefix + Array("u:".utf8) + Array(userID.utf8) }
 
     /// How long Redis keeps a key past its record's deadline, in milliseconds. Every read checks
@@ -85,6 +94,10 @@ public final class RedisSessionStore: SessionStoreExport {
     /// minute only keeps Redis's own expiry from racing a caller whose clock or request is a little
     /// behind (a record must not vanish while a caller still counts it as live).
     static let expiryGraceMilliseconds: Int64 = 60_000
+
+    /// The compare-and-set script's flag arguments, made once.
+    private static let indexed: RESPArgument = "1"
+    private static let notIndexed: RESPArgument = "0"
 
     /// Milliseconds from `now` until `deadline`, rounded up, plus the grace; at least 1.
     static func ttl(_ deadline: Date, now: Date) -> Int64 {
@@ -118,18 +131,14 @@ public final class RedisSessionStore: SessionStoreExport {
 
     /// Inserts a new record; a live one with the same key is a `duplicateKey` error.
     public func insert(_ session: StoredSession, now: Date) async throws {
-        let fields = try RedisRecordLayout.fields(session)
+        var arguments = [
+            RESPArgument(RedisRecordLayout.microseconds(now)), RESPArgument(Self.ttl(session.deadline, now: now)),
+        ]
+        try RedisRecordLayout.appendFields(of: session, to: &arguments)
         if let userID = session.userID { try await index(session, userID: userID, now: now) }
         let redisKey = sessionKey(session.key)
         let written = try await call("insert") {
-            try await client.run(
-                RedisScripts.insert,
-                keys: [redisKey],
-                arguments: [
-                    RESPArgument(RedisRecordLayout.microseconds(now)),
-                    RESPArgument(Self.ttl(session.deadline, now: now)),
-                ] + fields
-            )
+            try await client.run(RedisScripts.insert, keys: [redisKey], arguments: arguments)
         }
         guard written.int == 1 else {
             throw CloakroomError(.duplicateKey, "a live session with this key already exists in \(name)")
@@ -139,20 +148,18 @@ public final class RedisSessionStore: SessionStoreExport {
     /// One round trip when the user and absolute deadline stay as they were (every update); when
     /// they change, the script declines, the session is indexed, and the script runs again.
     public func compareAndSet(_ session: StoredSession, expectedVersion: UInt64, now: Date) async throws -> Bool {
-        let fields = try RedisRecordLayout.fields(session)
+        var arguments = [
+            RESPArgument(RedisRecordLayout.microseconds(now)), RESPArgument(Self.ttl(session.deadline, now: now)),
+            RESPArgument(expectedVersion), "0",
+        ]
+        try RedisRecordLayout.appendFields(of: session, to: &arguments)
         let redisKey = sessionKey(session.key)
         let needsIndex = session.userID != nil && session.isLive(at: now)
         func attempt(indexed: Bool) async throws -> Int64? {
-            try await call("compare-and-set") {
-                try await client.run(
-                    RedisScripts.compareAndSet,
-                    keys: [redisKey],
-                    arguments: [
-                        RESPArgument(RedisRecordLayout.microseconds(now)),
-                        RESPArgument(Self.ttl(session.deadline, now: now)),
-                        RESPArgument(String(expectedVersion)), indexed ? "1" : "0",
-                    ] + fields
-                ).int
+            // The fourth argument tells the script whether the user's index is already right.
+            arguments[3] = indexed ? Self.indexed : Self.notIndexed
+            return try await call("compare-and-set") {
+                try await client.run(RedisScripts.compareAndSet, keys: [redisKey], arguments: arguments).int
             }
         }
         var written = try await attempt(indexed: !needsIndex)

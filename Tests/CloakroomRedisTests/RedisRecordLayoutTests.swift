@@ -48,11 +48,27 @@ struct RedisRecordLayoutTests {
         )
     }
 
+    /// The record's field-value pairs alone, as a script's arguments carry them after its own.
+    private func fields(_ session: StoredSession) throws -> [RESPArgument] {
+        var fields: [RESPArgument] = []
+        try RedisRecordLayout.appendFields(of: session, to: &fields)
+        return fields
+    }
+
+    @Test("the fields are appended after a script's own arguments, which stay as they were")
+    func appendedAfterArguments() throws {
+        var arguments: [RESPArgument] = ["1700000000000000", "60000"]
+        try RedisRecordLayout.appendFields(of: record(), to: &arguments)
+        #expect(arguments.prefix(2) == ["1700000000000000", "60000"])
+        #expect(Array(arguments.dropFirst(2)) == (try fields(record())))
+        #expect(arguments.count == 2 + 2 * RedisRecordLayout.loadFields.count)
+    }
+
     @Test("every field survives the round trip, an empty user agent stays distinct from none")
     func roundTrip() throws {
         let tokens = SessionTokenState(revokedTokenIDs: ["jti-1": time(1_800_000_200_000_000)])
         for original in [record(), record(ip: nil, userAgent: nil, tokens: tokens)] {
-            let fields = try RedisRecordLayout.fields(original)
+            let fields = try fields(original)
             // The scripts read the version, user and absolute deadline by position.
             #expect(
                 fields.prefix(6).enumerated().filter { $0.offset.isMultiple(of: 2) }.map(\.element.bytes) == [
@@ -81,7 +97,7 @@ struct RedisRecordLayoutTests {
         ] as [(String, [UInt8], String)]
     )
     func damaged(field: String, value: [UInt8], named: String) throws {
-        let bad = reply(try RedisRecordLayout.fields(record()), replacing: [field: value])
+        let bad = reply(try fields(record()), replacing: [field: value])
         let error = #expect(throws: CloakroomError.self) {
             try RedisRecordLayout.record(key: key, from: bad, store: "redis")
         }
@@ -91,7 +107,7 @@ struct RedisRecordLayoutTests {
 
     @Test("a record without its payload is corrupt; a reply of the wrong shape is the store failing")
     func shapes() throws {
-        let noPayload = reply(try RedisRecordLayout.fields(record()), replacing: ["p": nil])
+        let noPayload = reply(try fields(record()), replacing: ["p": nil])
         let error = #expect(throws: CloakroomError.self) {
             try RedisRecordLayout.record(key: key, from: noPayload, store: "redis")
         }

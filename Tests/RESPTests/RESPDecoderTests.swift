@@ -123,6 +123,16 @@ struct RESPDecoderTests {
         #expect(throws: RESPError.self) { try RESPDecoder().decode(&buffer) }
     }
 
+    @Test func numbersAreSpelledAsStringSpellsThem() {
+        for number: Int64 in [0, 7, -7, 9, 10, -10, 99, 100, 1_700_000_000_000_000, .max, .min, .min + 1] {
+            #expect(RESPArgument(number).bytes == Array(String(number).utf8), "\(number)")
+            #expect(RESPArgument(Int(number)).bytes == Array(String(number).utf8), "\(number)")
+        }
+        for number: UInt64 in [0, 1, 10, 18_446_744_073_709_551_615] {
+            #expect(RESPArgument(number).bytes == Array(String(number).utf8), "\(number)")
+        }
+    }
+
     @Test func encodesCommandsAsArraysOfBulkStrings() {
         var buffer = ByteBuffer()
         RESPCommand("SET", "key", RESPArgument(bytes: [0, 13, 10]), 42).encode(into: &buffer)

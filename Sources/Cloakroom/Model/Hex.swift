@@ -15,6 +15,21 @@ enum Hex {
         }
     }
 
+    /// Appends the lowercase hex of `bytes` to `output`.
+    static func append(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
+        func digit(_ value: UInt8) -> UInt8 { value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") - 10 + value }
+        var index = output.count
+        // Sized once and written in place: appending digit by digit checks capacity each time.
+        output.append(contentsOf: repeatElement(0, count: bytes.count * 2))
+        output.withUnsafeMutableBufferPointer { output in
+            for byte in bytes {
+                output[index] = digit(byte >> 4)
+                output[index + 1] = digit(byte & 15)
+                index += 2
+            }
+        }
+    }
+
     /// Decodes lowercase hex; `nil` on odd length or any other character.
     static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let utf8 = Array(text.utf8)

@@ -53,6 +53,12 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
     /// The 64-character lowercase hex form.
     public var hex: String { storage.withUnsafeBytes { Hex.encode($0) } }
 
+    /// Appends the 64-character lowercase hex form's bytes to `output`, for stores that name
+    /// records by it on every call (no string made on the way).
+    package func appendHex(to output: inout [UInt8]) {
+        storage.withUnsafeBytes { Hex.append($0, to: &output) }
+    }
+
     /// A short public name for the session: the first 16 hex characters of the key.
     public var handle: String { storage.withUnsafeBytes { Hex.encode($0.prefix(Self.handleLength / 2)) } }
 

@@ -23,11 +23,21 @@ extension RESPClient {
     /// Runs a Lua script by its SHA-1 (`EVALSHA`), sending its source (`EVAL`, which also caches
     /// it) only when the server does not know it yet. All `keys` must hash to one cluster slot.
     public func run(_ script: RESPScript, keys: [[UInt8]], arguments: [RESPArgument]) async throws -> RESPValue {
-        let tail = [RESPArgument(keys.count)] + keys.map { RESPArgument(bytes: $0) } + arguments
+        // The command's arguments gathered into one array: a record's write carries two dozen,
+        // and building it from concatenations copied every one of them several times.
+        func command(_ prefix: [[UInt8]]) -> RESPCommand {
+            var parts: [[UInt8]] = []
+            parts.reserveCapacity(prefix.count + 1 + keys.count + arguments.count)
+            parts += prefix
+            parts.append(RESPArgument(keys.count).bytes)
+            parts += keys
+            for argument in arguments { parts.append(argument.bytes) }
+            return RESPCommand(arguments: parts)
+        }
         do {
-            return try await send(RESPCommand("EVALSHA", [RESPArgument(script.sha1)] + tail), key: keys.first)
+            return try await send(command(script.evalSHAPrefix), key: keys.first)
         } catch let error as RESPError where error.serverErrorPrefix == "NOSCRIPT" {
-            return try await send(RESPCommand("EVAL", [RESPArgument(script.source)] + tail), key: keys.first)
+            return try await send(command([Array("EVAL".utf8), Array(script.source.utf8)]), key: keys.first)
         }
     }
 }

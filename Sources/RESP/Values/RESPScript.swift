@@ -6,6 +6,9 @@ public struct RESPScript: Sendable, Hashable {
     public let source: String
     /// The lowercase hex SHA-1 of the source, as Redis names cached scripts.
     public let sha1: String
+    /// `EVALSHA` and the SHA-1 as a command's first arguments, made once: a script runs on every
+    /// write.
+    let evalSHAPrefix: [[UInt8]]
 
     /// Creates a script from its source.
     public init(_ source: String) {
@@ -14,5 +17,6 @@ public struct RESPScript: Sendable, Hashable {
             let hex = String($0, radix: 16)
             return hex.count == 1 ? "0" + hex : hex
         }.joined()
+        evalSHAPrefix = [Array("EVALSHA".utf8), Array(sha1.utf8)]
     }
 }
