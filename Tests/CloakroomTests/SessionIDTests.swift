@@ -23,6 +23,25 @@ struct SessionIDTests {
         #expect(throws: CloakroomError.self) { try SessionID(parsing: text) }
     }
 
+    /// Parses through the generic initializer, as a caller holding some `StringProtocol` would.
+    private static func parsedGenerically(_ text: some StringProtocol) -> SessionID? {
+        try? SessionID(parsing: text)
+    }
+
+    @Test func theStringAndSubstringOverloadsAnswerAsTheGenericParser() {
+        let id = SessionID.generate()
+        for text in [id.encoded, String(repeating: "A", count: 42) + "B", "short", " " + id.encoded, id.encoded + "x"] {
+            let generic = Self.parsedGenerically(text)
+            #expect((try? SessionID(parsing: text)) == generic, "\(text)")
+            #expect((try? SessionID(parsing: Substring(text))) == generic, "\(text)")
+            // A value cut out of a longer header, as a cookie's is.
+            let header = "a=1; cloakroom=" + text + "; b=2"
+            let cut = header.dropFirst(15).dropLast(5)
+            #expect((try? SessionID(parsing: cut)) == generic, "\(text)")
+        }
+        #expect(Self.parsedGenerically(id.encoded) == id)
+    }
+
     @Test func descriptionsNeverShowTheID() {
         let id = SessionID.generate()
         #expect(!"\(id)".contains(id.encoded))
@@ -48,6 +67,14 @@ struct SessionIDTests {
         #expect(id.key.handle == "630dcd2966c43366")
         #expect(SessionKey(bytes: id.key.bytes) == id.key)
         id.key.withUnsafeBytes { #expect(Array($0) == id.key.bytes) }
+    }
+
+    @Test func hexAppendedToANameSpellsTheKeysHex() {
+        for key in [SessionID.generate().key, SessionKey(bytes: [UInt8](repeating: 0xFF, count: 32))!] {
+            var name = Array("cloakroom:s:".utf8)
+            key.appendHex(to: &name)
+            #expect(name == Array(("cloakroom:s:" + key.hex).utf8))
+        }
     }
 
     @Test func keysFromAnyCollectionOfExactly32Bytes() {

@@ -40,7 +40,24 @@ public struct SessionID: Sendable, Hashable, CustomStringConvertible {
     /// Anything else (other length, padding, characters outside base64url, non-canonical trailing
     /// bits) throws ``CloakroomError/Code/invalidSessionID`` before any store is asked.
     public init(parsing text: some StringProtocol) throws(CloakroomError) {
-        guard let storage = Base64URL.decode32(text) else {
+        try self.init(decoded: Base64URL.decode32(text))
+    }
+
+    /// Parses an ID from its 43-character base64url form, as the generic `init(parsing:)`
+    /// does. A concrete overload: a generic called from another module runs unspecialized, and
+    /// every request parses one.
+    public init(parsing text: String) throws(CloakroomError) {
+        try self.init(decoded: Base64URL.decode32(text))
+    }
+
+    /// Parses an ID from its 43-character base64url form, as the generic `init(parsing:)`
+    /// does; for a cookie value cut out of its header.
+    public init(parsing text: Substring) throws(CloakroomError) {
+        try self.init(decoded: Base64URL.decode32(text))
+    }
+
+    private init(decoded storage: Bytes32?) throws(CloakroomError) {
+        guard let storage else {
             throw CloakroomError(
                 .invalidSessionID,
                 "a session ID must be \(Self.encodedLength) base64url characters; the value given is not one"
