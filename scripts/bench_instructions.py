@@ -13,7 +13,9 @@ process, one keep-alive connection, so the client's instructions count too, alik
 row). A router row's mallocs include ~11 task-allocator slabs per request that a served
 connection's task reuses (the live rows show the served picture). The cloakroomd rows drive its
 own router (API key check, JSON bodies and answers) on a memory store, against a bare route
-answering a resume's bytes. The manager rows call `SessionManager` directly.
+answering a resume's bytes. The manager rows call `SessionManager` directly; their Redis rows
+run against a scratch redis-server this script starts on loopback (left out, with a note, where
+redis-server is not installed), and count the client's side only.
 
 The binary is counted from a copy without its debug information: valgrind 3.19 cannot read
 the DWARF 5 that Swift 6.3 writes ("unhandled dwarf2 abbrev form code 0x25") and gives up.
@@ -21,10 +23,13 @@ the DWARF 5 that Swift 6.3 writes ("unhandled dwarf2 abbrev form code 0x25") and
 Usage: python3 scripts/bench_instructions.py INSTRUCTION_COUNTS [COUNT] [ROUNDS]"""
 import os
 import re
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 # (label, scenario, store, transport, ceiling label): a row's ratio is the ceiling's
 # instructions over its own, as a requests-per-second ratio would read.
@@ -55,6 +60,11 @@ ROWS = [
     ("call    manager/memory    update", "update", "memory", "router", None),
     ("call    manager/sqlite    resume", "resume", "sqlite", "router", None),
     ("call    manager/sqlite    update", "update", "sqlite", "router", None),
+]
+# Rows that need a Redis server.
+REDIS_ROWS = [
+    ("call    manager/redis     resume", "resume", "redis", "router", None),
+    ("call    manager/redis     update", "update", "redis", "router", None),
 ]
 # Cloakroom's row against hummingbird-auth's doing the same, each over its own ceiling.
 VERSUS = [
@@ -98,6 +108,8 @@ def run(binary, scenario, store, transport, count, scratch):
             if os.path.exists(path + suffix):
                 os.remove(path + suffix)
         environment["CLOAKROOM_STORE"] = f"sqlite:{path}"
+    elif store == "redis":
+        environment["CLOAKROOM_STORE"] = REDIS_URL
     output = os.path.join(scratch, "callgrind.out")
     result = subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={output}", binary, scenario, str(count)],
@@ -110,6 +122,31 @@ def run(binary, scenario, store, transport, count, scratch):
     counts = counted(output)
     os.remove(output)
     return counts
+
+
+REDIS_URL = None
+
+
+def start_redis(scratch):
+    """A redis-server on a free loopback port, without persistence, or None when not installed."""
+    global REDIS_URL
+    if shutil.which("redis-server") is None:
+        return None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", scratch],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        if subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0:
+            REDIS_URL = f"redis://127.0.0.1:{port}"
+            return server
+        time.sleep(0.1)
+    server.kill()
+    sys.exit(f"bench-instructions: redis-server did not answer on port {port}")
 
 
 def main():
@@ -125,28 +162,42 @@ def main():
     with tempfile.TemporaryDirectory(prefix="cloakroom-instructions-") as scratch:
         binary = os.path.join(scratch, "InstructionCounts")
         subprocess.run(["strip", "--strip-debug", "-o", binary, source], check=True)
-        for label, scenario, store, transport, _ in ROWS:
-            per_round = []
-            for _ in range(rounds):
-                high = run(binary, scenario, store, transport, count, scratch)
-                base = run(binary, scenario, store, transport, low, scratch)
-                per_round.append(((high[0] - base[0]) / (count - low), (high[1] - base[1]) / (count - low)))
-            instructions[label] = [value[0] for value in per_round]
-            mallocs[label] = [value[1] for value in per_round]
-            print(f"  {label:<46} {statistics.median(instructions[label]):>10,.0f}", file=sys.stderr, flush=True)
+        redis = start_redis(scratch)
+        rows = ROWS + (REDIS_ROWS if redis else [])
+        try:
+            count_rows(binary, rows, count, low, rounds, scratch, instructions, mallocs)
+        finally:
+            if redis:
+                redis.terminate()
+                redis.wait()
     median = {label: statistics.median(values) for label, values in instructions.items()}
     print(f"Per request or call (callgrind; medians of {rounds} rounds of {low} and {count}):")
     print(f"  {'':<46} {'instructions':>12} {'(range)':<21} {'mallocs':>7}  ratio")
-    for label, _, _, _, ceiling in ROWS:
+    for label, _, _, _, ceiling in rows:
         values = instructions[label]
         spread = f"({min(values):,.0f}-{max(values):,.0f})"
         ratio = f"{median[ceiling] / median[label]:.2f}x of its ceiling" if ceiling else ""
         print(f"  {label:<46} {median[label]:>12,.0f} {spread:<21} {statistics.median(mallocs[label]):>7.1f}  {ratio}")
+    if not redis:
+        print("  (no Redis rows: redis-server is not installed; apt-get install redis-server)")
     for name, ours, our_ceiling, theirs, their_ceiling in VERSUS:
         our_extra = median[ours] - median[our_ceiling]
         their_extra = median[theirs] - median[their_ceiling]
         print(f"  {name}: Cloakroom at {median[theirs] / median[ours]:.2f}x of hummingbird-auth; "
               f"the session costs {our_extra:,.0f} instructions over the ceiling, hummingbird-auth's {their_extra:,.0f}")
+
+
+def count_rows(binary, rows, count, low, rounds, scratch, instructions, mallocs):
+    """Counts every row's scenario in `rounds` rounds into `instructions` and `mallocs`."""
+    for label, scenario, store, transport, _ in rows:
+        per_round = []
+        for _ in range(rounds):
+            high = run(binary, scenario, store, transport, count, scratch)
+            base = run(binary, scenario, store, transport, low, scratch)
+            per_round.append(((high[0] - base[0]) / (count - low), (high[1] - base[1]) / (count - low)))
+        instructions[label] = [value[0] for value in per_round]
+        mallocs[label] = [value[1] for value in per_round]
+        print(f"  {label:<46} {statistics.median(instructions[label]):>10,.0f}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

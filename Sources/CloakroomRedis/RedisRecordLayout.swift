@@ -88,7 +88,8 @@ enum RedisRecordLayout {
             )
         }
         if values.allSatisfy(\.isNull) { return nil }
-        let fields = values.map(\.bytes)
+        // Read from the reply's values where they are, without an array of them.
+        func field(_ index: Int) -> [UInt8]? { values[index].bytes }
         func corrupt(_ what: String) -> CloakroomError {
             CloakroomError(
                 .corruptRecord,
@@ -96,7 +97,7 @@ enum RedisRecordLayout {
             )
         }
         func number(_ index: Int) throws -> Int64 {
-            guard let bytes = fields[index], let value = Self.integer(bytes) else {
+            guard let bytes = field(index), let value = Self.integer(bytes) else {
                 throw corrupt(
                     "field '\(String(decoding: Self.loadFields[index].bytes, as: UTF8.self))' is not a number"
                 )
@@ -104,7 +105,7 @@ enum RedisRecordLayout {
             return value
         }
         func optional(_ index: Int) throws -> String? {
-            guard let bytes = fields[index] else { return nil }
+            guard let bytes = field(index) else { return nil }
             guard bytes.first == UInt8(ascii: "=") else {
                 throw corrupt(
                     "field '\(String(decoding: Self.loadFields[index].bytes, as: UTF8.self))' lacks its '=' marker"
@@ -112,16 +113,16 @@ enum RedisRecordLayout {
             }
             return String(decoding: bytes.dropFirst(), as: UTF8.self)
         }
-        guard let payload = fields[10] else { throw corrupt("no payload") }
+        guard let payload = field(10) else { throw corrupt("no payload") }
         let version = UInt64(bitPattern: try number(0))
         let metadata = SessionMetadata(
             createdAt: Self.date(microseconds: try number(5)),
             lastSeenAt: Self.date(microseconds: try number(4)),
-            authenticatedAt: fields[6] == nil ? nil : Self.date(microseconds: try number(6)),
+            authenticatedAt: field(6) == nil ? nil : Self.date(microseconds: try number(6)),
             ip: try optional(7),
             userAgent: try optional(8),
             device: try optional(9),
-            tokens: try fields[11].map { bytes in
+            tokens: try field(11).map { bytes in
                 guard let state = try? JSONDecoder().decode(SessionTokenState.self, from: Data(bytes)) else {
                     throw corrupt("field 'k' is not token state JSON")
                 }
@@ -130,7 +131,7 @@ enum RedisRecordLayout {
         )
         return StoredSession(
             key: key,
-            userID: fields[1].map { String(decoding: $0, as: UTF8.self) },
+            userID: field(1).map { String(decoding: $0, as: UTF8.self) },
             payload: payload,
             metadata: metadata,
             idleDeadline: Self.date(microseconds: try number(3)),

@@ -18,15 +18,16 @@ enum Hex {
     /// Appends the lowercase hex of `bytes` to `output`.
     static func append(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
         func digit(_ value: UInt8) -> UInt8 { value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") - 10 + value }
-        var index = output.count
-        // Sized once and written in place: appending digit by digit checks capacity each time.
-        output.append(contentsOf: repeatElement(0, count: bytes.count * 2))
-        output.withUnsafeMutableBufferPointer { output in
+        // Written on the stack and appended in one copy: appending digit by digit checks the
+        // array's capacity each time.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count * 2) { hex in
+            var index = 0
             for byte in bytes {
-                output[index] = digit(byte >> 4)
-                output[index + 1] = digit(byte & 15)
+                hex[index] = digit(byte >> 4)
+                hex[index + 1] = digit(byte & 15)
                 index += 2
             }
+            output.append(contentsOf: hex)
         }
     }
 

@@ -208,8 +208,10 @@ public final class RESPConnection: Sendable {
             return
         }
         for request in requests {
-            // The handler flushes once per event-loop turn.
-            channel.write(request, promise: nil)
+            // The handler flushes once per event-loop turn. Written through the pipeline, whose
+            // generic write is specialised here: `Channel.write` is a protocol requirement, run
+            // unspecialised, which wraps the request after dynamic casts to NIO's own types.
+            channel.pipeline.write(request, promise: nil)
         }
     }
 
