@@ -4,31 +4,29 @@ enum Hex {
 
     static func encode(_ bytes: some Collection<UInt8>) -> String {
         // Written straight into the string's storage: handles are made on every write's event.
-        String(unsafeUninitializedCapacity: bytes.count * 2) { output in
-            var index = 0
-            for byte in bytes {
-                output[index] = digits[Int(byte >> 4)]
-                output[index + 1] = digits[Int(byte & 15)]
-                index += 2
-            }
-            return index
-        }
+        String(unsafeUninitializedCapacity: bytes.count * 2) { write(bytes, into: $0) }
     }
 
     /// Appends the lowercase hex of `bytes` to `output`.
     static func append(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
-        func digit(_ value: UInt8) -> UInt8 { value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") - 10 + value }
         // Written on the stack and appended in one copy: appending digit by digit checks the
         // array's capacity each time.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count * 2) { hex in
-            var index = 0
-            for byte in bytes {
-                hex[index] = digit(byte >> 4)
-                hex[index + 1] = digit(byte & 15)
-                index += 2
-            }
+            _ = write(bytes, into: hex)
             output.append(contentsOf: hex)
         }
+    }
+
+    /// Writes the two digits of each byte into `output`, which has room for them; returns how
+    /// many were written.
+    private static func write(_ bytes: some Collection<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var index = 0
+        for byte in bytes {
+            output[index] = digits[Int(byte >> 4)]
+            output[index + 1] = digits[Int(byte & 15)]
+            index += 2
+        }
+        return index
     }
 
     /// Decodes lowercase hex; `nil` on odd length or any other character.
